@@ -1,0 +1,8 @@
+"""Talking to GitHub from the workflows: one REST client, the baseline fetcher and the sticky PR comment.
+
+``client`` holds settings and the HTTP client (retries, rate limits, pagination);
+``baseline`` finds and unpacks the newest baseline artifact; ``comment`` keeps one
+summary comment per pull request; ``comment_artifact`` is the layout the load-test
+workflow hands to the fork-safe comment workflow; ``actions`` speaks the runner's
+workflow commands (annotations, step outputs).
+"""

@@ -1,0 +1,70 @@
+"""Talking to the Actions runner: annotations, step outputs, the event payload, untrusted text.
+
+Outside Actions (no ``GITHUB_ACTIONS=true``) annotations print as plain ``notice: ...``
+lines, so the scripts read well in a terminal too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+
+def in_actions(environ: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def annotate(
+    level: str, message: str, *, environ: Mapping[str, str] | None = None, stream: TextIO | None = None
+) -> None:
+    """One ``::notice::`` / ``::warning::`` / ``::error::`` line (plain ``level: message`` locally)."""
+    out = stream or sys.stdout
+    if in_actions(environ):
+        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        print(f"::{level}::{escaped}", file=out, flush=True)
+    else:
+        print(f"{level}: {message}", file=out, flush=True)
+
+
+def write_outputs(outputs: Mapping[str, str], *, environ: Mapping[str, str] | None = None) -> None:
+    """Append ``key=value`` lines to $GITHUB_OUTPUT when the runner provides it."""
+    env = os.environ if environ is None else environ
+    path = env.get("GITHUB_OUTPUT", "")
+    if not path:
+        return
+    for key, value in outputs.items():
+        if "\n" in key or "\n" in value or "=" in key:
+            raise ValueError(f"step output {key!r} must be a single line")
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.writelines(f"{key}={value}\n" for key, value in outputs.items())
+
+
+def load_event(event_path: str) -> dict[str, Any]:
+    """The event payload at GITHUB_EVENT_PATH, or {} when there is none (local use)."""
+    if not event_path:
+        return {}
+    try:
+        data = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def print_untrusted(
+    text: str, *, environ: Mapping[str, str] | None = None, stream: TextIO | None = None
+) -> None:
+    """Print text that came from a PR without letting the runner execute ``::commands::`` in it."""
+    out = stream or sys.stdout
+    if not in_actions(environ):
+        print(text, file=out, flush=True)
+        return
+    fence = secrets.token_hex(16)
+    print(f"::stop-commands::{fence}", file=out)
+    print(text, file=out)
+    print(f"::{fence}::", file=out, flush=True)
