@@ -60,7 +60,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 """The 13 endpoints the load test exercises, in the order the task sets use them."""
 
 PRODUCTION_HOSTS: frozenset[str] = frozenset({"backend.amal.education"})
-"""Hosts that serve real users: heavy presets and writes are refused against them."""
+"""Hosts that serve real users: heavy presets and writes are refused against them.
+LOADTEST_PRODUCTION_HOSTS (comma-separated) adds more, e.g. a production mirror."""
 
 REQUEST_TIMEOUT_S = 10.0
 """Connection and network timeout of every request: a hung target cannot hang a run."""
@@ -101,8 +102,14 @@ def hostname(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()
 
 
+def production_hosts(environ: Mapping[str, str] | None = None) -> frozenset[str]:
+    env = os.environ if environ is None else environ
+    extra = {h.strip().lower() for h in env.get("LOADTEST_PRODUCTION_HOSTS", "").split(",") if h.strip()}
+    return PRODUCTION_HOSTS | extra
+
+
 def is_production(url: str) -> bool:
-    return hostname(url) in PRODUCTION_HOSTS
+    return hostname(url) in production_hosts()
 
 
 def is_loopback(url: str) -> bool:

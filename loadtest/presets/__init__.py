@@ -1,0 +1,92 @@
+"""Presets: Locust config files in this folder, the single source of truth for load shapes.
+
+Each ``NAME.conf`` is a plain Locust config file (``locust --config
+loadtest/presets/smoke.conf``) that opens with a comment saying which
+question it answers. The runner, the workflows and the gate read the numbers
+from here; nothing else repeats them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PRESETS_DIR = Path(__file__).resolve().parent
+
+_TIME_PART = re.compile(r"(\d+)\s*([hms])")
+
+
+class PresetError(ValueError):
+    """Unknown preset or a preset file that cannot be read."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    path: Path
+    question: str
+    """The comment block at the top of the file: what this preset is for."""
+    settings: dict[str, str] = field(repr=False)
+
+    @property
+    def users(self) -> int:
+        return int(self.settings.get("users", "1"))
+
+    @property
+    def spawn_rate(self) -> float:
+        return float(self.settings.get("spawn-rate", "1"))
+
+    @property
+    def run_time_s(self) -> float:
+        return parse_duration(self.settings.get("run-time", "0"))
+
+    @property
+    def processes(self) -> int:
+        return int(self.settings.get("processes", "1"))
+
+    @property
+    def peak_users(self) -> int:
+        """Highest user count the preset reaches (a spike goes above ``users``)."""
+        return max(self.users, int(self.settings.get("spike-users", "0")))
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a Locust time string: ``90``, ``30s``, ``5m``, ``1h30m``."""
+    text = text.strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return float(text)
+    parts = _TIME_PART.findall(text)
+    if not parts or "".join(n + u for n, u in parts) != re.sub(r"\s+", "", text):
+        raise PresetError(f"cannot read the time {text!r}: use seconds or a form like 30s, 5m, 1h30m")
+    scale = {"h": 3600, "m": 60, "s": 1}
+    return float(sum(int(n) * scale[u] for n, u in parts))
+
+
+def available() -> list[str]:
+    return sorted(p.stem for p in PRESETS_DIR.glob("*.conf"))
+
+
+def load_preset(name: str) -> Preset:
+    path = PRESETS_DIR / f"{name}.conf"
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not path.is_file():
+        raise PresetError(f"unknown preset {name!r}; choose one of: {', '.join(available())}")
+    return _parse(name, path)
+
+
+def _parse(name: str, path: Path) -> Preset:
+    question: list[str] = []
+    settings: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            if not settings:
+                question.append(stripped.lstrip("# ").strip())
+            continue
+        if not stripped:
+            continue
+        key, sep, value = stripped.partition("=")
+        if not sep:
+            raise PresetError(f"{path}: cannot read the line {line!r}: expected 'key = value'")
+        settings[key.strip()] = value.strip()
+    return Preset(name=name, path=path, question=" ".join(question), settings=settings)

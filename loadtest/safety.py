@@ -1,0 +1,56 @@
+"""The production guard: heavy load and writes are refused against production hosts.
+
+One function decides, so that the runner (before it starts Locust) and the
+locustfile (when Locust is run by hand) refuse the same things with the same words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from loadtest import config
+
+ALLOW_FLAG = "--allow-production-load"
+LIGHT_PRESETS = frozenset({"smoke", "quick"})
+"""Presets light enough to point at production (read-only, few users, a minute)."""
+
+
+def writes_enabled(write_task_tags: Iterable[set[str]], tags: Iterable[str] | None, exclude: Iterable[str] | None) -> bool:
+    """Whether Locust's tag filter would keep any task tagged ``write``.
+
+    ``write_task_tags`` holds the full tag set of each write task, so that
+    ``--tags auth`` is known to keep sign_up (tagged auth and write).
+    """
+    include, excluded = set(tags or ()), set(exclude or ())
+    for task_tags in write_task_tags:
+        if task_tags & excluded:
+            continue
+        if not include or task_tags & include:
+            return True
+    return False
+
+
+def production_refusal(
+    host: str,
+    *,
+    heavy: bool,
+    heavy_reason: str,
+    writes: bool,
+    allowed: bool,
+) -> str | None:
+    """The refusal message for this run, or None when it may go ahead."""
+    if allowed or not host or not config.is_production(host):
+        return None
+    name = config.hostname(host)
+    if heavy:
+        return (
+            f"refusing to load production host {name}: {heavy_reason}. Production serves real users; "
+            f"use the smoke or quick preset, point --host at staging, or pass {ALLOW_FLAG} if you really mean it."
+        )
+    if writes:
+        return (
+            f"refusing to run tasks that write data (tag 'write': sign-ups, threads, collections, contact "
+            f"messages) against production host {name}: add --exclude-tags write, or pass {ALLOW_FLAG} "
+            "if you really mean it."
+        )
+    return None
