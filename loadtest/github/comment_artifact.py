@@ -1,0 +1,127 @@
+"""The comment artifact: what a PR run hands to the fork-safe comment workflow.
+
+A pull_request run (maybe from a fork, with a read-only token) uploads a small
+artifact named ``COMMENT_ARTIFACT_NAME``; the ``workflow_run`` comment workflow,
+which holds the write token, downloads it. Its layout::
+
+    summary.md    the markdown summary to post (UTF-8, at most MAX_SUMMARY_BYTES)
+    pr-number     the pull request number: digits only, no sign, no leading zero
+    head-sha      the 40-hex commit the run tested
+
+The PR's own code produced these files, so the reader treats them as untrusted:
+strict formats, size caps, no symlinks; and before posting, the PR's current head
+must equal the head SHA of the run that produced the artifact (``verify_pr_head``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadtest.bundle import SUMMARY_MD
+from loadtest.github.client import GitHubClient, GitHubError, json_of
+
+COMMENT_ARTIFACT_NAME = "loadtest-comment"
+"""The artifact name both workflows use."""
+SUMMARY_FILE = SUMMARY_MD
+"""Same name as the summary inside a results bundle."""
+PR_NUMBER_FILE = "pr-number"
+HEAD_SHA_FILE = "head-sha"
+
+MAX_SUMMARY_BYTES = 1024 * 1024
+"""Like $GITHUB_STEP_SUMMARY's cap; the comment itself is trimmed to fit GitHub's limit later."""
+_MAX_SMALL_FILE_BYTES = 64
+_PR_NUMBER = re.compile(r"[1-9][0-9]{0,9}\n?")
+_HEAD_SHA = re.compile(r"[0-9a-f]{40}\n?")
+
+
+class InvalidArtifactError(ValueError):
+    """The comment artifact is missing a file or holds something it must not."""
+
+
+class HeadMismatchError(GitHubError):
+    """The PR's head is not the commit the run tested: stale run, or an artifact naming another PR."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommentArtifact:
+    pr_number: int
+    head_sha: str
+    summary: str
+
+
+def parse_pr_number(text: str) -> int:
+    """A positive integer written as digits only (one trailing newline allowed)."""
+    if not _PR_NUMBER.fullmatch(text):
+        raise InvalidArtifactError(f"{PR_NUMBER_FILE}: {text[:20]!r} is not a positive integer")
+    return int(text)
+
+
+def parse_head_sha(text: str, *, what: str = HEAD_SHA_FILE) -> str:
+    """A full 40-hex commit SHA, lower case (one trailing newline allowed)."""
+    if not _HEAD_SHA.fullmatch(text):
+        raise InvalidArtifactError(f"{what}: {text[:50]!r} is not a 40-character lower-case hex commit SHA")
+    return text.rstrip("\n")
+
+
+def read_untrusted_text(path: Path, *, max_bytes: int) -> str:
+    """A regular file's UTF-8 text, refusing symlinks, oversize files and NUL bytes."""
+    if path.is_symlink() or not path.is_file():
+        raise InvalidArtifactError(f"{path.name}: missing or not a regular file")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise InvalidArtifactError(f"{path.name}: larger than {max_bytes} bytes")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArtifactError(f"{path.name}: not UTF-8 text") from None
+    if "\x00" in text:
+        raise InvalidArtifactError(f"{path.name}: holds NUL bytes")
+    return text
+
+
+def read_comment_artifact(directory: Path) -> CommentArtifact:
+    """Read and validate an unpacked comment artifact; raise InvalidArtifactError if anything is off."""
+    if directory.is_symlink() or not directory.is_dir():
+        raise InvalidArtifactError(f"{directory}: not a directory")
+    return CommentArtifact(
+        pr_number=parse_pr_number(
+            read_untrusted_text(directory / PR_NUMBER_FILE, max_bytes=_MAX_SMALL_FILE_BYTES)
+        ),
+        head_sha=parse_head_sha(
+            read_untrusted_text(directory / HEAD_SHA_FILE, max_bytes=_MAX_SMALL_FILE_BYTES)
+        ),
+        summary=read_untrusted_text(directory / SUMMARY_FILE, max_bytes=MAX_SUMMARY_BYTES),
+    )
+
+
+def write_comment_artifact(out_dir: Path, *, summary: str, pr_number: int, head_sha: str) -> None:
+    """Write the layout the comment workflow reads, validated the same way it will be read."""
+    parse_pr_number(str(pr_number))
+    parse_head_sha(head_sha)
+    if len(summary.encode("utf-8")) > MAX_SUMMARY_BYTES:
+        raise InvalidArtifactError(f"{SUMMARY_FILE}: larger than {MAX_SUMMARY_BYTES} bytes")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / SUMMARY_FILE).write_text(summary, encoding="utf-8")
+    (out_dir / PR_NUMBER_FILE).write_text(str(pr_number), encoding="utf-8")
+    (out_dir / HEAD_SHA_FILE).write_text(head_sha, encoding="utf-8")
+
+
+def verify_pr_head(client: GitHubClient, artifact: CommentArtifact, *, expected_head_sha: str) -> None:
+    """Refuse unless the artifact and the PR's current head both name the commit the run tested.
+
+    ``expected_head_sha`` comes from the trusted workflow_run event, not from the artifact.
+    """
+    if artifact.head_sha != expected_head_sha:
+        raise HeadMismatchError(
+            f"the artifact names commit {artifact.head_sha[:12]}, but the run tested {expected_head_sha[:12]}"
+        )
+    pull = json_of(client.request("GET", client.repo_url(f"pulls/{artifact.pr_number}")))
+    pr_head = str((pull.get("head") or {}).get("sha", "")) if isinstance(pull, dict) else ""
+    if pr_head != expected_head_sha:
+        raise HeadMismatchError(
+            f"PR #{artifact.pr_number} is at {pr_head[:12] or 'an unknown commit'}, not at the tested "
+            f"{expected_head_sha[:12]}: pushed again since, or the artifact names another PR; not posting"
+        )
