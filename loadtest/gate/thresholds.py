@@ -1,0 +1,241 @@
+"""thresholds.json: loading, schema validation, and the limits that apply to one run.
+
+Limits come in layers, each overriding the ones before it metric by metric:
+
+1. the top level,
+2. ``presets.<preset>``,
+3. ``targets.<target>`` (``sandbox`` or ``external``, from run.json),
+4. ``targets.<target>.presets.<preset>``.
+
+Within a layer, ``defaults.endpoint`` applies to every endpoint first, then each key of
+``endpoints`` that matches the endpoint's stats name (``fnmatch``, case-sensitive), least
+specific first: a glob before an exact name, a glob with fewer literal characters before one
+with more, and on a tie the later key in the file. So the most specific key of the latest
+layer wins.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import best_match
+
+from loadtest.bundle import AGGREGATE
+from loadtest.gate.errors import GateInputError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_THRESHOLDS = REPO_ROOT / "thresholds.json"
+SCHEMA_PATH = REPO_ROOT / "thresholds.schema.json"
+
+FLOOR_METRICS = ("min_rps", "min_requests")
+"""Metrics that are lower limits; every other metric is an upper limit."""
+
+_WILDCARDS = set("*?[]!")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit on one metric, with where it was set and why."""
+
+    metric: str
+    value: float
+    reason: str = ""
+    source: str = ""
+    """The JSON path that set it, e.g. ``targets.sandbox.defaults.endpoint.p95``."""
+
+    @property
+    def is_floor(self) -> bool:
+        return self.metric in FLOOR_METRICS
+
+    def is_broken_by(self, observed: float) -> bool:
+        return observed < self.value if self.is_floor else observed > self.value
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """A change fires only when it exceeds the relative AND the absolute part (a missing part is 0)."""
+
+    relative: float = 0.0
+    absolute: float = 0.0
+
+    def is_exceeded(self, relative_change: float, absolute_change: float) -> bool:
+        return relative_change > self.relative and absolute_change > self.absolute
+
+
+@dataclass(frozen=True)
+class RegressionRule:
+    """Tolerances for one kind of regression: latency, throughput or failure_ratio."""
+
+    kind: str
+    warn: Tolerance | None
+    fail: Tolerance | None
+    reason: str = ""
+    metrics: tuple[str, ...] = ()
+    """For latency: which response-time metrics are compared."""
+
+
+@dataclass(frozen=True)
+class RegressionRules:
+    """The regression section that applies to one run."""
+
+    min_requests: int = 0
+    latency: RegressionRule | None = None
+    throughput: RegressionRule | None = None
+    failure_ratio: RegressionRule | None = None
+
+
+@dataclass(frozen=True)
+class _Layer:
+    path: str
+    body: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """thresholds.json resolved for one preset and target."""
+
+    layers: tuple[_Layer, ...]
+    regression: RegressionRules = field(default_factory=RegressionRules)
+
+    def aggregate_limits(self) -> dict[str, Limit]:
+        limits: dict[str, Limit] = {}
+        for layer in self.layers:
+            defaults = layer.body.get("defaults", {}).get("aggregate", {})
+            limits.update(_limits(defaults, f"{layer.path}defaults.aggregate"))
+        return limits
+
+    def endpoint_limits(self, name: str) -> dict[str, Limit]:
+        if name == AGGREGATE:
+            return self.aggregate_limits()
+        limits: dict[str, Limit] = {}
+        for layer in self.layers:
+            defaults = layer.body.get("defaults", {}).get("endpoint", {})
+            limits.update(_limits(defaults, f"{layer.path}defaults.endpoint"))
+            for pattern in matching_patterns(name, layer.body.get("endpoints", {})):
+                limits.update(
+                    _limits(layer.body["endpoints"][pattern], f'{layer.path}endpoints["{pattern}"]')
+                )
+        return limits
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A validated thresholds.json."""
+
+    source: Path
+    document: Mapping[str, Any]
+
+    def rules_for(self, *, preset: str | None, target: str | None) -> Rules:
+        doc = self.document
+        candidates = [("", doc)]
+        if preset:
+            candidates.append((f"presets.{preset}.", doc.get("presets", {}).get(preset)))
+        if target:
+            target_doc = doc.get("targets", {}).get(target)
+            candidates.append((f"targets.{target}.", target_doc))
+            if preset and target_doc:
+                target_preset = target_doc.get("presets", {}).get(preset)
+                candidates.append((f"targets.{target}.presets.{preset}.", target_preset))
+        layers = tuple(_Layer(path, body) for path, body in candidates if body)
+        return Rules(layers=layers, regression=_regression(layers))
+
+
+def matching_patterns(name: str, patterns: Iterable[str]) -> list[str]:
+    """Keys of ``endpoints`` that match ``name``, least specific first (see the module docstring)."""
+    ordered = list(patterns)
+    matches = [p for p in ordered if fnmatchcase(name, p)]
+    return sorted(matches, key=lambda p: (_is_exact(p), _literal_chars(p), ordered.index(p)))
+
+
+def _is_exact(pattern: str) -> bool:
+    return not _WILDCARDS & set(pattern)
+
+
+def _literal_chars(pattern: str) -> int:
+    return sum(char not in _WILDCARDS for char in pattern)
+
+
+def _limits(rules: Mapping[str, Any], path: str) -> dict[str, Limit]:
+    limits = {}
+    for metric, spec in rules.items():
+        value, reason = (spec["value"], spec.get("reason", "")) if isinstance(spec, dict) else (spec, "")
+        limits[metric] = Limit(metric=metric, value=float(value), reason=reason, source=f"{path}.{metric}")
+    return limits
+
+
+def _regression(layers: Iterable[_Layer]) -> RegressionRules:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer.body.get("regression", {}))
+    return RegressionRules(
+        min_requests=merged.get("min_requests", 0),
+        latency=_regression_rule("latency", merged.get("latency"), "absolute_ms"),
+        throughput=_regression_rule("throughput", merged.get("throughput"), "absolute_rps"),
+        failure_ratio=_regression_rule("failure_ratio", merged.get("failure_ratio"), "absolute"),
+    )
+
+
+def _regression_rule(kind: str, spec: Mapping[str, Any] | None, absolute_key: str) -> RegressionRule | None:
+    if not spec:
+        return None
+
+    def tolerance(level: str) -> Tolerance | None:
+        if level not in spec:
+            return None
+        return Tolerance(
+            relative=spec[level].get("relative", 0.0), absolute=spec[level].get(absolute_key, 0.0)
+        )
+
+    return RegressionRule(
+        kind=kind,
+        warn=tolerance("warn"),
+        fail=tolerance("fail"),
+        reason=spec.get("reason", ""),
+        metrics=tuple(spec.get("metrics", ())),
+    )
+
+
+def load_thresholds(path: Path = DEFAULT_THRESHOLDS) -> Thresholds:
+    """Read and validate a thresholds file against thresholds.schema.json; GateInputError if unusable."""
+    document = _read_json(Path(path))
+    error = best_match(_validator().iter_errors(document))
+    if error is not None:
+        raise GateInputError(f"{path}: {_field(error)}: {_plain(error)}")
+    return Thresholds(source=Path(path), document=document)
+
+
+def _validator() -> jsonschema.Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _field(error: jsonschema.ValidationError) -> str:
+    return "field " + (error.json_path if error.path else "$ (the top level)")
+
+
+def _plain(error: jsonschema.ValidationError) -> str:
+    """jsonschema's message, with unknown keys (the mistake people make most) in plain words."""
+    if error.validator == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        unknown = ", ".join(repr(key) for key in error.instance if key not in allowed)
+        return f"unknown key {unknown} (allowed: {', '.join(allowed)})"
+    return error.message
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GateInputError(f"{path}: no such thresholds file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise GateInputError(f"{path}: cannot be read: {exc}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GateInputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
