@@ -155,19 +155,15 @@ def _checked_host(host: str, credentials: config.Credentials) -> str:
 
 
 def _refuse_unsafe(plan: RunPlan, peak_users: int) -> None:
-    from loadtest.user import heavy_run, write_task_tags
-
+    """Refuse heavy runs against production here; Locust itself refuses write tasks there
+    (loadtest/user.py), before its first request, because only it knows the tasks' tags."""
     if plan.host is None:
         return
-    heavy, reason = heavy_run(peak_users, int(plan.run_time_s))
+    heavy, reason = safety.heavy_run(peak_users, plan.run_time_s)
     if plan.preset not in safety.LIGHT_PRESETS | {"custom"}:
         heavy, reason = True, f"the {plan.preset} preset is heavier than quick"
     refusal = safety.production_refusal(
-        plan.host,
-        heavy=heavy,
-        heavy_reason=reason,
-        writes=safety.writes_enabled(write_task_tags(), plan.tags, plan.exclude_tags),
-        allowed=plan.allow_production_load,
+        plan.host, heavy=heavy, heavy_reason=reason, writes=False, allowed=plan.allow_production_load
     )
     if refusal:
         raise RunError(refusal, EXIT_USAGE)
@@ -325,9 +321,11 @@ def execute(plan: RunPlan) -> int:
             host, target = stack.enter_context(running_sandbox()), "sandbox"
             print(f"run_tests: no host given: running against the stand-in API at {host}")
         preflight(host)
-        run_locust(plan, host, target)
+        facts = run_locust(plan, host, target)
     if plan.html_copy and (plan.out / bundle.HTML_REPORT).is_file():
         shutil.copyfile(plan.out / bundle.HTML_REPORT, plan.html_copy)
+    if facts["exit_code"] == EXIT_USAGE:
+        raise RunError("Locust refused the run: see its message above", EXIT_USAGE)
     succeeded = successful_requests(plan.out)
     if not succeeded:
         why = "Locust wrote no statistics" if succeeded is None else "no request succeeded"

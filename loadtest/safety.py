@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from loadtest import config
+from loadtest.presets import load_preset
 
 ALLOW_FLAG = "--allow-production-load"
 LIGHT_PRESETS = frozenset({"smoke", "quick"})
@@ -54,3 +55,15 @@ def production_refusal(
             "if you really mean it."
         )
     return None
+
+
+def heavy_run(users: int | None, run_time_s: float | None) -> tuple[bool, str]:
+    """Whether a run exceeds the quick preset, the heaviest one allowed against production."""
+    quick = load_preset("quick")
+    if users and users > quick.users:
+        return True, f"{users} users is more than the quick preset's {quick.users}"
+    if not run_time_s:
+        return True, "a run without a time limit"
+    if run_time_s > quick.run_time_s:
+        return True, f"a run time of {run_time_s:g}s is longer than the quick preset's {quick.run_time_s:g}s"
+    return False, ""

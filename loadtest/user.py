@@ -132,7 +132,7 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
     host = environment.host or AmalEducationUser.host or ""
-    heavy, reason = heavy_run(opts.num_users, opts.run_time)
+    heavy, reason = safety.heavy_run(opts.num_users, opts.run_time)
     refusal = safety.production_refusal(
         host,
         heavy=heavy,
@@ -143,17 +143,3 @@ def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
     if refusal:
         logger.error(refusal)
         sys.exit(2)
-
-
-def heavy_run(users: int | None, run_time_s: int | None) -> tuple[bool, str]:
-    """Whether a run exceeds the quick preset, the heaviest one allowed against production."""
-    from loadtest.presets import load_preset
-
-    quick = load_preset("quick")
-    if users and users > quick.users:
-        return True, f"{users} users is more than the quick preset's {quick.users}"
-    if run_time_s and run_time_s > quick.run_time_s:
-        return True, f"a run time of {run_time_s}s is longer than the quick preset's {quick.run_time_s:g}s"
-    if not run_time_s:
-        return True, "a run without a time limit"
-    return False, ""
