@@ -94,8 +94,9 @@ def _wait_range(environment) -> tuple[float, float]:  # noqa: ANN001
 def write_task_tags() -> list[set[str]]:
     """The full tag set of every task tagged ``write``, read from the task sets themselves."""
     found = []
-    for task_set in AmalEducationUser.tasks:
-        for fn in task_set.tasks:
+    # Locust expands the weights dict into a list with repeats; each set counts once.
+    for task_set in dict.fromkeys(AmalEducationUser.tasks):
+        for fn in dict.fromkeys(task_set.tasks):
             tags = set(getattr(fn, "locust_tag_set", ()))
             if "write" in tags:
                 found.append(tags)

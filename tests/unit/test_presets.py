@@ -1,0 +1,57 @@
+"""Presets: the Locust config files are the single source of truth for load shapes."""
+
+import pytest
+
+from loadtest.presets import PresetError, available, load_preset, parse_duration
+
+
+def test_every_preset_the_issue_names_exists():
+    assert set(available()) >= {"smoke", "quick", "medium", "stress", "soak", "spike"}
+
+
+@pytest.mark.parametrize("name", available())
+def test_each_preset_opens_with_the_question_it_answers(name):
+    preset = load_preset(name)
+    assert "?" in preset.question, f"{preset.path} must open with a comment asking its question"
+    assert preset.settings["locustfile"].startswith("locustfile.py")
+    assert preset.settings["headless"] == "true"
+    assert preset.run_time_s > 0
+
+
+@pytest.mark.parametrize(
+    ("name", "users", "max_run_time_s"),
+    [("smoke", 10, 120), ("quick", 10, 60), ("medium", 50, 300), ("stress", 100, 600)],
+)
+def test_preset_sizes_match_what_they_promise(name, users, max_run_time_s):
+    preset = load_preset(name)
+    assert preset.users == users
+    assert preset.run_time_s <= max_run_time_s
+
+
+def test_soak_runs_at_least_half_an_hour():
+    assert load_preset("soak").run_time_s >= 1800
+
+
+def test_spike_jumps_above_its_calm_level():
+    spike = load_preset("spike")
+    assert spike.peak_users > spike.users
+    assert "spike_shape.py" in spike.settings["locustfile"]
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90", 90), ("30s", 30), ("5m", 300), ("1h30m", 5400), ("2m 10s", 130)]
+)
+def test_parse_duration(text, seconds):
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "5x", "m5", "1.5m", "5m-"])
+def test_parse_duration_rejects_garbage(text):
+    with pytest.raises(PresetError, match="cannot read the time"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("name", ["nope", "../smoke", "Smoke", ""])
+def test_unknown_preset_names_the_choices(name):
+    with pytest.raises(PresetError, match="choose one of: medium, quick, smoke"):
+        load_preset(name)

@@ -1,0 +1,74 @@
+"""The production guard decides the same way for the runner and for the locustfile."""
+
+import pytest
+
+from loadtest import safety
+from loadtest.user import write_task_tags
+
+PROD = "https://backend.amal.education"
+
+
+def test_write_tasks_are_found_from_the_task_sets_tags():
+    tags = write_task_tags()
+    assert len(tags) == 4  # sign_up, create_thread, create_collection, submit_contact_us
+    assert {frozenset(t) for t in tags} == {
+        frozenset({"auth", "write"}),
+        frozenset({"ai", "write"}),
+        frozenset({"library", "write"}),
+        frozenset({"help", "write"}),
+    }
+
+
+@pytest.mark.parametrize(
+    ("tags", "exclude", "expected"),
+    [
+        ((), (), True),
+        ((), ("write",), False),
+        (("dashboard",), (), False),
+        (("auth",), (), True),  # sign_up is tagged auth and write
+        (("auth",), ("write",), False),
+        (("write",), (), True),
+        (("dashboard", "library"), (), True),
+    ],
+)
+def test_writes_enabled_follows_locusts_tag_filter(tags, exclude, expected):
+    assert safety.writes_enabled(write_task_tags(), tags, exclude) is expected
+
+
+@pytest.mark.parametrize(
+    ("users", "run_time_s", "heavy"),
+    [(10, 60, False), (5, 30, False), (11, 60, True), (10, 61, True), (10, None, True)],
+)
+def test_heavy_means_more_than_the_quick_preset(users, run_time_s, heavy):
+    assert safety.heavy_run(users, run_time_s)[0] is heavy
+
+
+def test_heavy_run_against_production_is_refused_with_the_way_out():
+    message = safety.production_refusal(PROD, heavy=True, heavy_reason="50 users", writes=False, allowed=False)
+    assert "backend.amal.education" in message and "50 users" in message
+    assert safety.ALLOW_FLAG in message and "staging" in message
+
+
+def test_writes_against_production_are_refused():
+    message = safety.production_refusal(PROD, heavy=False, heavy_reason="", writes=True, allowed=False)
+    assert "--exclude-tags write" in message
+
+
+@pytest.mark.parametrize(
+    ("host", "heavy", "writes", "allowed"),
+    [
+        (PROD, False, False, False),  # light and read-only: fine
+        (PROD, True, True, True),  # explicitly allowed
+        ("https://staging.amal.education", True, True, False),  # not production
+        ("http://127.0.0.1:8000", True, True, False),
+    ],
+)
+def test_runs_that_go_ahead(host, heavy, writes, allowed):
+    assert safety.production_refusal(host, heavy=heavy, heavy_reason="x", writes=writes, allowed=allowed) is None
+
+
+def test_extra_production_hosts_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LOADTEST_PRODUCTION_HOSTS", "mirror.example.com, other.example.com")
+    assert safety.production_refusal(
+        "https://mirror.example.com", heavy=True, heavy_reason="x", writes=False, allowed=False
+    )
