@@ -21,6 +21,7 @@ from pathlib import Path
 
 from loadtest.bundle import SUMMARY_MD
 from loadtest.github.client import GitHubClient, GitHubError, json_of
+from loadtest.github.comment import trim_body
 
 COMMENT_ARTIFACT_NAME = "loadtest-comment"
 """The artifact name both workflows use."""
@@ -98,11 +99,13 @@ def read_comment_artifact(directory: Path) -> CommentArtifact:
 
 
 def write_comment_artifact(out_dir: Path, *, summary: str, pr_number: int, head_sha: str) -> None:
-    """Write the layout the comment workflow reads, validated the same way it will be read."""
+    """Write the layout the comment workflow reads, validated the same way it will be read.
+
+    The summary is trimmed to what a comment can hold, so it always fits MAX_SUMMARY_BYTES.
+    """
     parse_pr_number(str(pr_number))
     parse_head_sha(head_sha)
-    if len(summary.encode("utf-8")) > MAX_SUMMARY_BYTES:
-        raise InvalidArtifactError(f"{SUMMARY_FILE}: larger than {MAX_SUMMARY_BYTES} bytes")
+    summary = trim_body(summary)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / SUMMARY_FILE).write_text(summary, encoding="utf-8")
     (out_dir / PR_NUMBER_FILE).write_text(str(pr_number), encoding="utf-8")
