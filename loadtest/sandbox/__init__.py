@@ -1,0 +1,151 @@
+"""The stand-in Amal Education API: the default target of the load test, with fault injection.
+
+Run it with ``python -m loadtest.sandbox [--port 0] [--admin] [--fault SPEC ...]`` (see ``--help``),
+or from Python::
+
+    with running_sandbox(faults=[{"match": "GET /api/dashboard/", "latency_ms": 50}], admin=True) as url:
+        ...  # url == "http://127.0.0.1:PORT"
+        set_faults(url, [])  # change faults between two load runs without a restart
+
+It serves every endpoint of ``loadtest/config.py`` with Django REST Framework + SimpleJWT
+conventions, over gevent's pywsgi in a child process (it never competes with Locust for the GIL).
+
+State lives in memory and is capped (``Caps``; oldest first out, users least recently active
+first): 10,000 users; 100 chat threads and 100 collections per user, 20,000 threads and
+20,000 collections in all; 50 messages per thread; 10,000 contact messages. Text fields are
+length-limited and bodies are at most 1 MiB, so a 30-minute soak cannot grow memory without limit.
+
+Speed: raw WSGI with a dict router, not Flask, on ``NoDelayWSGIServer`` (TCP_NODELAY: without it a
+keep-alive answer takes about 40 ms). Measured with ``scripts/bench_sandbox.py``; figures in the
+README's performance section.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+
+import requests
+
+from loadtest import config
+from loadtest.sandbox.faults import FaultRule, FaultSpecError, parse_rules
+from loadtest.sandbox.process import SandboxError, start_server
+from loadtest.sandbox.state import Caps
+
+__all__ = [
+    "Caps",
+    "FaultRule",
+    "FaultSpecError",
+    "SandboxError",
+    "get_faults",
+    "get_stats",
+    "running_sandbox",
+    "sandbox_args",
+    "set_faults",
+]
+
+
+def sandbox_args(
+    *,
+    access_lifetime: float = 300.0,
+    refresh_lifetime: float = 86_400.0,
+    admin: bool = False,
+    seed: int | None = None,
+    bind: str = "127.0.0.1",
+    caps: Caps | None = None,
+) -> list[str]:
+    """Command-line options of ``python -m loadtest.sandbox`` for these settings (port 0, no faults)."""
+    args = ["--bind", bind, "--port", "0"]
+    args += [
+        "--access-lifetime",
+        repr(float(access_lifetime)),
+        "--refresh-lifetime",
+        repr(float(refresh_lifetime)),
+    ]
+    if admin:
+        args.append("--admin")
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    for name, value in asdict(caps or Caps()).items():
+        args += ["--max-" + name.replace("_", "-"), str(value)]
+    return args
+
+
+@contextmanager
+def running_sandbox(
+    *,
+    faults: list[dict] | None = None,
+    access_lifetime: float = 300.0,
+    refresh_lifetime: float = 86_400.0,
+    admin: bool = False,
+    seed: int | None = None,
+    bind: str = "127.0.0.1",
+    caps: Caps | None = None,
+    startup_timeout_s: float = 20.0,
+) -> Iterator[str]:
+    """Start the sandbox as a child process on a free port; yield its base URL; stop it on exit.
+
+    Raises FaultSpecError for malformed ``faults`` and SandboxError if the child does not start.
+    """
+    args = sandbox_args(
+        access_lifetime=access_lifetime,
+        refresh_lifetime=refresh_lifetime,
+        admin=admin,
+        seed=seed,
+        bind=bind,
+        caps=caps,
+    )
+    faults_path = None
+    if faults:
+        rules = [rule.to_dict() for rule in parse_rules(faults)]  # a clear error here, not in the child
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(rules, handle)
+        faults_path = handle.name
+        args += ["--faults-file", faults_path]
+    try:
+        server = start_server("loadtest.sandbox", args, timeout_s=startup_timeout_s)
+    finally:
+        if faults_path:
+            os.unlink(faults_path)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+        if server.logged.strip():
+            print(server.logged.rstrip(), file=sys.stderr)
+
+
+def _admin_url(base_url: str, what: str) -> str:
+    if not config.is_loopback(base_url):
+        raise ValueError(f"{config.redact_url(base_url)} is not a loopback sandbox")
+    return f"{base_url.rstrip('/')}/__sandbox/{what}"
+
+
+def _checked(response: requests.Response) -> dict:
+    if response.status_code == 404:
+        raise SandboxError(f"{response.url}: 404; was the sandbox started with --admin?")
+    if response.status_code != 200:
+        raise SandboxError(f"{response.url}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def set_faults(base_url: str, rules: list[dict]) -> list[dict]:
+    """Replace the fault rules of a sandbox started with ``admin=True``; returns them in canonical form."""
+    url = _admin_url(base_url, "faults")
+    return _checked(requests.put(url, json={"rules": rules}, timeout=config.REQUEST_TIMEOUT_S))["rules"]
+
+
+def get_faults(base_url: str) -> list[dict]:
+    url = _admin_url(base_url, "faults")
+    return _checked(requests.get(url, timeout=config.REQUEST_TIMEOUT_S))["rules"]
+
+
+def get_stats(base_url: str) -> dict:
+    """In-memory counts (users, threads, collections, messages, contact_messages, requests_served, caps)."""
+    url = _admin_url(base_url, "stats")
+    return _checked(requests.get(url, timeout=config.REQUEST_TIMEOUT_S))

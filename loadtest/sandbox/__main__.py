@@ -1,0 +1,129 @@
+"""Command line: ``python -m loadtest.sandbox [options]``; see ``--help``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.sandbox.app import SandboxApp
+from loadtest.sandbox.faults import FaultInjector, FaultRule, FaultSpecError, parse_cli_rule, parse_rules
+from loadtest.sandbox.server import serve_until_signalled
+from loadtest.sandbox.state import Caps, Store
+from loadtest.sandbox.tokens import TokenSigner
+
+EPILOG = f"""\
+fault rules (first match wins; --fault rules are tried before those of --faults-file):
+  --fault 'PATTERN=ITEM,ITEM,...'   PATTERN is a glob on the endpoint's stats name 'METHOD /path/'
+                                     ('*' = every endpoint); ITEMs:
+    latency:MS                             fixed latency in milliseconds
+    jitter:lognormal:MEDIAN_MS:P95_RATIO   plus a lognormal sample (p95 = P95_RATIO x median)
+    jitter:uniform:MAX_MS                  plus a uniform sample in [0, MAX_MS]
+    jitter:exponential:MEAN_MS             plus an exponential sample
+    scale:X                                multiply the whole latency by X
+    errors:RATE                            answer this fraction (0..1) with an injected error
+    status:500|503                         status of injected errors (default 503)
+  e.g. --fault '*=jitter:lognormal:50:2.5' --fault 'GET /api/dashboard/=latency:50,errors:0.1'
+  --faults-file takes the canonical JSON form: a list of
+  {{"match", "latency_ms", "jitter", "scale", "error_rate", "error_status"}} objects.
+
+admin endpoints (only with --admin; never subject to faults):
+  GET /__sandbox/faults, PUT /__sandbox/faults {{"rules": [...]}}, GET /__sandbox/stats
+
+state caps (oldest evicted first; users least recently active first), defaults:
+  {Caps().users:,} users;
+  {Caps().threads_per_user} chat threads and {Caps().collections_per_user} collections per user, \
+{Caps().threads:,} threads and {Caps().collections:,} collections in all;
+  {Caps().messages_per_thread} messages per thread; {Caps().contact_messages:,} contact messages.
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be 0..65535, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m loadtest.sandbox",
+        description="Stand-in Amal Education API for load tests, with fault injection.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=_port, default=0, help="port; 0 picks a free one (default: 0)")
+    parser.add_argument("--access-lifetime", type=_positive_float, default=300.0, metavar="SECONDS")
+    parser.add_argument("--refresh-lifetime", type=_positive_float, default=86_400.0, metavar="SECONDS")
+    parser.add_argument("--seed", type=int, default=None, help="seed of fault and mystery-box randomness")
+    parser.add_argument("--admin", action="store_true", help="serve the /__sandbox/ admin endpoints")
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="SPEC", help="a fault rule, see below"
+    )
+    parser.add_argument("--faults-file", type=Path, metavar="FILE.json", help="fault rules in JSON")
+    parser.add_argument("--access-log", action="store_true", help="log every request to stderr (slow)")
+    caps = parser.add_argument_group("state caps")
+    for name, value in vars(Caps()).items():
+        flag = "--max-" + name.replace("_", "-")
+        caps.add_argument(
+            flag, dest=f"cap_{name}", type=int, default=value, metavar="N", help=f"(default: {value})"
+        )
+    return parser
+
+
+def load_rules(specs: Sequence[str], faults_file: Path | None) -> list[FaultRule]:
+    rules = [parse_cli_rule(spec) for spec in specs]
+    if faults_file is not None:
+        try:
+            data = json.loads(faults_file.read_text())
+        except (OSError, ValueError) as exc:
+            raise FaultSpecError(f"--faults-file {faults_file}: {exc}") from None
+        try:
+            rules += parse_rules(data)
+        except FaultSpecError as exc:
+            raise FaultSpecError(f"--faults-file {faults_file}: {exc}") from None
+    return rules
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        rules = load_rules(args.fault, args.faults_file)
+        caps = Caps(**{k.removeprefix("cap_"): v for k, v in vars(args).items() if k.startswith("cap_")})
+    except ValueError as exc:  # FaultSpecError is a ValueError
+        parser.error(str(exc))
+    logging.basicConfig(level=logging.INFO, format="sandbox: %(levelname)s %(message)s", stream=sys.stderr)
+    app = SandboxApp(
+        store=Store(caps),
+        signer=TokenSigner(access_lifetime=args.access_lifetime, refresh_lifetime=args.refresh_lifetime),
+        injector=FaultInjector(rules, seed=args.seed),
+        admin=args.admin,
+        seed=args.seed,
+    )
+    try:
+        serve_until_signalled(app, bind=args.bind, port=args.port, access_log=args.access_log)
+    except OSError as exc:
+        print(f"{parser.prog}: error: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

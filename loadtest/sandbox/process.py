@@ -1,0 +1,93 @@
+"""Start a server module as a child process and learn its URL from its ``... listening on URL`` line.
+
+A child process, not a thread: the sandbox must never compete with Locust for the GIL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+_LISTENING = re.compile(rb"listening on (http://\S+)")
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+"""The folder holding the ``loadtest`` package, put on the child's PYTHONPATH."""
+
+
+class SandboxError(RuntimeError):
+    """The server process could not be started; the message carries the reason and its stderr."""
+
+
+@dataclass
+class ServerProcess:
+    """A running server child process and the base URL it listens on."""
+
+    proc: subprocess.Popen
+    url: str
+    stderr: IO[bytes] = field(repr=False)
+    logged: str = ""
+    """What the child wrote to stderr, once stopped."""
+
+    def stop(self, grace_s: float = 5.0) -> int:
+        """SIGTERM, then SIGKILL after ``grace_s``; returns the exit code and keeps stderr in ``logged``."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        if not self.stderr.closed:
+            self.stderr.seek(0)
+            self.logged = self.stderr.read().decode(errors="replace")
+            self.stderr.close()
+        return self.proc.returncode
+
+
+def start_server(
+    module: str, args: Sequence[str], *, wrapper: Sequence[str] = (), timeout_s: float = 20.0
+) -> ServerProcess:
+    """Run ``[*wrapper, python, -m, module, *args]`` and wait for its listening line."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
+    stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child, closed by stop()
+    command = [*wrapper, sys.executable, "-m", module, *args]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)
+    server = ServerProcess(proc, "", stderr)
+    try:
+        server.url = _wait_for_url(proc, timeout_s)
+    except SandboxError as exc:
+        server.stop()
+        detail = server.logged.strip()
+        raise SandboxError(f"{' '.join(command)}: {exc}" + (f"\n{detail}" if detail else "")) from None
+    return server
+
+
+def _wait_for_url(proc: subprocess.Popen, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    fd = proc.stdout.fileno()
+    seen = b""
+    while b"\n" not in seen:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise SandboxError(f"no listening line within {timeout_s:g} s")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise SandboxError(f"exited with code {proc.wait()} before listening")
+            seen += chunk
+    match = _LISTENING.search(seen)
+    if not match:
+        raise SandboxError(f"unexpected first line {seen.splitlines()[0]!r}")
+    return match.group(1).decode()

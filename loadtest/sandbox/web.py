@@ -1,0 +1,120 @@
+"""The little HTTP vocabulary the sandbox's raw WSGI app needs: requests, JSON answers, errors.
+
+Raw WSGI rather than Flask because the sandbox must never be what a load test measures
+(see ``loadtest/sandbox/__init__.py`` for the figures).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+MAX_BODY_BYTES = 1024 * 1024
+"""Bodies above 1 MiB are refused with 413."""
+
+REASONS = {
+    200: "OK",
+    201: "Created",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Request Entity Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+STATUS_LINES = {code: f"{code} {reason}" for code, reason in REASONS.items()}
+
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+class HttpError(Exception):
+    """Raised anywhere in a handler to answer ``status`` with the JSON ``body``."""
+
+    def __init__(self, status: int, body: dict, headers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+        self.headers = headers or []
+
+
+def not_found() -> HttpError:
+    return HttpError(404, {"detail": "Not found."})
+
+
+def method_not_allowed(method: str, allowed: list[str]) -> HttpError:
+    return HttpError(405, {"detail": f'Method "{method}" not allowed.'}, [("Allow", ", ".join(allowed))])
+
+
+def respond(
+    start_response, status: int, body: Any, headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    payload = _encode(body).encode()
+    start_response(
+        STATUS_LINES[status],
+        [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *(headers or ())],
+    )
+    return [payload]
+
+
+class Request:
+    """One request: method, path, query parameters, JSON body and, once authenticated, its user."""
+
+    __slots__ = ("environ", "method", "path", "user", "_query")
+
+    def __init__(self, environ: dict) -> None:
+        self.environ = environ
+        self.method: str = environ["REQUEST_METHOD"]
+        self.path: str = environ["PATH_INFO"]
+        self.user = None
+        self._query: dict[str, list[str]] | None = None
+
+    def param(self, name: str) -> str | None:
+        """The first value of query parameter ``name``, or None."""
+        if self._query is None:
+            self._query = parse_qs(self.environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        values = self._query.get(name)
+        return values[0] if values else None
+
+    @property
+    def query_string(self) -> str:
+        return self.environ.get("QUERY_STRING", "")
+
+    @property
+    def base_url(self) -> str:
+        """``scheme://host[:port]/path`` as the client addressed it, for absolute pagination links."""
+        env = self.environ
+        host = env.get("HTTP_HOST") or f"{env['SERVER_NAME']}:{env['SERVER_PORT']}"
+        return f"{env['wsgi.url_scheme']}://{host}{self.path}"
+
+    def json(self) -> dict:
+        """The body as a JSON object; 413 above 1 MiB, 400 when malformed. An empty body is ``{}``."""
+        raw = self._body()
+        if not raw.strip():
+            return {}
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError) as exc:
+            raise HttpError(400, {"detail": f"JSON parse error - {exc}"}) from None
+        if not isinstance(data, dict):
+            kind = {list: "list", str: "str", int: "int", float: "float", bool: "bool"}.get(
+                type(data), "null"
+            )
+            raise HttpError(
+                400, {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {kind}."]}
+            )
+        return data
+
+    def _body(self) -> bytes:
+        too_large = HttpError(413, {"detail": f"Request body is larger than {MAX_BODY_BYTES} bytes."})
+        length = self.environ.get("CONTENT_LENGTH")
+        stream = self.environ["wsgi.input"]
+        if length:
+            if int(length) > MAX_BODY_BYTES:
+                raise too_large
+            return stream.read(int(length))
+        raw = stream.read(MAX_BODY_BYTES + 1)  # chunked: read at most one byte past the limit
+        if len(raw) > MAX_BODY_BYTES:
+            raise too_large
+        return raw
