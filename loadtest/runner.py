@@ -82,7 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--headless", action="store_true", help="custom headless run set by -u, -r, -t")
     parser.add_argument("-u", "--users", type=int, help="peak users (overrides the preset)")
     parser.add_argument("-r", "--spawn-rate", type=float, help="users started per second")
-    parser.add_argument("-t", "--run-time", help="run time, e.g. 30s, 5m (overrides the preset)")
+    parser.add_argument(
+        "-t", "--run-time", help="run time, e.g. 30s, 5m (overrides the preset and $LOADTEST_RUN_TIME)"
+    )
     parser.add_argument("--html", type=Path, help="also write the HTML report to this file")
     parser.add_argument("--host", help="target base URL (default: $LOADTEST_HOST, else the stand-in API)")
     parser.add_argument("--out", type=Path, help="bundle folder to write (default results/<preset>-<UTC time>)")
@@ -103,7 +105,9 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
     """Turn command-line arguments into a RunPlan, or raise RunError(exit 2) saying what is wrong."""
     try:
         preset = load_preset(args.preset) if args.preset else None
-        run_time = parse_duration(args.run_time) if args.run_time else None
+        # LOADTEST_RUN_TIME shortens every run, e.g. for a local rehearsal of the workflows.
+        run_time_text = args.run_time or environ.get("LOADTEST_RUN_TIME")
+        run_time = parse_duration(run_time_text) if run_time_text else None
     except PresetError as exc:
         raise RunError(str(exc), EXIT_USAGE) from exc
     if preset is None and not (args.users and run_time):
