@@ -1,0 +1,161 @@
+"""Is the sandbox fast enough never to be what a load test measures?
+
+Measures, in one run and the same way, a bare gevent WSGI hello-world and the sandbox's
+``GET /api/dashboard/`` with a valid token: wrk keep-alive, one thread, 10 connections, wrk
+pinned to core 1 and each server to core 0 when ``taskset`` exists. Loopback only.
+Exit codes: 0 targets met, 1 targets missed, 2 wrk missing or the run could not be made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+
+from loadtest import config
+from loadtest.sandbox import sandbox_args
+from loadtest.sandbox.process import SandboxError, ServerProcess, start_server
+
+TARGET_P50_MS = 3.0
+"""Issue 2: a sandbox answer well under the few milliseconds a real API takes, so it never dominates."""
+TARGET_RATIO = 0.7
+"""Issue 2: the sandbox's own work may cost at most ~30% of what pywsgi itself costs per request."""
+CONNECTIONS = 10
+WARMUP_S = 1
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    """What one wrk run measured."""
+
+    requests_per_s: float
+    p50_ms: float
+    bad_responses: int
+    """Non-2xx answers plus socket errors: a benchmark of errors measures nothing."""
+
+
+def parse_wrk(output: str) -> WrkResult:
+    rps = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    p50 = re.search(r"^\s*50%\s+([\d.]+)(us|ms|s|m)\s*$", output, re.M)
+    if not rps or not p50:
+        raise ValueError(f"cannot read wrk output (was --latency given?):\n{output}")
+    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    bad = int(non_2xx.group(1)) if non_2xx else 0
+    bad += sum(int(n) for n in socket_errors.groups()) if socket_errors else 0
+    return WrkResult(float(rps.group(1)), float(p50.group(1)) * _UNITS_MS[p50.group(2)], bad)
+
+
+def run_wrk(wrk: Sequence[str], url: str, *, duration_s: int, headers: Sequence[str] = ()) -> WrkResult:
+    command = [*wrk, "-t1", f"-c{CONNECTIONS}", f"-d{duration_s}s", "--latency"]
+    for header in headers:
+        command += ["-H", header]
+    done = subprocess.run(
+        [*command, url], capture_output=True, text=True, timeout=duration_s + 30, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")
+    return parse_wrk(done.stdout)
+
+
+def access_token(base_url: str) -> str:
+    """Sign up and sign in a fresh benchmark user."""
+    email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
+    body = {"email": email, "password": "bench-password-1", "first_name": "Bench", "last_name": "User"}
+    timeout = config.REQUEST_TIMEOUT_S
+    requests.post(base_url + config.SIGN_UP.path, json=body, timeout=timeout).raise_for_status()
+    signed_in = requests.post(base_url + config.SIGN_IN.path, json=body, timeout=timeout)
+    signed_in.raise_for_status()
+    return signed_in.json()["access"]
+
+
+def pinning() -> tuple[list[str], list[str], str]:
+    """Command prefixes for the servers and for wrk, and a note on how they are pinned."""
+    taskset = shutil.which("taskset")
+    if taskset and (os.cpu_count() or 1) >= 2:
+        return [taskset, "-c", "0"], [taskset, "-c", "1"], "servers on core 0, wrk on core 1"
+    return [], [], "not pinned (needs taskset and two cores)"
+
+
+def render_table(hello: WrkResult, sandbox: WrkResult, ratio: float) -> str:
+    rows = [
+        ("hello-world (bare gevent pywsgi)", f"{hello.requests_per_s:,.0f}", f"{hello.p50_ms:.2f}"),
+        (f"sandbox {config.DASHBOARD.name}", f"{sandbox.requests_per_s:,.0f}", f"{sandbox.p50_ms:.2f}"),
+        ("ratio sandbox / hello-world", f"{ratio:.2f}", ""),
+    ]
+    lines = [f"{'target':<36} {'requests/s':>12} {'p50 ms':>8}"]
+    lines += [f"{name:<36} {rps:>12} {p50:>8}" for name, rps, p50 in rows]
+    return "\n".join(lines)
+
+
+def measure(duration_s: int, server_prefix: list[str], wrk: list[str]) -> tuple[WrkResult, WrkResult]:
+    servers: list[ServerProcess] = []
+    try:
+        servers.append(start_server("loadtest.sandbox.hello", ["--port", "0"], wrapper=server_prefix))
+        servers.append(start_server("loadtest.sandbox", sandbox_args(), wrapper=server_prefix))
+        hello_url, sandbox_url = servers[0].url + "/", servers[1].url + config.DASHBOARD.path
+        auth = [f"Authorization: Bearer {access_token(servers[1].url)}"]
+        run_wrk(wrk, hello_url, duration_s=WARMUP_S)
+        run_wrk(wrk, sandbox_url, duration_s=WARMUP_S, headers=auth)
+        hello = run_wrk(wrk, hello_url, duration_s=duration_s)
+        sandbox = run_wrk(wrk, sandbox_url, duration_s=duration_s, headers=auth)
+    finally:
+        for server in servers:
+            server.stop()
+    return hello, sandbox
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="scripts/bench_sandbox.py", description=__doc__)
+    parser.add_argument(
+        "--duration", type=int, default=10, metavar="SECONDS", help="per target (default: 10)"
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.duration < 1:
+        parser.error("--duration must be at least 1 second")
+    wrk_path = shutil.which("wrk")
+    if wrk_path is None:
+        print("bench_sandbox: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
+        return 2
+    server_prefix, wrk_prefix, pinned = pinning()
+    try:
+        hello, sandbox = measure(args.duration, server_prefix, [*wrk_prefix, wrk_path])
+    except (
+        SandboxError,
+        RuntimeError,
+        ValueError,
+        requests.RequestException,
+        subprocess.SubprocessError,
+    ) as exc:
+        print(f"bench_sandbox: {exc}", file=sys.stderr)
+        return 2
+    ratio = sandbox.requests_per_s / hello.requests_per_s if hello.requests_per_s else 0.0
+    checks = {
+        f"sandbox p50 < {TARGET_P50_MS:g} ms": sandbox.p50_ms < TARGET_P50_MS,
+        f"ratio >= {TARGET_RATIO:g}": ratio >= TARGET_RATIO,
+        "no error responses": hello.bad_responses == 0 and sandbox.bad_responses == 0,
+    }
+    passed = all(checks.values())
+    print(f"wrk -t1 -c{CONNECTIONS} -d{args.duration}s keep-alive; {pinned}")
+    print(render_table(hello, sandbox, ratio))
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    print("result:", "PASS" if passed else "FAIL")
+    if args.json:
+        figures = {"hello": asdict(hello), "sandbox": asdict(sandbox), "ratio": ratio, "pinning": pinned}
+        figures |= {"duration_s": args.duration, "checks": checks, "passed": passed}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if passed else 1
