@@ -119,6 +119,12 @@ class EndpointStats:
     def failure_ratio(self) -> float:
         return self.failures / self.requests if self.requests else 0.0
 
+    def value(self, metric: str) -> float | None:
+        """A metric by name: requests, failures, failure_ratio, rps, or a LATENCY_METRICS key."""
+        if metric in ("requests", "failures", "failure_ratio", "rps"):
+            return getattr(self, metric)
+        return self.latency.get(metric)
+
 
 @dataclass(frozen=True, kw_only=True)
 class FailureMessage:
@@ -141,6 +147,11 @@ class Results:
     failures: tuple[FailureMessage, ...]
     percentiles_from: str
     """``histograms`` (Locust's --json-file) or ``csv`` (the stats CSV's percentile columns)."""
+
+    @property
+    def duration_s(self) -> float | None:
+        """The measured run duration that requests/s divides by."""
+        return _duration_s(self.aggregate)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,286 @@
+"""Regression against a baseline run.
+
+The decision for one row sits behind ``RegressionDecision``: a function from the current row,
+the baseline row and the rules to findings. ``tolerance_decision`` is the one thresholds.json
+describes (relative AND absolute change, warn and fail levels); a noise-aware decision from a
+baseline history can replace it without touching the comparison around it or the rendering.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from loadtest.bundle import EndpointStats, Results, RunFacts
+from loadtest.gate.findings import RUN, Finding, Level
+from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
+from loadtest.gate.units import (
+    format_duration,
+    format_points,
+    format_rps,
+    format_value,
+)
+
+BaselineStatus = Literal["none", "compared", "skipped"]
+
+
+class RegressionDecision(Protocol):
+    def __call__(
+        self, current: EndpointStats, baseline: EndpointStats, rules: RegressionRules
+    ) -> list[Finding]:
+        """Findings for one row (an endpoint or the aggregate) present in both runs."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class Comparison:
+    """The outcome of comparing a run with its baseline."""
+
+    status: BaselineStatus
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    new_endpoints: list[str] = field(default_factory=list)
+    missing_endpoints: list[str] = field(default_factory=list)
+
+
+_SETTINGS = (("preset", "preset"), ("users", "users"), ("run_time_s", "run length"), ("target", "target"))
+
+
+def compare_with_baseline(
+    current: Results,
+    baseline: Results | None,
+    rules: RegressionRules,
+    *,
+    preset: str | None,
+    decide: RegressionDecision | None = None,
+) -> Comparison:
+    """Check that the runs are comparable, then apply ``decide`` to every row they share."""
+    if baseline is None:
+        return Comparison(status="none", notes=["No baseline: absolute limits only, no regression check."])
+    decide = decide or tolerance_decision
+    mismatches = settings_mismatches(current.facts, baseline.facts, preset=preset)
+    if mismatches:
+        return Comparison(
+            status="skipped",
+            findings=[_mismatch_finding(mismatches)],
+        )
+    notes = _unchecked_settings(current.facts, baseline.facts)
+    new = [name for name in current.endpoints if name not in baseline.endpoints]
+    missing = [name for name in baseline.endpoints if name not in current.endpoints]
+    findings = [_missing_finding(name) for name in missing]
+    too_few = []
+    for now_row, then_row in _shared_rows(current, baseline):
+        if min(now_row.requests, then_row.requests) < rules.min_requests:
+            too_few.append(now_row.name)
+            continue
+        findings += decide(now_row, then_row, rules)
+    if new:
+        notes.append(f"New in this run, not in the baseline: {_names(new)}.")
+    if too_few:
+        notes.append(
+            f"Not compared, fewer than {rules.min_requests} requests on one side "
+            f"(percentiles of so few samples are noise): {_names(too_few)}."
+        )
+    return Comparison(
+        status="compared", findings=findings, notes=notes, new_endpoints=new, missing_endpoints=missing
+    )
+
+
+def settings_mismatches(
+    current: RunFacts | None, baseline: RunFacts | None, *, preset: str | None
+) -> list[str]:
+    """Settings both runs record and that differ, as ``users 10 here, 50 in the baseline``."""
+    if baseline is None:
+        return []
+    here = {"preset": preset or (current.preset if current else None)}
+    if current is not None:
+        here |= {"users": current.users, "run_time_s": current.run_time_s, "target": current.target}
+    differences = []
+    for key, label in _SETTINGS:
+        mine, theirs = here.get(key), getattr(baseline, key)
+        if mine is not None and theirs is not None and mine != theirs:
+            differences.append(f"{label} {_setting(key, mine)} here, {_setting(key, theirs)} in the baseline")
+    return differences
+
+
+def tolerance_decision(
+    current: EndpointStats, baseline: EndpointStats, rules: RegressionRules
+) -> list[Finding]:
+    """thresholds.json's rule: a change fires when it exceeds both the relative and the absolute tolerance."""
+    findings = []
+    if rules.latency:
+        for metric in rules.latency.metrics:
+            findings += _latency(current, baseline, rules.latency, metric)
+    if rules.throughput:
+        findings += _throughput(current, baseline, rules.throughput)
+    if rules.failure_ratio:
+        findings += _failure_ratio(current, baseline, rules.failure_ratio)
+    return findings
+
+
+def _latency(now: EndpointStats, then: EndpointStats, rule: RegressionRule, metric: str) -> list[Finding]:
+    current, baseline = now.value(metric), then.value(metric)
+    if current is None or baseline is None:
+        return []
+    growth = current - baseline
+    level = _level(rule, _relative(growth, baseline), growth)
+    if level is None:
+        return []
+    tolerance = _tolerance(rule, level)
+    return [
+        Finding(
+            level=level,
+            scope=now.name,
+            kind="regression",
+            metric=metric,
+            rule=f"{metric} slower by over {_pct(tolerance.relative)} and {tolerance.absolute:g} ms",
+            observed=(
+                f"{format_value(metric, baseline)} → {format_value(metric, current)} "
+                f"({_signed_pct(growth, baseline)}, {growth:+,.0f} ms)"
+            ),
+            reason=rule.reason,
+            value=current,
+            baseline=baseline,
+            limit=tolerance.absolute,
+            source=f"regression.latency.{level}",
+        )
+    ]
+
+
+def _throughput(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -> list[Finding]:
+    if now.rps is None or then.rps is None:
+        return []
+    drop = then.rps - now.rps
+    level = _level(rule, _relative(drop, then.rps), drop)
+    if level is None:
+        return []
+    tolerance = _tolerance(rule, level)
+    return [
+        Finding(
+            level=level,
+            scope=now.name,
+            kind="regression",
+            metric="rps",
+            rule=(
+                f"requests/s lower by over {_pct(tolerance.relative)} "
+                f"and {format_rps(tolerance.absolute)} req/s"
+            ),
+            observed=f"{format_rps(then.rps)} → {format_rps(now.rps)} req/s ({_signed_pct(-drop, then.rps)})",
+            reason=rule.reason,
+            value=now.rps,
+            baseline=then.rps,
+            source=f"regression.throughput.{level}",
+        )
+    ]
+
+
+def _failure_ratio(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -> list[Finding]:
+    rise = now.failure_ratio - then.failure_ratio
+    level = _level(rule, _relative(rise, then.failure_ratio), rise)
+    if level is None:
+        return []
+    tolerance = _tolerance(rule, level)
+    rule_text = f"failure ratio higher by over {tolerance.absolute * 100:g} pp"
+    if tolerance.relative:
+        rule_text += f" and {_pct(tolerance.relative)}"
+    return [
+        Finding(
+            level=level,
+            scope=now.name,
+            kind="regression",
+            metric="failure_ratio",
+            rule=rule_text,
+            observed=(
+                f"{format_value('failure_ratio', then.failure_ratio)} → "
+                f"{format_value('failure_ratio', now.failure_ratio)} "
+                f"({format_points(now.failure_ratio, then.failure_ratio)})"
+            ),
+            reason=rule.reason,
+            value=now.failure_ratio,
+            baseline=then.failure_ratio,
+            source=f"regression.failure_ratio.{level}",
+        )
+    ]
+
+
+def _level(rule: RegressionRule, relative: float, absolute: float) -> Level | None:
+    if rule.fail and rule.fail.is_exceeded(relative, absolute):
+        return "fail"
+    if rule.warn and rule.warn.is_exceeded(relative, absolute):
+        return "warn"
+    return None
+
+
+def _tolerance(rule: RegressionRule, level: Level) -> Tolerance:
+    tolerance = rule.fail if level == "fail" else rule.warn
+    assert tolerance is not None  # _level only returns a level whose tolerance exists
+    return tolerance
+
+
+def _relative(change: float, baseline: float) -> float:
+    """The change as a fraction of the baseline; growth from zero is unbounded."""
+    if baseline > 0:
+        return change / baseline
+    return math.inf if change > 0 else 0.0
+
+
+def _pct(fraction: float) -> str:
+    return f"{fraction * 100:g}%"
+
+
+def _signed_pct(change: float, baseline: float) -> str:
+    return "from 0" if baseline == 0 else f"{change / baseline * 100:+.0f}%"
+
+
+def _shared_rows(current: Results, baseline: Results) -> Iterator[tuple[EndpointStats, EndpointStats]]:
+    yield current.aggregate, baseline.aggregate
+    for name, row in current.endpoints.items():
+        if name in baseline.endpoints:
+            yield row, baseline.endpoints[name]
+
+
+def _mismatch_finding(mismatches: list[str]) -> Finding:
+    return Finding(
+        level="warn",
+        scope=RUN,
+        kind="baseline",
+        metric=None,
+        rule="the baseline must have the same preset, users, run length and target",
+        observed="; ".join(mismatches),
+        reason="Runs with different settings are not comparable: regression checks skipped.",
+    )
+
+
+def _missing_finding(name: str) -> Finding:
+    return Finding(
+        level="warn",
+        scope=name,
+        kind="baseline",
+        metric="requests",
+        rule="every endpoint of the baseline is exercised",
+        observed="in the baseline, missing from this run",
+        reason="An endpoint that is no longer called cannot regress, nor show that it did.",
+    )
+
+
+def _unchecked_settings(current: RunFacts | None, baseline: RunFacts | None) -> list[str]:
+    sides = [side for side, facts in (("this run", current), ("the baseline", baseline)) if facts is None]
+    if not sides:
+        return []
+    who = " and ".join(sides)
+    return [
+        f"No recorded settings for {who} (a plain Locust run has no run.json): "
+        "compared without checking that preset, users and run length match."
+    ]
+
+
+def _setting(key: str, value: object) -> str:
+    if key == "run_time_s" and isinstance(value, float):
+        return format_duration(value)
+    return str(value)
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f"`{name}`" for name in names)

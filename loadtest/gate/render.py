@@ -1,0 +1,363 @@
+"""The summary: markdown for the PR comment and step summary, plain text for a terminal.
+
+The markdown is a PR comment first: a hidden marker so the comment step finds its own comment,
+a one-line verdict, the run facts, the aggregate, the violations with their reasons, then the
+long parts (every endpoint, failure messages) folded in <details>. It always fits GitHub's
+comment limit: when it would not, the least important rows go first and a note says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from tabulate import tabulate
+
+from loadtest.bundle import AGGREGATE, EndpointStats, Results
+from loadtest.gate.findings import RUN, Finding
+from loadtest.gate.units import (
+    format_age,
+    format_change,
+    format_duration,
+    format_ms,
+    format_percent,
+    format_rps,
+)
+
+if TYPE_CHECKING:
+    from loadtest.gate.report import GateReport
+
+SUMMARY_MARKER = "<!-- amal-loadtest-summary -->"
+"""First line of every summary: the PR-comment step finds (and updates) its comment by it."""
+
+MAX_SUMMARY_CHARS = 60_000
+"""GitHub rejects comments over 65,536 characters; this leaves room for what the comment step adds."""
+
+TOP_FAILURE_MESSAGES = 10
+MAX_ERROR_CHARS = 200
+
+MARKS = {"fail": "❌", "warn": "⚠️"}
+VERDICT_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+TABLE_METRICS = ("requests", "failure_ratio", "rps", "p50", "p95", "p99")
+HEADERS = ("Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)")
+_COLUMN_OF = {"failures": "failure_ratio", "min_rps": "rps", "min_requests": "requests"}
+
+
+# --- one line ----------------------------------------------------------------
+
+
+def headline(report: GateReport) -> str:
+    """The verdict and why, in one line: ``FAIL: GET /api/x/: 812 ms breaks p95 ≤ 500 ms (+2 more)``."""
+    verdict = report.verdict.upper()
+    if not report.findings:
+        endpoints = len(report.results.endpoints)
+        within = f"all {endpoints} endpoints and the aggregate within limits"
+        baseline = {
+            "compared": "no regression against the baseline",
+            "none": "no baseline, so no regression check",
+            "skipped": "regression not checked",
+        }[report.baseline_status]
+        return f"{verdict}: {within}; {baseline}"
+    first, rest = report.findings[0], len(report.findings) - 1
+    more = f" (+{rest} more)" if rest else ""
+    return f"{verdict}: {describe(first)}{more}"
+
+
+def describe(finding: Finding) -> str:
+    """One finding in one line, for the headline and annotations."""
+    scope = "aggregate" if finding.scope == AGGREGATE else finding.scope
+    if finding.kind == "limit":
+        return f"{scope}: {finding.observed} breaks {finding.rule}"
+    if finding.kind == "regression":
+        return f"{scope}: {finding.metric} {finding.observed}"
+    if finding.scope == RUN:
+        return f"{finding.reason} ({finding.observed})"
+    if finding.scope == AGGREGATE and finding.kind == "run":
+        return f"the run made {finding.observed}"
+    return f"{scope}: {finding.observed}"
+
+
+# --- markdown ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """How many rows of each long part to show; None shows all."""
+
+    endpoints: int | None = None
+    violations: int | None = None
+    notes: int | None = None
+    failures: int = TOP_FAILURE_MESSAGES
+
+
+def render_markdown(report: GateReport, *, max_chars: int = MAX_SUMMARY_CHARS) -> str:
+    """The summary within ``max_chars``: trimming drops failure messages, then the best endpoints,
+    then notes, then the last violations."""
+    text = _compose(report, _Budget())
+    for budget in _smaller_budgets(report):
+        if len(text) <= max_chars:
+            return text
+        text = _compose(report, budget)
+    if len(text) <= max_chars:
+        return text
+    cut = (
+        f"\n\n_…cut at {max_chars:,} characters to fit a GitHub comment; see verdict.json for everything._\n"
+    )
+    return text[: max_chars - len(cut)] + cut
+
+
+def _smaller_budgets(report: GateReport):
+    budget = _Budget(failures=0)
+    yield budget
+    for field_name, size in (
+        ("endpoints", len(report.results.endpoints)),
+        ("notes", len(report.notes)),
+        ("violations", len(report.findings)),
+    ):
+        floor = 1 if field_name == "violations" else 0
+        while size > floor:
+            size = max(floor, size // 2)
+            budget = replace(budget, **{field_name: size})
+            yield budget
+
+
+def _compose(report: GateReport, budget: _Budget) -> str:
+    parts = [
+        SUMMARY_MARKER,
+        f"## {VERDICT_MARKS[report.verdict]} Load test {headline(report)}",
+        _facts(report),
+        "### Aggregate\n\n" + _aggregate_table(report),
+        _violations(report, budget.violations),
+        _notes(report, budget.notes),
+        _endpoint_table(report, budget.endpoints),
+        _failure_messages(report.results, budget.failures),
+        _trim_note(report, budget),
+        _footer(report),
+    ]
+    return "\n\n".join(part for part in parts if part) + "\n"
+
+
+def _facts(report: GateReport) -> str:
+    return f"**Run:** {_run_line(report.results, report.preset)}  \n**Baseline:** {_baseline_line(report)}"
+
+
+def _run_line(results: Results, preset: str | None) -> str:
+    facts = results.facts
+    items = [f"preset `{preset}`" if preset else "preset unknown"]
+    if facts is None:
+        items.insert(0, "plain Locust run (no run.json)")
+    else:
+        items.append(f"{facts.users} users" if facts.users is not None else "users unknown")
+    if facts and facts.run_time_s is not None:
+        items.append(format_duration(facts.run_time_s))
+    elif results.duration_s:
+        items.append(f"{format_duration(results.duration_s)} measured")
+    if facts:
+        items.append(f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown")
+        items.append(f"target `{facts.target}`" if facts.target else "target unknown")
+    return " · ".join(items)
+
+
+def _baseline_line(report: GateReport) -> str:
+    baseline = report.baseline
+    if baseline is None:
+        return "none: absolute limits only."
+    facts = baseline.facts
+    if facts is None:
+        return f"`{baseline.source.name}`, a plain Locust run (no run.json): commit and age unknown"
+    age = f"{format_age(report.now - facts.ended_at)} old" if facts.ended_at else "age unknown"
+    commit = f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown"
+    return f"{commit}, {age} ({_run_line(baseline, facts.preset)})"
+
+
+def _aggregate_table(report: GateReport) -> str:
+    now = report.results.aggregate
+    then = report.baseline.aggregate if report.baseline else None
+    rows = [["This run", *(_cell(report, now, None, metric) for metric in TABLE_METRICS)]]
+    if then is not None:
+        rows.append(
+            ["Baseline", *(_cell(report, then, None, metric, marks=False) for metric in TABLE_METRICS)]
+        )
+        rows.append(["Change", *(format_change(m, now.value(m), then.value(m)) for m in TABLE_METRICS)])
+    return _table(["", *HEADERS], rows)
+
+
+def _endpoint_table(report: GateReport, limit: int | None) -> str:
+    rows = report.endpoints_worst_first()
+    if not rows:
+        return ""
+    shown = rows if limit is None else rows[:limit]
+    baseline = report.baseline.endpoints if report.baseline and report.baseline_status == "compared" else {}
+    table = [
+        [_name_cell(report, row), *(_cell(report, row, baseline.get(row.name), m) for m in TABLE_METRICS)]
+        for row in shown
+    ]
+    body = _table(["Endpoint", *HEADERS], table) if table else ""
+    if len(shown) < len(rows):
+        body += f"\n\n_…{len(rows) - len(shown)} more endpoints left out to fit a GitHub comment._"
+    flagged = any(report.findings_for(row.name) for row in rows)
+    change = ", change against the baseline in brackets" if baseline else ""
+    summary = f"Per endpoint ({len(rows)}, worst first{change})"
+    return _details(summary, body, open_=flagged)
+
+
+def _violations(report: GateReport, limit: int | None) -> str:
+    if not report.findings:
+        return ""
+    shown = report.findings if limit is None else report.findings[:limit]
+    rows = [
+        [MARKS[f.level], _where(f), _escape(f.rule), _escape(f.observed), _escape(f.reason)] for f in shown
+    ]
+    text = "### Violations\n\n" + _table(["", "Where", "Rule", "Observed", "Why"], rows)
+    if len(shown) < len(report.findings):
+        text += f"\n\n_…{len(report.findings) - len(shown)} more left out to fit a GitHub comment._"
+    return text
+
+
+def _notes(report: GateReport, limit: int | None) -> str:
+    if not report.notes:
+        return ""
+    shown = report.notes if limit is None else report.notes[:limit]
+    lines = [f"- {note}" for note in shown]
+    if len(shown) < len(report.notes):
+        lines.append(f"- _…{len(report.notes) - len(shown)} more notes left out to fit a GitHub comment._")
+    return "### Notes\n\n" + "\n".join(lines)
+
+
+def _failure_messages(results: Results, limit: int) -> str:
+    if not results.failures or limit == 0:
+        return ""
+    shown = results.failures[:limit]
+    rows = [[f"`{_escape(m.name)}`", _escape(_shorten(m.error)), f"{m.occurrences:,}"] for m in shown]
+    body = _table(["Endpoint", "Error", "Occurrences"], rows)
+    total = len(results.failures)
+    label = (
+        f"Most frequent failure messages ({len(shown)} of {total})"
+        if total > len(shown)
+        else (f"Failure messages ({total})")
+    )
+    return _details(label, body)
+
+
+def _trim_note(report: GateReport, budget: _Budget) -> str:
+    left_out = []
+    if budget.failures < min(TOP_FAILURE_MESSAGES, len(report.results.failures)):
+        left_out.append("failure messages")
+    for name, limit, total in (
+        ("endpoint rows", budget.endpoints, len(report.results.endpoints)),
+        ("notes", budget.notes, len(report.notes)),
+        ("violations", budget.violations, len(report.findings)),
+    ):
+        if limit is not None and limit < total:
+            left_out.append(f"{total - limit} of {total} {name}")
+    if not left_out:
+        return ""
+    return (
+        f"> **Trimmed** to stay under GitHub's comment limit: left out {', '.join(left_out)}. "
+        "The full verdict is in verdict.json in the results bundle."
+    )
+
+
+def _footer(report: GateReport) -> str:
+    source = {"histograms": "Locust's histograms", "csv": "the stats CSV"}[report.results.percentiles_from]
+    return f"<sub>Limits from `{report.thresholds.name}` · percentiles from {source}.</sub>"
+
+
+# --- cells ---------------------------------------------------------------------
+
+
+def _cell(
+    report: GateReport,
+    row: EndpointStats,
+    baseline: EndpointStats | None,
+    metric: str,
+    *,
+    marks: bool = True,
+) -> str:
+    text = _value_text(row, metric)
+    if baseline is not None:
+        change = format_change(metric, row.value(metric), baseline.value(metric))
+        text = text[:-1] + f", {change})" if text.endswith(")") else f"{text} ({change})"
+    level = _worst_level(report, row.name, metric) if marks else None
+    return f"{text} {MARKS[level]}" if level else text
+
+
+def _value_text(row: EndpointStats, metric: str) -> str:
+    if metric == "requests":
+        return f"{row.requests:,}"
+    if metric == "failure_ratio":
+        return f"{format_percent(row.failure_ratio)} ({row.failures:,})"
+    if metric == "rps":
+        return format_rps(row.rps)
+    return format_ms(row.value(metric))
+
+
+def _name_cell(report: GateReport, row: EndpointStats) -> str:
+    level = _worst_level(report, row.name, None)
+    name = f"`{_escape(row.name)}`"
+    return f"{name} {MARKS[level]}" if level else name
+
+
+def _worst_level(report: GateReport, scope: str, metric: str | None) -> str | None:
+    levels = {
+        f.level
+        for f in report.findings_for(scope)
+        if metric is None or _COLUMN_OF.get(f.metric, f.metric) == metric
+    }
+    return "fail" if "fail" in levels else "warn" if "warn" in levels else None
+
+
+def _where(finding: Finding) -> str:
+    if finding.scope == RUN:
+        return "run"
+    if finding.scope == AGGREGATE:
+        return "aggregate"
+    return f"`{_escape(finding.scope)}`"
+
+
+def _escape(text: str) -> str:
+    """Safe in a GitHub table cell: no pipes or line breaks."""
+    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def _details(summary: str, body: str, *, open_: bool = False) -> str:
+    opening = "<details open>" if open_ else "<details>"
+    return f"{opening}\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+# --- console -------------------------------------------------------------------
+
+
+def render_console(report: GateReport) -> str:
+    """A short plain-text table for a terminal: aggregate and endpoints, then the verdict line."""
+    rows = [_console_row(report.results.aggregate, "Aggregated")]
+    rows += [_console_row(row, row.name) for row in report.endpoints_worst_first()]
+    table = tabulate(
+        rows,
+        headers=["Endpoint", "Requests", "Failures", "Req/s", "p50", "p95", "p99"],
+        tablefmt="simple",
+        disable_numparse=True,
+        colalign=("left", *["right"] * 6),
+    )
+    lines = [table, ""]
+    lines += [f"  {finding.level.upper()}: {describe(finding)}" for finding in report.findings]
+    lines.append(report.headline)
+    return "\n".join(lines)
+
+
+def _console_row(row: EndpointStats, name: str) -> list[str]:
+    return [
+        name,
+        f"{row.requests:,}",
+        f"{row.failures:,}",
+        format_rps(row.rps),
+        *(format_ms(row.value(metric)) for metric in ("p50", "p95", "p99")),
+    ]

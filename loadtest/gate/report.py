@@ -1,0 +1,153 @@
+"""run_gate: read a run (and its baseline), apply thresholds.json, and hold the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from loadtest.bundle import AGGREGATE, BundleError, EndpointStats, Results, read_results
+from loadtest.gate import render
+from loadtest.gate.errors import GateInputError
+from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
+from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
+from loadtest.gate.rules import check_run
+from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, load_thresholds
+
+REPORT_SCHEMA = 1
+"""Version of the verdict.json layout (GateReport.to_json)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class GateReport:
+    """The gate's verdict on one run, with everything the summary shows."""
+
+    results: Results
+    baseline: Results | None
+    preset: str | None
+    target: str | None
+    thresholds: Path
+    findings: tuple[Finding, ...]
+    """Worst first: failures before warnings, the run and the aggregate before endpoints."""
+    notes: tuple[str, ...]
+    baseline_status: BaselineStatus
+    now: datetime
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_of(self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.verdict == "fail" else 0
+
+    @property
+    def headline(self) -> str:
+        return render.headline(self)
+
+    @cached_property
+    def markdown(self) -> str:
+        return render.render_markdown(self)
+
+    def endpoints_worst_first(self) -> list[EndpointStats]:
+        """Endpoints ordered by their worst finding, then how many, then p95."""
+        return sorted(self.results.endpoints.values(), key=self._badness)
+
+    def findings_for(self, scope: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.scope == scope]
+
+    def _badness(self, row: EndpointStats) -> tuple[int, int, float, str]:
+        mine = self.findings_for(row.name)
+        worst = max((rank(finding.level) for finding in mine), default=0)
+        return (-worst, -len(mine), -(row.value("p95") or 0.0), row.name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The machine-readable verdict (verdict.json)."""
+        facts = self.results.facts
+        return {
+            "schema": REPORT_SCHEMA,
+            "verdict": self.verdict,
+            "exit_code": self.exit_code,
+            "headline": self.headline,
+            "preset": self.preset,
+            "target": self.target,
+            "git_commit": facts.git_commit if facts else None,
+            "results": str(self.results.source),
+            "baseline": str(self.baseline.source) if self.baseline else None,
+            "baseline_git_commit": _commit(self.baseline),
+            "baseline_status": self.baseline_status,
+            "thresholds": str(self.thresholds),
+            "percentiles_from": self.results.percentiles_from,
+            "findings": [_finding_json(finding) for finding in self.findings],
+            "notes": list(self.notes),
+            "aggregate": _row_json(self.results.aggregate),
+            "endpoints": {name: _row_json(row) for name, row in self.results.endpoints.items()},
+        }
+
+
+def run_gate(
+    results: Path,
+    *,
+    baseline: Path | None = None,
+    thresholds_path: Path = DEFAULT_THRESHOLDS,
+    preset: str | None = None,
+    now: datetime | None = None,
+    decide: RegressionDecision | None = None,
+) -> GateReport:
+    """Judge the run at ``results`` (a bundle folder or a CSV prefix); GateInputError on unusable input."""
+    thresholds = load_thresholds(Path(thresholds_path))
+    current = _read("results", results)
+    previous = _read("baseline", baseline) if baseline is not None else None
+    facts = current.facts
+    preset = preset or (facts.preset if facts else None)
+    target = facts.target if facts else None
+    rules = thresholds.rules_for(preset=preset, target=target)
+    findings, notes = check_run(current, rules)
+    comparison = compare_with_baseline(current, previous, rules.regression, preset=preset, decide=decide)
+    if facts is None and preset is None:
+        notes.insert(0, "No run.json and no --preset: the top-level limits of the thresholds file apply.")
+    report = GateReport(
+        results=current,
+        baseline=previous,
+        preset=preset,
+        target=target,
+        thresholds=Path(thresholds_path),
+        findings=(*findings, *comparison.findings),
+        notes=(*notes, *comparison.notes),
+        baseline_status=comparison.status,
+        now=now or datetime.now(UTC),
+    )
+    return replace(report, findings=_worst_first(report))
+
+
+def _read(label: str, path: Path) -> Results:
+    try:
+        return read_results(Path(path))
+    except BundleError as exc:
+        raise GateInputError(f"{label}: {exc}") from None
+
+
+def _worst_first(report: GateReport) -> tuple[Finding, ...]:
+    order = {RUN: 0, AGGREGATE: 1}
+    order |= {row.name: position for position, row in enumerate(report.endpoints_worst_first(), start=2)}
+    return tuple(sorted(report.findings, key=lambda f: (-rank(f.level), order.get(f.scope, len(order)))))
+
+
+def _commit(results: Results | None) -> str | None:
+    return results.facts.git_commit if results and results.facts else None
+
+
+def _finding_json(finding: Finding) -> dict[str, Any]:
+    return {key: value for key, value in finding.__dict__.items() if value not in (None, "")}
+
+
+def _row_json(row: EndpointStats) -> dict[str, Any]:
+    return {
+        "requests": row.requests,
+        "failures": row.failures,
+        "failure_ratio": row.failure_ratio,
+        "rps": row.rps,
+        **row.latency,
+    }
