@@ -132,7 +132,9 @@ class FakeGitHub:
             "127.0.0.1", self._port, self.app, threaded=True, request_handler=_QuietHandler
         )
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-github", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-github", daemon=True
+        )
         self._thread.start()
         return self.url
 
