@@ -1,0 +1,67 @@
+"""Integration tier: real Locust runs as subprocesses against the stand-in API on loopback."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST_WAITS = ["--wait-min", "0.05", "--wait-max", "0.2"]
+"""Short waits so that a 10-15 s run reaches every endpoint."""
+
+
+@dataclass
+class LocustRun:
+    returncode: int
+    output: str
+    prefix: Path
+
+    def stats(self) -> dict[str, dict[str, str]]:
+        """Rows of the stats CSV keyed by name (``Aggregated`` included)."""
+        with open(f"{self.prefix}_stats.csv", newline="", encoding="utf-8") as fh:
+            return {row["Name"]: row for row in csv.DictReader(fh)}
+
+    def requests(self, name: str) -> int:
+        return int(self.stats().get(name, {}).get("Request Count", 0))
+
+    def failures(self, name: str = "Aggregated") -> int:
+        return int(self.stats()[name]["Failure Count"])
+
+
+@pytest.fixture
+def run_locust(tmp_path):
+    """Run ``locust -f locustfile.py`` headless against HOST; returns a LocustRun."""
+
+    def run(
+        host: str, *args: str, users: int = 10, run_time: str = "12s", env: dict | None = None
+    ) -> LocustRun:
+        prefix = tmp_path / "locust"
+        cmd = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", host]
+        cmd += ["-u", str(users), "-r", str(users), "-t", run_time, "--csv", str(prefix)]
+        cmd += ["--json-file", str(prefix), "--only-summary", *FAST_WAITS, *args]
+        proc = subprocess.run(
+            cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
+        )
+        return LocustRun(proc.returncode, proc.stdout + proc.stderr, prefix)
+
+    return run
+
+
+def run_script(
+    script: str, *args: str, env: dict | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess:
+    """Run ``python scripts/SCRIPT`` from the repository root, capturing its output."""
+    return subprocess.run(
+        [sys.executable, f"scripts/{script}", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )

@@ -1,0 +1,87 @@
+"""The locustfile, run by plain Locust against the stand-in API: 13 endpoints, no failures."""
+
+import pytest
+from loadtest import config
+from loadtest.sandbox import get_stats, running_sandbox
+
+pytestmark = pytest.mark.slow
+ENDPOINT_NAMES = {e.name for e in config.ENDPOINTS}
+
+
+@pytest.fixture(scope="module")
+def sandbox_url():
+    with running_sandbox() as url:
+        yield url
+
+
+def test_every_endpoint_is_exercised_without_failures(sandbox_url, run_locust):
+    run = run_locust(sandbox_url, run_time="15s")
+    assert run.returncode == 0, run.output[-2000:]
+    stats = run.stats()
+    assert set(stats) - {"Aggregated"} == ENDPOINT_NAMES, "the stats must show exactly the 13 endpoints"
+    assert all(run.requests(name) > 0 for name in ENDPOINT_NAMES)
+    assert run.failures() == 0, open(f"{run.prefix}_failures.csv").read()
+
+
+def test_every_endpoint_with_two_processes(sandbox_url, run_locust):
+    run = run_locust(sandbox_url, "--processes", "2", run_time="15s")
+    assert run.returncode == 0, run.output[-2000:]
+    assert set(run.stats()) - {"Aggregated"} == ENDPOINT_NAMES
+    assert all(run.requests(name) > 0 for name in ENDPOINT_NAMES)
+    assert run.failures() == 0
+
+
+def test_tags_select_task_sets(sandbox_url, run_locust):
+    run = run_locust(sandbox_url, "--tags", "dashboard", run_time="6s")
+    names = set(run.stats()) - {"Aggregated"}
+    # Users sign up and sign in on start whatever the tags; the tasks are dashboard only.
+    assert names == {"GET /api/dashboard/", "GET /api/dashboard/v2/search/"} | {
+        "POST /api/accounts/sign-up/",
+        "POST /api/accounts/sign-in/",
+    }
+
+
+def test_exclude_write_leaves_no_writes(sandbox_url, run_locust):
+    run = run_locust(sandbox_url, "--exclude-tags", "write", run_time="8s")
+    names = set(run.stats()) - {"Aggregated"}
+    writes = {"POST /api/ai-assistant/chat/thread/", "POST /api/ai-assistant/create-collection/"}
+    assert not names & (writes | {"POST /api/help-center/contact-us/"})
+    # sign-up still happens once per user in on_start: that is how a user gets an account.
+    assert run.requests("POST /api/accounts/sign-up/") == 10
+
+
+def test_expired_access_tokens_are_refreshed_once_and_retried(run_locust):
+    # Access tokens live one second; dashboard tasks only, so every refresh comes from a 401.
+    with running_sandbox(access_lifetime=1.0) as url:
+        run = run_locust(url, "--tags", "dashboard", run_time="8s", users=5)
+    assert run.failures() == 0, open(f"{run.prefix}_failures.csv").read()
+    assert run.requests("POST /api/accounts/token/refresh/") >= 5
+
+
+def test_a_wrong_shape_is_a_failure_with_a_message(run_locust, tmp_path):
+    """A 2xx without the expected fields fails, with a message naming what is missing."""
+    from tests.integration.fake_api import serving_wrong_shapes
+
+    with serving_wrong_shapes() as url:
+        run = run_locust(url, "--tags", "dashboard", run_time="4s", users=2)
+    failures = open(f"{run.prefix}_failures.csv").read()
+    assert "'results' list" in failures
+    assert run.failures("GET /api/dashboard/v2/search/") > 0
+
+
+def test_the_production_guard_refuses_a_heavy_run_before_any_request(run_locust):
+    with running_sandbox(admin=True) as url:
+        run = run_locust(url, users=50, run_time="5s", env={"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"})
+        served = get_stats(url)["requests_served"]
+    assert run.returncode == 2
+    assert "refusing to load production host 127.0.0.1" in run.output
+    assert served == 0
+
+
+def test_the_production_guard_refuses_writes_and_says_how_to_proceed(run_locust):
+    with running_sandbox(admin=True) as url:
+        run = run_locust(url, users=2, run_time="5s", env={"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"})
+        served = get_stats(url)["requests_served"]
+    assert run.returncode == 2
+    assert "--exclude-tags write" in run.output
+    assert served == 0
