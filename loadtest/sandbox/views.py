@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from loadtest import config
 from loadtest.sandbox import catalog
 from loadtest.sandbox.faults import FaultSpecError, parse_rules
-from loadtest.sandbox.pagination import paginate
+from loadtest.sandbox.pagination import InvalidPage, paginate
 from loadtest.sandbox.state import Collection, DuplicateEmail, Thread, User
 from loadtest.sandbox.tokens import ACCESS, REFRESH, TokenError
 from loadtest.sandbox.web import HttpError, Request
@@ -115,9 +115,12 @@ def collection_json(collection: Collection) -> dict:
 
 
 def paginated(request: Request, items: list, to_json: Callable[[Any], Any] | None = None) -> tuple[int, dict]:
-    envelope, page = paginate(
-        items, request.param("page"), base=request.base_url, query_string=request.query_string
-    )
+    try:
+        envelope, page = paginate(
+            items, request.param("page"), base=request.base_url, query_string=request.query_string
+        )
+    except InvalidPage:
+        raise HttpError(404, {"detail": "Invalid page."}) from None
     envelope["results"] = [to_json(i) for i in page] if to_json else list(page)
     return 200, envelope
 
