@@ -1,0 +1,123 @@
+"""scripts/run_tests.py end to end: bundle layout, run facts, bad input, unreachable targets, secrets."""
+
+import json
+import time
+
+import pytest
+import requests
+
+from loadtest import bundle, config
+from loadtest.sandbox import running_sandbox
+from tests.integration.conftest import run_script
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke_bundle(tmp_path_factory):
+    """One short smoke run against the stand-in API the runner starts itself."""
+    out = tmp_path_factory.mktemp("runs") / "smoke"
+    proc = run_script("run_tests.py", "--preset", "smoke", "-t", "10s", "--out", str(out), "--seed", "3")
+    return proc, out
+
+
+def test_smoke_run_writes_a_complete_bundle(smoke_bundle):
+    proc, out = smoke_bundle
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]  # 1 only if the gate failed
+    for name in (
+        bundle.RUN_FACTS,
+        bundle.STATS_CSV,
+        bundle.HISTORY_CSV,
+        bundle.FAILURES_CSV,
+        bundle.EXCEPTIONS_CSV,
+        bundle.HISTOGRAMS_JSON,
+        bundle.HTML_REPORT,
+        bundle.LOCUST_LOG,
+        bundle.SUMMARY_MD,
+        bundle.VERDICT_JSON,
+    ):
+        assert (out / name).is_file(), f"bundle lacks {name}"
+    assert f"results bundle: {out}" in proc.stdout
+
+
+def test_run_facts_describe_the_run(smoke_bundle):
+    _, out = smoke_bundle
+    facts = json.loads((out / bundle.RUN_FACTS).read_text())
+    assert facts["preset"] == "smoke" and facts["users"] == 10 and facts["run_time_s"] == 10
+    assert facts["target"] == "sandbox" and facts["host"].startswith("http://127.0.0.1:")
+    assert facts["exit_code"] == 0 and facts["seed"] == 3
+    assert facts["started_at"] < facts["ended_at"]
+    assert facts["locust_version"] == "2.47.0"
+
+
+def test_the_runner_prints_the_gates_verdict(smoke_bundle):
+    proc, out = smoke_bundle
+    verdict = json.loads((out / bundle.VERDICT_JSON).read_text())
+    assert verdict["verdict"] in ("pass", "warn", "fail")
+    assert verdict["verdict"] in proc.stdout.lower()
+
+
+def test_custom_headless_run_with_html_copy(tmp_path):
+    html = tmp_path / "report.html"
+    out = tmp_path / "bundle"
+    proc = run_script(
+        "run_tests.py", "--headless", "-u", "3", "-r", "3", "-t", "5s", "--html", str(html), "--out", str(out)
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert html.read_text().startswith("<!DOCTYPE html>") or "<html" in html.read_text()[:500]
+    assert json.loads((out / bundle.RUN_FACTS).read_text())["preset"] == "custom"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--preset", "nope"], {}, "unknown preset 'nope'"),
+        (["--preset", "smoke", "--host", "ftp://example"], {}, "is not a URL"),
+        (["--preset", "smoke", "--host", "https://staging.example.com"], {}, "needs credentials"),
+        (["--headless", "-u", "5"], {}, "needs -u USERS and -t RUN_TIME"),
+        (["--preset", "smoke", "-t", "5 minutes"], {}, "cannot read the time"),
+        (["--medium", "--host", "http://127.0.0.1:9"], {"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"}, "refusing"),
+    ],
+)
+def test_bad_input_exits_2_with_one_clear_line(args, env, message):
+    proc = run_script("run_tests.py", *args, env=env, timeout=30)
+    assert proc.returncode == 2
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_an_occupied_out_folder_is_refused(tmp_path):
+    (tmp_path / "keep.txt").write_text("earlier results")
+    proc = run_script("run_tests.py", "--preset", "smoke", "--out", str(tmp_path), timeout=30)
+    assert proc.returncode == 2 and "not empty" in proc.stderr
+    assert (tmp_path / "keep.txt").read_text() == "earlier results"
+
+
+def test_an_unreachable_target_fails_within_seconds(tmp_path):
+    started = time.monotonic()
+    proc = run_script("run_tests.py", "--preset", "smoke", "--host", "http://127.0.0.1:9", "--out", str(tmp_path / "b"))
+    assert proc.returncode == 3
+    assert "unreachable" in proc.stderr and "no load was sent" in proc.stderr
+    assert time.monotonic() - started < 30
+
+
+def test_a_run_where_nothing_succeeds_exits_3(tmp_path):
+    # The stand-in answers, but with faults that fail every request.
+    with running_sandbox(faults=[{"match": "*", "error_rate": 1.0}]) as url:
+        proc = run_script("run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(tmp_path / "b"))
+    assert proc.returncode == 3
+    assert "no request succeeded" in proc.stderr
+
+
+def test_secrets_never_reach_output_or_bundle(tmp_path):
+    password = "Sup3r-Secret-Pa55word"
+    with running_sandbox() as url:
+        account = {"email": "ci.user@example.org", "password": password, "first_name": "Ci", "last_name": "User"}
+        assert requests.post(url + config.SIGN_UP.path, json=account, timeout=5).status_code == 201
+        env = {"LOADTEST_EMAIL": account["email"], "LOADTEST_PASSWORD": password}
+        out = tmp_path / "b"
+        proc = run_script("run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(out), env=env)
+    assert proc.returncode in (0, 1), proc.stderr[-2000:]
+    assert password not in proc.stdout + proc.stderr
+    for path in out.iterdir():
+        assert password not in path.read_text(errors="replace"), f"{path.name} leaks the password"
