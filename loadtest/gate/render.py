@@ -58,9 +58,18 @@ def headline(report: GateReport) -> str:
             "skipped": "regression not checked",
         }[report.baseline_status]
         return f"{verdict}: {within}; {baseline}"
-    first, rest = report.findings[0], len(report.findings) - 1
+    first, rest = _headline_finding(report), len(report.findings) - 1
     more = f" (+{rest} more)" if rest else ""
     return f"{verdict}: {describe(first)}{more}"
+
+
+def _headline_finding(report: GateReport) -> Finding:
+    """The worst finding, preferring one that names an endpoint: that is where a reader looks first."""
+    worst = report.findings[0].level
+    for finding in report.findings:
+        if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
+            return finding
+    return report.findings[0]
 
 
 def describe(finding: Finding) -> str:
@@ -71,7 +80,7 @@ def describe(finding: Finding) -> str:
     if finding.kind == "regression":
         return f"{scope}: {finding.metric} {finding.observed}"
     if finding.scope == RUN:
-        return f"{finding.reason} ({finding.observed})"
+        return f"baseline not comparable ({finding.observed}): regression checks skipped"
     if finding.scope == AGGREGATE and finding.kind == "run":
         return f"the run made {finding.observed}"
     return f"{scope}: {finding.observed}"
@@ -141,7 +150,7 @@ def _facts(report: GateReport) -> str:
     return f"**Run:** {_run_line(report.results, report.preset)}  \n**Baseline:** {_baseline_line(report)}"
 
 
-def _run_line(results: Results, preset: str | None) -> str:
+def _run_line(results: Results, preset: str | None, *, commit: bool = True) -> str:
     facts = results.facts
     items = [f"preset `{preset}`" if preset else "preset unknown"]
     if facts is None:
@@ -152,8 +161,9 @@ def _run_line(results: Results, preset: str | None) -> str:
         items.append(format_duration(facts.run_time_s))
     elif results.duration_s:
         items.append(f"{format_duration(results.duration_s)} measured")
-    if facts:
+    if facts and commit:
         items.append(f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown")
+    if facts:
         items.append(f"target `{facts.target}`" if facts.target else "target unknown")
     return " · ".join(items)
 
@@ -167,7 +177,7 @@ def _baseline_line(report: GateReport) -> str:
         return f"`{baseline.source.name}`, a plain Locust run (no run.json): commit and age unknown"
     age = f"{format_age(report.now - facts.ended_at)} old" if facts.ended_at else "age unknown"
     commit = f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown"
-    return f"{commit}, {age} ({_run_line(baseline, facts.preset)})"
+    return f"{commit}, {age} ({_run_line(baseline, facts.preset, commit=False)})"
 
 
 def _aggregate_table(report: GateReport) -> str:

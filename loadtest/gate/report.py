@@ -30,7 +30,7 @@ class GateReport:
     target: str | None
     thresholds: Path
     findings: tuple[Finding, ...]
-    """Worst first: failures before warnings, the run and the aggregate before endpoints."""
+    """Worst first: failures before warnings; the run, then endpoints worst first, then the aggregate."""
     notes: tuple[str, ...]
     baseline_status: BaselineStatus
     now: datetime
@@ -130,8 +130,9 @@ def _read(label: str, path: Path) -> Results:
 
 
 def _worst_first(report: GateReport) -> tuple[Finding, ...]:
-    order = {RUN: 0, AGGREGATE: 1}
-    order |= {row.name: position for position, row in enumerate(report.endpoints_worst_first(), start=2)}
+    """Failures before warnings; within a level the run, then endpoints worst first, then the aggregate."""
+    order = {RUN: 0} | {row.name: place for place, row in enumerate(report.endpoints_worst_first(), start=1)}
+    order[AGGREGATE] = len(order) + 1
     return tuple(sorted(report.findings, key=lambda f: (-rank(f.level), order.get(f.scope, len(order)))))
 
 

@@ -54,14 +54,14 @@ def format_relative(current: float, baseline: float) -> str:
     """``+12%``, ``-30%``, ``±0%``; from a zero baseline, ``new`` (any growth is unbounded)."""
     if baseline == 0:
         return "±0%" if current == 0 else "new"
-    change = (current - baseline) / baseline
-    return "±0%" if abs(change) < 0.005 else f"{change * 100:+.0f}%"
+    percent = round((current - baseline) / baseline * 100)
+    return "±0%" if percent == 0 else f"{percent:+d}%"
 
 
 def format_points(current_ratio: float, baseline_ratio: float) -> str:
     """A change of a ratio in percentage points: ``+0.50 pp``."""
-    change = (current_ratio - baseline_ratio) * 100
-    return "±0 pp" if abs(change) < 0.005 else f"{change:+.2f} pp"
+    change = round((current_ratio - baseline_ratio) * 100, 2)
+    return "±0 pp" if change == 0 else f"{change:+.2f} pp"
 
 
 def format_change(metric: str, current: float | None, baseline: float | None) -> str:
