@@ -89,11 +89,11 @@ class SandboxApp:
                 if entry[1]:
                     request.user = self._authenticate(request)
                 status, body = entry[2](self, request)
+            return respond(start_response, status, body)
         except HttpError as exc:
             return respond(start_response, exc.status, exc.body, exc.headers)
         except Exception as exc:  # a bug of ours: answer 500 without a traceback, log it once
             return self._unexpected(start_response, name, exc)
-        return respond(start_response, status, body)
 
     def _no_handler(self, request: Request, route: Route | None) -> tuple[int, Any]:
         if route is None:
@@ -133,11 +133,11 @@ class SandboxApp:
                 methods = [m for m, p in views.ADMIN_HANDLERS if p == request.path]
                 raise method_not_allowed(request.method, methods) if methods else not_found()
             status, body = handler(self, request)
+            return respond(start_response, status, body)
         except HttpError as exc:
             return respond(start_response, exc.status, exc.body, exc.headers)
         except Exception as exc:
             return self._unexpected(start_response, f"{request.method} {request.path}", exc)
-        return respond(start_response, status, body)
 
     def _unexpected(self, start_response, name: str, exc: Exception) -> list[bytes]:
         key = (name, type(exc))

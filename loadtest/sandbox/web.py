@@ -26,7 +26,8 @@ REASONS = {
 }
 STATUS_LINES = {code: f"{code} {reason}" for code, reason in REASONS.items()}
 
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# ASCII output: a lone surrogate a client sent (valid JSON) cannot break the UTF-8 encoding of the answer.
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class HttpError(Exception):
@@ -50,7 +51,7 @@ def method_not_allowed(method: str, allowed: list[str]) -> HttpError:
 def respond(
     start_response, status: int, body: Any, headers: list[tuple[str, str]] | None = None
 ) -> list[bytes]:
-    payload = _encode(body).encode()
+    payload = _encode(body).encode("ascii")
     start_response(
         STATUS_LINES[status],
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *(headers or ())],
