@@ -196,13 +196,15 @@ def _endpoint_table(report: GateReport, limit: int | None) -> str:
     rows = report.endpoints_worst_first()
     if not rows:
         return ""
+    if limit == 0:
+        return f"_The per-endpoint table ({len(rows)} rows) is left out to fit a GitHub comment._"
     shown = rows if limit is None else rows[:limit]
     baseline = report.baseline.endpoints if report.baseline and report.baseline_status == "compared" else {}
     table = [
         [_name_cell(report, row), *(_cell(report, row, baseline.get(row.name), m) for m in TABLE_METRICS)]
         for row in shown
     ]
-    body = _table(["Endpoint", *HEADERS], table) if table else ""
+    body = _table(["Endpoint", *HEADERS], table)
     if len(shown) < len(rows):
         body += f"\n\n_…{len(rows) - len(shown)} more endpoints left out to fit a GitHub comment._"
     flagged = any(report.findings_for(row.name) for row in rows)

@@ -1,0 +1,100 @@
+"""The summary as a reviewer reads it: exact markdown for each kind of outcome.
+
+The expected summaries are tests/fixtures/gate/expected/*.md, readable as they render. Fixture
+bundles, a fixed `now` and tests/fixtures/gate/thresholds.json keep them deterministic and
+independent of the real thresholds.json.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_markdown, run_gate
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
+NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
+
+
+def gate(results: str, baseline: str | None = None):
+    return run_gate(
+        FIXTURES / results,
+        baseline=FIXTURES / baseline if baseline else None,
+        thresholds_path=FIXTURES / "thresholds.json",
+        now=NOW,
+    )
+
+
+def expected(name: str) -> str:
+    return (FIXTURES / "expected" / f"{name}.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("results", "baseline", "summary"),
+    [
+        ("pass", "baseline", "pass"),
+        ("warn", "baseline", "warn"),
+        ("fail", "baseline", "fail"),
+        ("pass", None, "no-baseline"),
+        ("pass", "baseline-50-users", "mismatched-baseline"),
+    ],
+)
+def test_summary_markdown(results, baseline, summary):
+    assert gate(results, baseline).markdown == expected(summary)
+
+
+def test_a_summary_over_its_limit_drops_the_least_important_parts_and_says_so():
+    assert render_markdown(gate("fail", "baseline"), max_chars=2300) == expected("trimmed")
+
+
+def test_verdicts_and_exit_codes_follow_the_worst_finding():
+    outcomes = {name: gate(name, "baseline") for name in ("pass", "warn", "fail")}
+
+    assert {name: (r.verdict, r.exit_code) for name, r in outcomes.items()} == {
+        "pass": ("pass", 0),
+        "warn": ("warn", 0),
+        "fail": ("fail", 1),
+    }
+
+
+def test_a_huge_run_still_fits_a_github_comment(tmp_path):
+    header = (FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
+    cells = ",".join(["900"] * 11)
+    rows = [
+        f"GET,/api/item-{i:04d}-{'x' * 60}/,100,50,900,900,1,9000,2.0,1.0,0.5,{cells}" for i in range(900)
+    ]
+    aggregate = f",Aggregated,90000,45000,900,900,1,9000,2.0,900.0,450.0,{cells}"
+    failures = [f'GET,/api/item-{i:04d}/,"{"E" * 500}",50,x,y' for i in range(900)]
+    bundle = tmp_path / "huge"
+    bundle.mkdir()
+    (bundle / "locust_stats.csv").write_text("\n".join([header, *rows, aggregate]) + "\n")
+    (bundle / "locust_failures.csv").write_text(
+        "Method,Name,Error,Occurrences,First Seen,Last Seen\n" + "\n".join(failures)
+    )
+
+    report = run_gate(bundle, thresholds_path=FIXTURES / "thresholds.json", now=NOW)
+
+    assert report.verdict == "fail"
+    assert len(report.markdown) <= MAX_SUMMARY_CHARS
+    assert report.markdown.startswith(SUMMARY_MARKER + "\n")
+    assert "**Trimmed** to stay under GitHub's comment limit" in report.markdown
+    assert report.markdown.rstrip().endswith("</sub>")
+
+
+def test_table_cells_cannot_break_the_table(tmp_path):
+    bundle = tmp_path / "pipes"
+    bundle.mkdir()
+    for name in ("locust_stats.csv", "run.json"):
+        (bundle / name).write_text((FIXTURES / "fail" / name).read_text())
+    failure = 'GET,/api/dashboard/,"bad | pipe\nand a newline",3,x,y'
+    (bundle / "locust_failures.csv").write_text(
+        f"Method,Name,Error,Occurrences,First Seen,Last Seen\n{failure}\n"
+    )
+
+    markdown = gate_at(bundle).markdown
+
+    assert "| `GET /api/dashboard/` | bad \\| pipe and a newline | 3" in markdown.replace("  ", " ")
+
+
+def gate_at(bundle: Path):
+    return run_gate(bundle, thresholds_path=FIXTURES / "thresholds.json", now=NOW)
