@@ -13,10 +13,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from loadtest.gate import SUMMARY_MARKER  # the gate starts every summary with it
 from loadtest.github.client import AmbiguousWriteError, GitHubClient, GitHubError, json_of
-
-SUMMARY_MARKER = "<!-- amal-loadtest-summary -->"
-"""Starts every summary. TODO: import it from loadtest.gate once the gate lands; it is defined there too."""
 
 MAX_COMMENT_CHARS = 65_536
 """GitHub answers 422 to a longer comment body."""
