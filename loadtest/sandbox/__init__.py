@@ -59,7 +59,10 @@ def sandbox_args(
     bind: str = "127.0.0.1",
     caps: Caps | None = None,
 ) -> list[str]:
-    """Command-line options of ``python -m loadtest.sandbox`` for these settings (port 0, no faults)."""
+    """Command-line options of ``python -m loadtest.sandbox`` for these settings (port 0, no faults).
+
+    Caps are spelled out only when given: the defaults live in one place, ``Caps``.
+    """
     args = ["--bind", bind, "--port", "0"]
     args += [
         "--access-lifetime",
@@ -71,7 +74,7 @@ def sandbox_args(
         args.append("--admin")
     if seed is not None:
         args += ["--seed", str(seed)]
-    for name, value in asdict(caps or Caps()).items():
+    for name, value in asdict(caps).items() if caps else ():
         args += ["--max-" + name.replace("_", "-"), str(value)]
     return args
 
