@@ -139,7 +139,7 @@ def find_baseline_artifact(
             break
         if not _may_provide_baseline(run, repository=client.settings.repository, branch=branch):
             continue
-        artifact = _unexpired_artifact(client, int(run["id"]), name)
+        artifact = find_run_artifact(client, int(run["id"]), name)
         if artifact is not None:
             return BaselineArtifact(
                 artifact_id=int(artifact["id"]),
@@ -154,18 +154,32 @@ def find_baseline_artifact(
 def download_baseline(
     client: GitHubClient, artifact: BaselineArtifact, out_dir: Path, *, limits: UnpackLimits
 ) -> None:
-    """Download and unpack into a temporary sibling of ``out_dir``, then rename it into place."""
+    """Download and unpack a baseline; it must be a results bundle."""
+    download_artifact(client, artifact.artifact_id, out_dir, limits=limits, required_file=RUN_FACTS)
+
+
+def download_artifact(
+    client: GitHubClient,
+    artifact_id: int,
+    out_dir: Path,
+    *,
+    limits: UnpackLimits | None = None,
+    required_file: str | None = None,
+) -> None:
+    """Download and unpack any artifact into a temporary sibling of ``out_dir``, then rename it into place.
+
+    On any failure nothing is left behind: ``out_dir`` is either complete or absent.
+    """
+    limits = limits or UnpackLimits()
     check_out_dir(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".baseline-") as work:
+    with tempfile.TemporaryDirectory(dir=out_dir.parent, prefix=".artifact-") as work:
         zip_path = Path(work) / "artifact.zip"
-        staging = Path(work) / "bundle"
-        _download_zip(client, artifact.artifact_id, zip_path, max_bytes=limits.max_download_bytes)
+        staging = Path(work) / "unpacked"
+        _download_zip(client, artifact_id, zip_path, max_bytes=limits.max_download_bytes)
         safe_unpack(zip_path, staging, limits=limits)
-        if not (staging / RUN_FACTS).is_file():
-            raise UnsafeArchiveError(
-                f"artifact {artifact.artifact_id} is not a results bundle: no {RUN_FACTS}"
-            )
+        if required_file and not (staging / required_file).is_file():
+            raise UnsafeArchiveError(f"artifact {artifact_id} is not what was expected: no {required_file}")
         if out_dir.is_dir():
             out_dir.rmdir()  # empty, checked above
         os.replace(staging, out_dir)
@@ -280,7 +294,8 @@ def _may_provide_baseline(run: dict[str, Any], *, repository: str, branch: str) 
     )
 
 
-def _unexpired_artifact(client: GitHubClient, run_id: int, name: str) -> dict[str, Any] | None:
+def find_run_artifact(client: GitHubClient, run_id: int, name: str) -> dict[str, Any] | None:
+    """The run's unexpired artifact called ``name`` (the API's artifact object), or None."""
     artifacts = client.paginate(
         client.repo_url(f"actions/runs/{run_id}/artifacts"),
         params={"name": name, "per_page": 100},

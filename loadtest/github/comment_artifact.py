@@ -121,7 +121,12 @@ def verify_pr_head(client: GitHubClient, artifact: CommentArtifact, *, expected_
         raise HeadMismatchError(
             f"the artifact names commit {artifact.head_sha[:12]}, but the run tested {expected_head_sha[:12]}"
         )
-    pull = json_of(client.request("GET", client.repo_url(f"pulls/{artifact.pr_number}")))
+    try:
+        pull = json_of(client.request("GET", client.repo_url(f"pulls/{artifact.pr_number}")))
+    except GitHubError as exc:
+        if exc.status == 404:
+            raise HeadMismatchError(f"PR #{artifact.pr_number} does not exist in this repository") from None
+        raise
     pr_head = str((pull.get("head") or {}).get("sha", "")) if isinstance(pull, dict) else ""
     if pr_head != expected_head_sha:
         raise HeadMismatchError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 from loadtest.github.client import GitHubClient, GitHubSettings, RetryPolicy
@@ -29,8 +30,7 @@ def client_for(
 ) -> GitHubClient:
     """A client for the fake; with ``sleeps`` its waits are recorded instead of slept."""
     settings = GitHubSettings(api_url=github.url, repository=github.repository, token=TOKEN)
-    sleep = sleeps.append if sleeps is not None else None
-    return GitHubClient(settings, policy=policy, **({"sleep": sleep} if sleep else {}))
+    return GitHubClient(settings, policy=policy, sleep=time.sleep if sleeps is None else sleeps.append)
 
 
 def script_environ(github: FakeGitHub | None, **extra: str) -> dict[str, str]:

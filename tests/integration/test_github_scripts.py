@@ -270,3 +270,12 @@ def test_write_comment_artifact_rejects_a_bad_sha(summary, tmp_path):
     args = ["--summary", summary, "--pr", PR, "--head-sha", "HEAD", "--out", tmp_path / "o"]
     result = run("write_comment_artifact.py", *args, env=script_environ(None))
     assert result.returncode == 2 and not (tmp_path / "o").exists()
+
+
+def test_an_artifact_naming_a_pr_that_does_not_exist_is_refused(github, summary, tmp_path):
+    out = artifact_dir(tmp_path, summary, pr=999)
+    result = run(
+        "post_comment.py", "--artifact", out, "--expected-head-sha", HEAD, env=script_environ(github)
+    )
+    assert result.returncode == 3
+    assert "PR #999 does not exist" in result.stderr
