@@ -1,0 +1,73 @@
+"""Publishing inside GitHub Actions: step summary, annotations, outputs; nothing outside it."""
+
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from loadtest.gate import publish_to_github_actions, run_gate
+from loadtest.gate.actions import escape_data, escape_property
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
+
+
+@pytest.fixture
+def warning_report():
+    return run_gate(
+        FIXTURES / "warn",
+        baseline=FIXTURES / "baseline",
+        thresholds_path=FIXTURES / "thresholds.json",
+        now=datetime(2026, 11, 25, 11, 34, tzinfo=UTC),
+    )
+
+
+def actions_env(tmp_path: Path) -> dict[str, str]:
+    summary, output = tmp_path / "summary.md", tmp_path / "output"
+    summary.write_text("earlier step\n")
+    output.write_text("other=1\n")
+    return {"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)}
+
+
+def test_inside_actions_the_summary_annotations_and_verdict_are_published(tmp_path, warning_report):
+    env = actions_env(tmp_path)
+    stream = io.StringIO()
+
+    publish_to_github_actions(warning_report, env, stream=stream)
+
+    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text() == "earlier step\n" + warning_report.markdown + "\n"
+    assert Path(env["GITHUB_OUTPUT"]).read_text() == "other=1\nverdict=warn\n"
+    # The title escapes ":" and ","; the message escapes "%" (as %25) but keeps ":".
+    assert stream.getvalue() == (
+        "::warning title=GET /api/dashboard/v2/search/::"
+        "GET /api/dashboard/v2/search/: p95 100 ms → 118 ms (+18%25, +18 ms). "
+        "Rule: p95 slower by over 15%25 and 5 ms. Why: Latency tolerance.\n"
+    )
+
+
+@pytest.mark.parametrize("value", [None, "false", "1", "TRUE"])
+def test_outside_actions_nothing_is_written(tmp_path, warning_report, value):
+    env = actions_env(tmp_path)
+    if value is None:
+        del env["GITHUB_ACTIONS"]
+    else:
+        env["GITHUB_ACTIONS"] = value
+    stream = io.StringIO()
+
+    publish_to_github_actions(warning_report, env, stream=stream)
+
+    assert stream.getvalue() == ""
+    assert Path(env["GITHUB_OUTPUT"]).read_text() == "other=1\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "data", "prop"),
+    [
+        ("plain", "plain", "plain"),
+        ("50% of\r\nruns", "50%25 of%0D%0Aruns", "50%25 of%0D%0Aruns"),
+        ("GET /a: b, c", "GET /a: b, c", "GET /a%3A b%2C c"),
+        ("%0A", "%250A", "%250A"),
+    ],
+)
+def test_workflow_command_escaping(text, data, prop):
+    assert (escape_data(text), escape_property(text)) == (data, prop)
