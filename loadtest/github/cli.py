@@ -24,13 +24,17 @@ from loadtest.github.baseline import (
     UnsafeArchiveError,
     baseline_artifact_name,
     check_out_dir,
+    download_artifact,
     fetch_baseline,
+    find_run_artifact,
     validate_workflow,
 )
 from loadtest.github.client import GitHubClient, GitHubError, GitHubSettings, RetryPolicy
 from loadtest.github.comment import post_sticky_comment, pr_number_from_event
 from loadtest.github.comment_artifact import (
+    COMMENT_ARTIFACT_NAME,
     MAX_SUMMARY_BYTES,
+    PR_NUMBER_FILE,
     HeadMismatchError,
     InvalidArtifactError,
     parse_head_sha,
@@ -70,6 +74,18 @@ Exit codes:
   1  GitHub refused or kept failing after bounded retries
   2  bad input: unreadable summary, invalid artifact, bad --pr, malformed GITHUB_* settings
   3  refused: the PR's head is not the commit that was tested (nothing posted)
+"""
+
+FETCH_COMMENT_HELP = """\
+Downloads the loadtest-comment artifact of a workflow run (the comment workflow's input)
+and unpacks it safely into DIR. Its content stays untrusted: post_comment.py --artifact
+validates it.
+
+Exit codes:
+  0  done, found or not; writes found=true|false to $GITHUB_OUTPUT (a run that failed
+     before writing its comment has none: a notice says so)
+  1  the GitHub API kept failing, or the artifact is unsafe (nothing is written)
+  2  usage error: bad --run-id, DIR not empty, malformed GITHUB_* settings
 """
 
 WRITE_ARTIFACT_HELP = """\
@@ -225,6 +241,52 @@ def post_comment_main(
     except Exception as exc:  # one line, never a traceback
         return _fail(f"error: commenting on PR #{pr_number} failed: {_redact(exc, settings)}", EXIT_FAILED)
     print(f"{result.action} the load-test comment on PR #{pr_number}: {result.url}")
+    return EXIT_OK
+
+
+def fetch_comment_main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    policy: RetryPolicy | None = None,
+) -> int:
+    parser = OneLineParser(
+        prog="fetch_comment.py",
+        description="Fetch the comment artifact of a load-test run.",
+        epilog=FETCH_COMMENT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--run-id", required=True, type=_pr_argument, help="id of the run that uploaded it")
+    parser.add_argument("--out", required=True, type=Path, help="folder to unpack into (new or empty)")
+    args = parser.parse_args(argv)
+    env = os.environ if environ is None else environ
+    _log_to_stderr()
+    try:
+        check_out_dir(args.out)
+        settings = GitHubSettings.from_environ(env)
+    except (ValueError, ConfigError) as exc:
+        return _fail(f"error: {exc}", EXIT_USAGE)
+    if not settings.configured:
+        return _fail(
+            "error: GITHUB_TOKEN and GITHUB_REPOSITORY are needed to read a run's artifacts", EXIT_USAGE
+        )
+    try:
+        with GitHubClient(settings, policy=policy) as client:
+            artifact = find_run_artifact(client, args.run_id, COMMENT_ARTIFACT_NAME)
+            if artifact is not None:
+                download_artifact(client, int(artifact["id"]), args.out, required_file=PR_NUMBER_FILE)
+    except (GitHubError, UnsafeArchiveError) as exc:
+        return _fail(f"error: comment artifact of run {args.run_id}: {_redact(exc, settings)}", EXIT_FAILED)
+    if artifact is None:
+        annotate(
+            "notice",
+            f"run {args.run_id} left no {COMMENT_ARTIFACT_NAME} artifact: nothing to post",
+            environ=env,
+        )
+        write_outputs({"found": "false"}, environ=env)
+        return EXIT_OK
+    print(f"comment artifact of run {args.run_id} unpacked into {args.out}")
+    write_outputs({"found": "true"}, environ=env)
     return EXIT_OK
 
 

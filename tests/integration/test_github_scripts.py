@@ -50,7 +50,9 @@ def step_outputs(path):
     return dict(line.split("=", 1) for line in path.read_text().splitlines())
 
 
-@pytest.mark.parametrize("script", ["fetch_baseline.py", "post_comment.py", "write_comment_artifact.py"])
+@pytest.mark.parametrize(
+    "script", ["fetch_baseline.py", "fetch_comment.py", "post_comment.py", "write_comment_artifact.py"]
+)
 def test_help_exits_0_and_documents_exit_codes(script):
     result = run(script, "--help", env=script_environ(None))
     assert result.returncode == 0
@@ -279,3 +281,49 @@ def test_an_artifact_naming_a_pr_that_does_not_exist_is_refused(github, summary,
     )
     assert result.returncode == 3
     assert "PR #999 does not exist" in result.stderr
+
+
+# fetch_comment.py
+
+
+def test_fetch_comment_unpacks_the_runs_comment_artifact(github, tmp_path, outputs):
+    run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
+    files = {"summary.md": f"{SUMMARY_MARKER}\nhi\n", PR_NUMBER_FILE: f"{PR}\n", HEAD_SHA_FILE: HEAD}
+    github.add_artifact(run_id, "loadtest-comment", make_zip(files))
+    out = tmp_path / "comment"
+    result = run(
+        "fetch_comment.py",
+        "--run-id",
+        run_id,
+        "--out",
+        out,
+        env=script_environ(github, GITHUB_OUTPUT=str(outputs)),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (out / PR_NUMBER_FILE).read_text() == f"{PR}\n"
+    assert step_outputs(outputs)["found"] == "true"
+
+
+def test_fetch_comment_without_an_artifact_says_so_and_exits_0(github, tmp_path, outputs):
+    run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
+    result = run(
+        "fetch_comment.py",
+        "--run-id",
+        run_id,
+        "--out",
+        tmp_path / "c",
+        env=script_environ(github, GITHUB_OUTPUT=str(outputs)),
+    )
+    assert result.returncode == 0
+    assert "nothing to post" in result.stdout + result.stderr
+    assert step_outputs(outputs)["found"] == "false"
+    assert not (tmp_path / "c").exists()
+
+
+def test_fetch_comment_refuses_path_traversal_and_writes_nothing(github, tmp_path):
+    run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
+    github.add_artifact(run_id, "loadtest-comment", make_zip({"../evil": "x", PR_NUMBER_FILE: "1"}))
+    result = run("fetch_comment.py", "--run-id", run_id, "--out", tmp_path / "c", env=script_environ(github))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and TOKEN not in result.stdout + result.stderr
+    assert not (tmp_path / "c").exists() and not (tmp_path / "evil").exists()
