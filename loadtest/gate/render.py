@@ -361,8 +361,16 @@ def render_console(report: GateReport) -> str:
     )
     lines = [table, ""]
     lines += [f"  {finding.level.upper()}: {describe(finding)}" for finding in report.findings]
-    lines.append(report.headline)
+    lines.append(
+        report.headline if not report.findings else f"Verdict: {report.verdict.upper()} ({_counts(report)})"
+    )
     return "\n".join(lines)
+
+
+def _counts(report: GateReport) -> str:
+    failures = sum(finding.level == "fail" for finding in report.findings)
+    warnings = len(report.findings) - failures
+    return f"{failures} failure{'s' * (failures != 1)}, {warnings} warning{'s' * (warnings != 1)}"
 
 
 def _console_row(row: EndpointStats, name: str) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_markdown, run_gate
+from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
@@ -98,3 +98,18 @@ def test_table_cells_cannot_break_the_table(tmp_path):
 
 def gate_at(bundle: Path):
     return run_gate(bundle, thresholds_path=FIXTURES / "thresholds.json", now=NOW)
+
+
+def test_console_table_for_a_terminal():
+    assert render_console(gate("warn", "baseline")) == (
+        "Endpoint                             Requests    Failures    Req/s    p50    p95    p99\n"
+        "---------------------------------  ----------  ----------  -------  -----  -----  -----\n"
+        "Aggregated                                239           0     3.98     46    251    321\n"
+        "GET /api/dashboard/v2/search/              60           0     1.00     62    118    135\n"
+        "POST /api/accounts/sign-in/                30           0     0.50    201    302    351\n"
+        "GET /api/dashboard/                       119           0     1.98     40     71     91\n"
+        "POST /api/help-center/contact-us/          30           0     0.50     31     50     61\n"
+        "\n"
+        "  WARN: GET /api/dashboard/v2/search/: p95 100 ms → 118 ms (+18%, +18 ms)\n"
+        "Verdict: WARN (0 failures, 1 warning)"
+    )
