@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from loadtest.config import ConfigError
+from loadtest.gate import SUMMARY_MARKER
 from loadtest.github.actions import annotate, load_event, print_untrusted, write_outputs
 from loadtest.github.baseline import (
     DEFAULT_BRANCH,
@@ -90,7 +91,9 @@ Exit codes:
 
 WRITE_ARTIFACT_HELP = """\
 Writes summary.md, pr-number and head-sha into DIR, the layout post_comment.py --artifact
-reads. A summary longer than a GitHub comment allows is trimmed with a note.
+reads. A summary longer than a GitHub comment allows is trimmed with a note. A missing
+summary (the run failed before the gate) becomes a short "no result" summary, so the
+pull request still hears about it.
 
 Exit codes:
   0  written
@@ -303,12 +306,25 @@ def write_comment_artifact_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="folder to write into")
     args = parser.parse_args(argv)
     try:
-        summary = _read_summary(args.summary)
+        summary = _read_summary(args.summary) if args.summary.exists() else _no_summary(args.summary)
         write_comment_artifact(args.out, summary=summary, pr_number=args.pr, head_sha=args.head_sha)
     except (InvalidArtifactError, OSError) as exc:
         return _fail(f"error: {exc}", EXIT_USAGE)
     print(f"comment artifact for PR #{args.pr} written to {args.out}")
     return EXIT_OK
+
+
+def _no_summary(path: Path, environ: Mapping[str, str] | None = None) -> str:
+    """What the PR is told when the run ended before the gate wrote a summary."""
+    env = os.environ if environ is None else environ
+    run = env.get("GITHUB_RUN_ID", "")
+    server, repo = env.get("GITHUB_SERVER_URL", "https://github.com"), env.get("GITHUB_REPOSITORY", "")
+    where = f"[the run's log]({server}/{repo}/actions/runs/{run})" if run and repo else "the run's log"
+    return (
+        f"{SUMMARY_MARKER}\n### ❌ Load test: no result\n\n"
+        f"The load test ended before the gate wrote its summary ({path} is missing), "
+        f"so this change was not measured. See {where} for why.\n"
+    )
 
 
 def _pr_argument(text: str) -> int:

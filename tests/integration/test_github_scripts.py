@@ -327,3 +327,24 @@ def test_fetch_comment_refuses_path_traversal_and_writes_nothing(github, tmp_pat
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and TOKEN not in result.stdout + result.stderr
     assert not (tmp_path / "c").exists() and not (tmp_path / "evil").exists()
+
+
+def test_write_comment_artifact_without_a_summary_tells_the_pr_there_is_no_result(tmp_path):
+    env = script_environ(None, GITHUB_RUN_ID="4242", GITHUB_REPOSITORY="amal-education/loadtest")
+    out = tmp_path / "comment"
+    result = run(
+        "write_comment_artifact.py",
+        "--summary",
+        tmp_path / "missing.md",
+        "--pr",
+        PR,
+        "--head-sha",
+        HEAD,
+        "--out",
+        out,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    body = (out / "summary.md").read_text()
+    assert body.startswith(SUMMARY_MARKER)
+    assert "no result" in body and "actions/runs/4242" in body
