@@ -1,0 +1,150 @@
+"""How much CPU does the load generator spend per request? (issue 7)
+
+In one run, against the same stand-in API, the CPU seconds per 1,000 requests of:
+(a) the full locustfile with zero wait, (b) a bare FastHttpUser looping on one GET, and
+(c) Locust's HttpUser doing the same; then the ratios (a)/(b) and (c)/(b). The stand-in and
+Locust are pinned to different cores when taskset exists, so they do not compete.
+Exit codes: 0 (a) <= 1.5 x (b); 1 missed; 2 the benchmark could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadtest.bench.measure import Target, Window, can_pin, measure_locust
+
+TARGET_RATIO = 1.5
+"""Issue 7: the full locustfile may cost at most 1.5 times the bare FastHttpUser loop per request:
+its sign-in, fake data and response checks are worth that much, no more."""
+BARE_USERS = "loadtest/bench/bare_users.py"
+FULL_ARGS = ("-f", "locustfile.py", "--wait-min", "0", "--wait-max", "0")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str
+    label: str
+    locust_args: tuple[str, ...]
+
+
+SCENARIOS = (
+    Scenario("a", "full locustfile, zero wait", FULL_ARGS),
+    Scenario("b", "bare FastHttpUser, one GET", ("-f", BARE_USERS, "BareFastHttpUser")),
+    Scenario("c", "bare HttpUser, one GET", ("-f", BARE_USERS, "BareHttpUser")),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    scenario: Scenario
+    windows: tuple[Window, ...]
+
+    @property
+    def cpu_s_per_1000(self) -> float:
+        """Median over the repetitions: one noisy window does not decide."""
+        return statistics.median(w.cpu_s_per_1000 for w in self.windows)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        values = [w.cpu_s_per_1000 for w in self.windows]
+        return min(values), max(values)
+
+    @property
+    def rate(self) -> float:
+        return statistics.median(w.rate for w in self.windows)
+
+    @property
+    def generator_util(self) -> float:
+        return statistics.median(w.generator_util for w in self.windows)
+
+    @property
+    def target_util(self) -> float:
+        return statistics.median(w.target_util for w in self.windows)
+
+
+def ratio(results: dict[str, Result], top: str, bottom: str) -> float:
+    return results[top].cpu_s_per_1000 / results[bottom].cpu_s_per_1000
+
+
+def verdict(full_over_bare: float) -> str:
+    return "PASS" if full_over_bare <= TARGET_RATIO else "FAIL"
+
+
+def render(results: dict[str, Result], *, pinned: bool) -> str:
+    header = f"{'scenario':<34} {'CPU s/1000 req':>14} {'min..max':>13} {'req/s':>8}"
+    lines = [f"{header} {'Locust CPU':>10} {'stand-in CPU':>12}"]
+    for result in results.values():
+        low, high = result.spread
+        lines.append(
+            f"({result.scenario.key}) {result.scenario.label:<30} {result.cpu_s_per_1000:>14.3f} "
+            f"{f'{low:.3f}..{high:.3f}':>13} {result.rate:>8.0f} {result.generator_util:>10.0%} "
+            f"{result.target_util:>12.0%}"
+        )
+    full, http = ratio(results, "a", "b"), ratio(results, "c", "b")
+    lines += [
+        "",
+        f"(a)/(b) full locustfile / bare FastHttpUser = {full:.2f}"
+        f"  (target <= {TARGET_RATIO:g}): {verdict(full)}",
+        f"(c)/(b) HttpUser / FastHttpUser             = {http:.2f}",
+        "CPU is the Locust process's user+system time in the measured window (median of the repetitions);",
+        "Locust and the stand-in were "
+        + ("pinned to different cores." if pinned else "not pinned (no taskset)."),
+    ]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench_generator.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
+    parser.add_argument("--users", type=int, default=20, help="simulated users per run (default 20)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario, median kept (default 3)")
+    parser.add_argument("--keep-logs", type=Path, help="folder to keep each run's Locust output in")
+    return parser
+
+
+def run(duration_s: float, users: int, repeat: int, logs: Path) -> dict[str, Result]:
+    pin = can_pin()
+    windows: dict[str, list[Window]] = {s.key: [] for s in SCENARIOS}
+    with Target(cores="0" if pin else None) as target:
+        # Interleaved, so that a slow moment of the machine hits every scenario alike.
+        for n in range(repeat):
+            for scenario in SCENARIOS:
+                measured = measure_locust(
+                    scenario.locust_args,
+                    target,
+                    users=users,
+                    window_s=duration_s,
+                    cores="1" if pin else None,
+                    log=logs / f"{scenario.key}-{n + 1}.log",
+                )
+                print(
+                    f"  run {n + 1}/{repeat} ({scenario.key}): {measured.requests} requests, "
+                    f"{measured.cpu_s_per_1000:.3f} CPU s/1000",
+                    flush=True,
+                )
+                windows[scenario.key].append(measured)
+    return {s.key: Result(s, tuple(windows[s.key])) for s in SCENARIOS}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.duration <= 0 or args.users <= 0 or args.repeat <= 0:
+        print("bench_generator: --duration, --users and --repeat must be positive", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = args.keep_logs or Path(tmp)
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            results = run(args.duration, args.users, args.repeat, logs)
+        except (RuntimeError, OSError) as exc:
+            print(f"bench_generator: error: {exc} (Locust output in {logs})", file=sys.stderr)
+            return 2
+    print(f"Generator efficiency: {args.users} users, {args.duration:g}s measured, {args.repeat} run(s) each")
+    print(render(results, pinned=can_pin()))
+    return 0 if verdict(ratio(results, "a", "b")) == "PASS" else 1

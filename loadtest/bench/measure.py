@@ -1,0 +1,191 @@
+"""One measured window of a Locust run against the stand-in API: requests served and CPU of both sides.
+
+The request count comes from the stand-in itself (``requests_served``, admin endpoints on), so
+start-up, sign-up and shutdown stay outside the window and nothing Locust reports is trusted
+for its own cost. CPU comes from /proc for the Locust process tree and the stand-in process.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadtest.bench.procstat import process_tree, tree_cpu
+from loadtest.sandbox import get_stats, sandbox_args
+from loadtest.sandbox.process import ServerProcess, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 30.0
+"""How long Locust may take to import, start its users and send a first request."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    at: float
+    served: int
+    generator_cpu: dict[int, float]
+    """CPU seconds per process of the Locust tree (master and workers)."""
+    target_cpu: float
+
+
+@dataclass(frozen=True)
+class Window:
+    """What happened between two samples."""
+
+    seconds: float
+    requests: int
+    generator_cpu_s: float
+    busiest_generator_cpu_s: float
+    """CPU of the busiest single Locust process: a process cannot use more than one core."""
+    target_cpu_s: float
+    generator_processes: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_s_per_1000(self) -> float:
+        return 1000 * self.generator_cpu_s / self.requests if self.requests else float("inf")
+
+    @property
+    def generator_util(self) -> float:
+        """Locust's CPU in cores (1.0 = one core busy all the time)."""
+        return self.generator_cpu_s / self.seconds if self.seconds else 0.0
+
+    @property
+    def busiest_generator_util(self) -> float:
+        return self.busiest_generator_cpu_s / self.seconds if self.seconds else 0.0
+
+    @property
+    def target_util(self) -> float:
+        return self.target_cpu_s / self.seconds if self.seconds else 0.0
+
+
+def window(first: Sample, last: Sample) -> Window:
+    """The difference of two samples; processes that were not alive at both are left out."""
+    alive = first.generator_cpu.keys() & last.generator_cpu.keys()
+    deltas = [last.generator_cpu[pid] - first.generator_cpu[pid] for pid in alive]
+    return Window(
+        seconds=last.at - first.at,
+        requests=last.served - first.served,
+        generator_cpu_s=sum(deltas),
+        busiest_generator_cpu_s=max(deltas, default=0.0),
+        target_cpu_s=last.target_cpu - first.target_cpu,
+        generator_processes=len(deltas),
+    )
+
+
+def pinned(cores: str | None) -> list[str]:
+    """A ``taskset -c CORES`` prefix, or nothing when taskset or the cores are missing."""
+    if cores is None or not shutil.which("taskset"):
+        return []
+    return ["taskset", "-c", cores]
+
+
+def can_pin() -> bool:
+    return bool(shutil.which("taskset")) and (os.cpu_count() or 1) >= 2
+
+
+class Target:
+    """The stand-in API in its own process, admin endpoints on, optionally pinned to some cores."""
+
+    def __init__(self, cores: str | None = None) -> None:
+        self.cores = cores
+        self._server: ServerProcess | None = None
+
+    def __enter__(self) -> Target:
+        self._server = start_server("loadtest.sandbox", sandbox_args(admin=True), wrapper=pinned(self.cores))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._server:
+            self._server.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server
+        return self._server.url
+
+    @property
+    def pid(self) -> int:
+        assert self._server
+        return self._server.proc.pid
+
+    def served(self) -> int:
+        return int(get_stats(self.url)["requests_served"])
+
+
+def locust_env() -> dict[str, str]:
+    """The environment without LOADTEST_* settings: no credentials, no other host, no shortened runs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LOADTEST_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def measure_locust(
+    locust_args: Sequence[str],
+    target: Target,
+    *,
+    users: int,
+    window_s: float,
+    settle_s: float = 1.0,
+    cores: str | None = None,
+    log: Path | None = None,
+) -> Window:
+    """Run Locust headless against ``target`` and measure one window once its users are busy.
+
+    Locust's own ``-t`` bounds the run even if this process dies; it is stopped right after the window.
+    """
+    run_time = int(START_TIMEOUT_S + settle_s + window_s + 5)
+    cmd = [*pinned(cores), sys.executable, "-m", "locust", *locust_args, "--headless", "--host", target.url]
+    cmd += ["-u", str(users), "-r", str(users), "-t", f"{run_time}s", "--only-summary", "--stop-timeout", "1"]
+    with open(log or os.devnull, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, env=locust_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            _wait_for_traffic(proc, target)
+            time.sleep(settle_s)
+            first = _sample(proc.pid, target)
+            time.sleep(window_s)
+            last = _sample(proc.pid, target)
+        finally:
+            _stop(proc)
+    return window(first, last)
+
+
+def _sample(locust_pid: int, target: Target) -> Sample:
+    generator = tree_cpu(process_tree(locust_pid))
+    target_cpu = tree_cpu([target.pid]).get(target.pid, 0.0)
+    return Sample(at=time.monotonic(), served=target.served(), generator_cpu=generator, target_cpu=target_cpu)
+
+
+def _wait_for_traffic(proc: subprocess.Popen, target: Target) -> None:
+    before = target.served()
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Locust exited with code {proc.returncode} before sending load")
+        if target.served() > before + 10:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"Locust sent no load within {START_TIMEOUT_S:g}s")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM to Locust (it stops its workers), then SIGKILL to its whole session if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
