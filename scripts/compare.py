@@ -82,7 +82,10 @@ def _parser() -> argparse.ArgumentParser:
         "results", type=Path, metavar="RESULTS", help="results bundle folder or Locust CSV prefix"
     )
     parser.add_argument(
-        "--baseline", type=Path, metavar="BASELINE", help="bundle or CSV prefix to compare with"
+        "--baseline",
+        type=_path_or_none,
+        metavar="BASELINE",
+        help="bundle or CSV prefix to compare with; empty means none (handy in workflows)",
     )
     parser.add_argument(
         "--thresholds", type=Path, default=DEFAULT_THRESHOLDS, metavar="FILE", help="default: %(default)s"
@@ -91,6 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--summary", type=Path, metavar="FILE", help="also write the markdown summary here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the machine-readable verdict here")
     return parser
+
+
+def _path_or_none(text: str) -> Path | None:
+    return Path(text) if text.strip() else None
 
 
 if __name__ == "__main__":

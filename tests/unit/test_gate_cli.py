@@ -35,6 +35,13 @@ def test_exit_code_is_0_for_pass_and_warn_and_1_for_fail(results, code):
     assert run.stderr == ""
 
 
+def test_an_empty_baseline_means_no_baseline():
+    run = compare(FIXTURES / "pass", "--baseline", "", "--thresholds", THRESHOLDS)
+
+    assert run.returncode == 0, run.stderr
+    assert "**Baseline:** none: absolute limits only." in run.stdout
+
+
 def test_summary_and_json_files_hold_the_verdict(tmp_path):
     summary, verdict = tmp_path / "out" / "summary.md", tmp_path / "out" / "verdict.json"
 
