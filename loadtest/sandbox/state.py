@@ -45,6 +45,9 @@ class User:
     password_hash: bytes = field(repr=False)
     thread_ids: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
     collection_ids: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
+    version: int = 0
+    """Bumped whenever the user's threads or collections change: cached views of the user go stale."""
+    cached_dashboard: tuple[int, bytes] | None = field(default=None, repr=False)
 
 
 @dataclass(eq=False, kw_only=True)
@@ -138,6 +141,7 @@ class Store:
             self._remove_thread(next(iter(self.threads.values())))
         self.threads[thread.id] = thread
         user.thread_ids[thread.id] = None
+        user.version += 1
         return thread
 
     def add_message(self, thread: Thread, message: dict) -> None:
@@ -155,6 +159,7 @@ class Store:
             self._remove_collection(next(iter(self.collections.values())))
         self.collections[collection.id] = collection
         user.collection_ids[collection.id] = None
+        user.version += 1
         return collection
 
     def collections_of(self, user: User) -> list[Collection]:
@@ -194,6 +199,7 @@ class Store:
         owner = self.users.get(thread.owner_id)
         if owner is not None:
             owner.thread_ids.pop(thread.id, None)
+            owner.version += 1
         self.messages -= len(thread.messages)
 
     def _remove_collection(self, collection: Collection) -> None:
@@ -201,3 +207,4 @@ class Store:
         owner = self.users.get(collection.owner_id)
         if owner is not None:
             owner.collection_ids.pop(collection.id, None)
+            owner.version += 1

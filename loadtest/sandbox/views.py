@@ -17,7 +17,7 @@ from loadtest.sandbox.faults import FaultSpecError, parse_rules
 from loadtest.sandbox.pagination import InvalidPage, paginate
 from loadtest.sandbox.state import Collection, DuplicateEmail, Thread, User
 from loadtest.sandbox.tokens import ACCESS, REFRESH, TokenError
-from loadtest.sandbox.web import HttpError, Request
+from loadtest.sandbox.web import HttpError, Request, encoded
 
 if TYPE_CHECKING:
     from loadtest.sandbox.app import SandboxApp
@@ -174,10 +174,17 @@ def token_refresh(app: SandboxApp, request: Request) -> tuple[int, Any]:
 
 
 def dashboard(app: SandboxApp, request: Request) -> tuple[int, Any]:
+    # The hottest endpoint of a load test: encoded once per change of the user's state.
     user = request.user
+    if user.cached_dashboard is None or user.cached_dashboard[0] != user.version:
+        user.cached_dashboard = (user.version, encoded(dashboard_json(app, user)))
+    return 200, user.cached_dashboard[1]
+
+
+def dashboard_json(app: SandboxApp, user: User) -> dict:
     seed = user.id
     threads = app.store.threads_of(user)
-    return 200, {
+    return {
         "user": user_json(user),
         "insights": {
             "chat_threads": len(threads),
@@ -205,8 +212,12 @@ def search(app: SandboxApp, request: Request) -> tuple[int, Any]:
 # -- AI assistant -------------------------------------------------------------------------------
 
 
+_TOOLS_AND_TEMPLATES = encoded({"tools": catalog.TOOLS, "templates": catalog.TEMPLATES})
+_HELP_ARTICLES = encoded(catalog.HELP_ARTICLES)
+
+
 def tools_and_templates(app: SandboxApp, request: Request) -> tuple[int, Any]:
-    return 200, {"tools": catalog.TOOLS, "templates": catalog.TEMPLATES}
+    return 200, _TOOLS_AND_TEMPLATES
 
 
 def mystery_box(app: SandboxApp, request: Request) -> tuple[int, Any]:
@@ -249,7 +260,7 @@ def create_collection(app: SandboxApp, request: Request) -> tuple[int, Any]:
 
 
 def help_articles(app: SandboxApp, request: Request) -> tuple[int, Any]:
-    return 200, catalog.HELP_ARTICLES
+    return 200, _HELP_ARTICLES
 
 
 def contact_us(app: SandboxApp, request: Request) -> tuple[int, Any]:

@@ -48,10 +48,18 @@ def method_not_allowed(method: str, allowed: list[str]) -> HttpError:
     return HttpError(405, {"detail": f'Method "{method}" not allowed.'}, [("Allow", ", ".join(allowed))])
 
 
+class EncodedJson(bytes):
+    """A body already encoded, for answers that do not change between requests."""
+
+
+def encoded(body: Any) -> EncodedJson:
+    return EncodedJson(_encode(body).encode("ascii"))
+
+
 def respond(
     start_response, status: int, body: Any, headers: list[tuple[str, str]] | None = None
 ) -> list[bytes]:
-    payload = _encode(body).encode("ascii")
+    payload = body if isinstance(body, EncodedJson) else _encode(body).encode("ascii")
     start_response(
         STATUS_LINES[status],
         [("Content-Type", "application/json"), ("Content-Length", str(len(payload))), *(headers or ())],
