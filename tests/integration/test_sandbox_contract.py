@@ -134,6 +134,13 @@ def test_dashboard_gives_insights_for_the_signed_in_user(sandbox_url, signed_in)
     assert len(data["recommended"]) == 3
 
 
+def test_the_dashboard_follows_the_users_changes(sandbox_url, signed_in):
+    access, _ = signed_in
+    assert call(sandbox_url, config.DASHBOARD, access).json()["insights"]["collections"] == 0
+    call(sandbox_url, config.CREATE_COLLECTION, access, json={"name": "Physics"})
+    assert call(sandbox_url, config.DASHBOARD, access).json()["insights"]["collections"] == 1
+
+
 def test_search_is_paginated_with_absolute_links(sandbox_url, signed_in):
     access, _ = signed_in
     first = call(sandbox_url, config.SEARCH, access, params={"q": "course"})
