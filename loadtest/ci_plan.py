@@ -34,7 +34,7 @@ class CiPlan:
 
 
 def plan_for_event(event_name: str, requested_preset: str, ref: str, default_branch: str) -> CiPlan:
-    """Pull requests and pushes run smoke, the nightly schedule a heavier preset, a dispatch what was asked."""
+    """PRs and pushes run smoke, the nightly schedule a heavier preset, a dispatch what was asked."""
     if event_name == "workflow_dispatch":
         preset = requested_preset or PR_PRESET
     elif event_name == "schedule":

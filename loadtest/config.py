@@ -8,8 +8,8 @@ gate never disagree about them.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 
@@ -130,7 +130,7 @@ class Credentials:
     """A ready-made access token (LOADTEST_TOKEN), for hosts where sign-in is not wanted."""
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> "Credentials":
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Credentials:
         env = os.environ if environ is None else environ
         return cls(
             email=env.get("LOADTEST_EMAIL", "").strip(),

@@ -15,9 +15,8 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -78,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--preset", metavar="NAME", help="run a preset from loadtest/presets/ headless")
     for name in ("quick", "medium", "stress"):
-        shape.add_argument(f"--{name}", dest="preset", action="store_const", const=name, help=f"= --preset {name}")
+        shape.add_argument(
+            f"--{name}", dest="preset", action="store_const", const=name, help=f"= --preset {name}"
+        )
     parser.add_argument("--headless", action="store_true", help="custom headless run set by -u, -r, -t")
     parser.add_argument("-u", "--users", type=int, help="peak users (overrides the preset)")
     parser.add_argument("-r", "--spawn-rate", type=float, help="users started per second")
@@ -87,7 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--html", type=Path, help="also write the HTML report to this file")
     parser.add_argument("--host", help="target base URL (default: $LOADTEST_HOST, else the stand-in API)")
-    parser.add_argument("--out", type=Path, help="bundle folder to write (default results/<preset>-<UTC time>)")
+    parser.add_argument(
+        "--out", type=Path, help="bundle folder to write (default results/<preset>-<UTC time>)"
+    )
     parser.add_argument("--workers", type=int, help="Locust worker processes on this machine")
     parser.add_argument("--tags", nargs="*", default=[], help="only tasks with these tags")
     parser.add_argument("--exclude-tags", nargs="*", default=[], help="skip tasks with these tags")
@@ -111,7 +114,9 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
     except PresetError as exc:
         raise RunError(str(exc), EXIT_USAGE) from exc
     if preset is None and not (args.users and run_time):
-        raise RunError("a custom headless run needs -u USERS and -t RUN_TIME (or use --preset NAME)", EXIT_USAGE)
+        raise RunError(
+            "a custom headless run needs -u USERS and -t RUN_TIME (or use --preset NAME)", EXIT_USAGE
+        )
     host = args.host or config.host_from_environ(environ) or None
     credentials = config.Credentials.from_environ(environ)
     if host:
@@ -138,7 +143,9 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
     )
     _refuse_unsafe(plan, preset.peak_users if preset else plan.users)
     if plan.out.exists() and any(plan.out.iterdir()):
-        raise RunError(f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost", 2)
+        raise RunError(
+            f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost", 2
+        )
     return plan
 
 
@@ -180,7 +187,9 @@ def preflight(host: str) -> None:
         requests.get(url, timeout=PREFLIGHT_TIMEOUT_S)
     except requests.RequestException as exc:
         reason = type(exc).__name__
-        raise RunError(f"target {config.redact_url(host)} is unreachable ({reason}): no load was sent", 3) from exc
+        raise RunError(
+            f"target {config.redact_url(host)} is unreachable ({reason}): no load was sent", 3
+        ) from exc
 
 
 def locust_command(plan: RunPlan, host: str) -> list[str]:
@@ -263,7 +272,12 @@ def run_locust(plan: RunPlan, host: str, target: str) -> dict:
     deadline = plan.run_time_s + SHUTDOWN_GRACE_S
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            locust_command(plan, host), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            locust_command(plan, host),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         exit_code = _relay_output(proc, log, plan.credentials.secrets(), deadline)
     facts.update(ended_at=_utc_now(), exit_code=exit_code)
@@ -292,7 +306,10 @@ def _relay_output(proc: subprocess.Popen, log, secrets: tuple[str, ...], deadlin
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    print(f"run_tests: Locust did not stop {SHUTDOWN_GRACE_S:.0f}s after its run time; stopping it", file=sys.stderr)
+    print(
+        f"run_tests: Locust did not stop {SHUTDOWN_GRACE_S:.0f}s after its run time; stopping it",
+        file=sys.stderr,
+    )
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -364,7 +381,17 @@ def web_ui(host: str | None) -> int:
             host = stack.enter_context(running_sandbox())
             print(f"run_tests: no host given: the web UI targets the stand-in API at {host}")
         preflight(host)
-        cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host, "--web-host", "127.0.0.1"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(LOCUSTFILE),
+            "--host",
+            host,
+            "--web-host",
+            "127.0.0.1",
+        ]
         try:
             return subprocess.call(cmd, cwd=ROOT)
         except KeyboardInterrupt:

@@ -16,7 +16,9 @@ LIGHT_PRESETS = frozenset({"smoke", "quick"})
 """Presets light enough to point at production (read-only, few users, a minute)."""
 
 
-def writes_enabled(write_task_tags: Iterable[set[str]], tags: Iterable[str] | None, exclude: Iterable[str] | None) -> bool:
+def writes_enabled(
+    write_task_tags: Iterable[set[str]], tags: Iterable[str] | None, exclude: Iterable[str] | None
+) -> bool:
     """Whether Locust's tag filter would keep any task tagged ``write``.
 
     ``write_task_tags`` holds the full tag set of each write task, so that
@@ -46,7 +48,8 @@ def production_refusal(
     if heavy:
         return (
             f"refusing to load production host {name}: {heavy_reason}. Production serves real users; "
-            f"use the smoke or quick preset, point --host at staging, or pass {ALLOW_FLAG} if you really mean it."
+            "use the smoke or quick preset, point --host at staging, "
+            f"or pass {ALLOW_FLAG} if you really mean it."
         )
     if writes:
         return (

@@ -20,7 +20,7 @@ def add_spike_options(parser, **_kwargs) -> None:  # noqa: ANN001
 
 
 class SpikeShape(LoadTestShape):
-    """Calm at --users, --spike-users from --spike-start for --spike-length seconds, then calm until --run-time."""
+    """Calm at --users; --spike-users from --spike-start for --spike-length s; calm again until --run-time."""
 
     use_common_options = True
 

@@ -30,6 +30,9 @@ class LocustRun:
     def requests(self, name: str) -> int:
         return int(self.stats().get(name, {}).get("Request Count", 0))
 
+    def failures_text(self) -> str:
+        return Path(f"{self.prefix}_failures.csv").read_text(encoding="utf-8")
+
     def failures(self, name: str = "Aggregated") -> int:
         return int(self.stats()[name]["Failure Count"])
 

@@ -1,6 +1,7 @@
 """The locustfile, run by plain Locust against the stand-in API: 13 endpoints, no failures."""
 
 import pytest
+
 from loadtest import config
 from loadtest.sandbox import get_stats, running_sandbox
 
@@ -20,7 +21,7 @@ def test_every_endpoint_is_exercised_without_failures(sandbox_url, run_locust):
     stats = run.stats()
     assert set(stats) - {"Aggregated"} == ENDPOINT_NAMES, "the stats must show exactly the 13 endpoints"
     assert all(run.requests(name) > 0 for name in ENDPOINT_NAMES)
-    assert run.failures() == 0, open(f"{run.prefix}_failures.csv").read()
+    assert run.failures() == 0, run.failures_text()
 
 
 def test_every_endpoint_with_two_processes(sandbox_url, run_locust):
@@ -54,7 +55,7 @@ def test_expired_access_tokens_are_refreshed_once_and_retried(run_locust):
     # Access tokens live one second; dashboard tasks only, so every refresh comes from a 401.
     with running_sandbox(access_lifetime=1.0) as url:
         run = run_locust(url, "--tags", "dashboard", run_time="8s", users=5)
-    assert run.failures() == 0, open(f"{run.prefix}_failures.csv").read()
+    assert run.failures() == 0, run.failures_text()
     assert run.requests("POST /api/accounts/token/refresh/") >= 5
 
 
@@ -64,7 +65,7 @@ def test_a_wrong_shape_is_a_failure_with_a_message(run_locust, tmp_path):
 
     with serving_wrong_shapes() as url:
         run = run_locust(url, "--tags", "dashboard", run_time="4s", users=2)
-    failures = open(f"{run.prefix}_failures.csv").read()
+    failures = run.failures_text()
     assert "'results' list" in failures
     assert run.failures("GET /api/dashboard/v2/search/") > 0
 

@@ -76,7 +76,11 @@ def test_custom_headless_run_with_html_copy(tmp_path):
         (["--preset", "smoke", "--host", "https://staging.example.com"], {}, "needs credentials"),
         (["--headless", "-u", "5"], {}, "needs -u USERS and -t RUN_TIME"),
         (["--preset", "smoke", "-t", "5 minutes"], {}, "cannot read the time"),
-        (["--medium", "--host", "http://127.0.0.1:9"], {"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"}, "refusing"),
+        (
+            ["--medium", "--host", "http://127.0.0.1:9"],
+            {"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"},
+            "refusing",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(args, env, message):
@@ -95,7 +99,9 @@ def test_an_occupied_out_folder_is_refused(tmp_path):
 
 def test_an_unreachable_target_fails_within_seconds(tmp_path):
     started = time.monotonic()
-    proc = run_script("run_tests.py", "--preset", "smoke", "--host", "http://127.0.0.1:9", "--out", str(tmp_path / "b"))
+    proc = run_script(
+        "run_tests.py", "--preset", "smoke", "--host", "http://127.0.0.1:9", "--out", str(tmp_path / "b")
+    )
     assert proc.returncode == 3
     assert "unreachable" in proc.stderr and "no load was sent" in proc.stderr
     assert time.monotonic() - started < 30
@@ -104,7 +110,9 @@ def test_an_unreachable_target_fails_within_seconds(tmp_path):
 def test_a_run_where_nothing_succeeds_exits_3(tmp_path):
     # The stand-in answers, but with faults that fail every request.
     with running_sandbox(faults=[{"match": "*", "error_rate": 1.0}]) as url:
-        proc = run_script("run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(tmp_path / "b"))
+        proc = run_script(
+            "run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(tmp_path / "b")
+        )
     assert proc.returncode == 3
     assert "no request succeeded" in proc.stderr
 
@@ -112,11 +120,18 @@ def test_a_run_where_nothing_succeeds_exits_3(tmp_path):
 def test_secrets_never_reach_output_or_bundle(tmp_path):
     password = "Sup3r-Secret-Pa55word"
     with running_sandbox() as url:
-        account = {"email": "ci.user@example.org", "password": password, "first_name": "Ci", "last_name": "User"}
+        account = {
+            "email": "ci.user@example.org",
+            "password": password,
+            "first_name": "Ci",
+            "last_name": "User",
+        }
         assert requests.post(url + config.SIGN_UP.path, json=account, timeout=5).status_code == 201
         env = {"LOADTEST_EMAIL": account["email"], "LOADTEST_PASSWORD": password}
         out = tmp_path / "b"
-        proc = run_script("run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(out), env=env)
+        proc = run_script(
+            "run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(out), env=env
+        )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     assert password not in proc.stdout + proc.stderr
     for path in out.iterdir():

@@ -23,13 +23,18 @@ def test_only_sign_up_sign_in_refresh_and_help_articles_are_public():
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("http://127.0.0.1:8000/", "http://127.0.0.1:8000"), ("https://staging.example.com", "https://staging.example.com")],
+    [
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        ("https://staging.example.com", "https://staging.example.com"),
+    ],
 )
 def test_validate_host_accepts_http_urls(url, expected):
     assert config.validate_host(url) == expected
 
 
-@pytest.mark.parametrize("url", ["ftp://x", "staging.example.com", "http://", "http://h:port", "http://h/?a=1"])
+@pytest.mark.parametrize(
+    "url", ["ftp://x", "staging.example.com", "http://", "http://h:port", "http://h/?a=1"]
+)
 def test_validate_host_rejects_malformed_urls(url):
     with pytest.raises(config.ConfigError):
         config.validate_host(url)
@@ -41,7 +46,11 @@ def test_redact_url_drops_userinfo():
 
 def test_credentials_never_show_secrets_in_repr():
     creds = config.Credentials.from_environ(
-        {"LOADTEST_EMAIL": "a@example.org", "LOADTEST_PASSWORD": "hunter2-secret", "LOADTEST_TOKEN": "tok-XYZ"}
+        {
+            "LOADTEST_EMAIL": "a@example.org",
+            "LOADTEST_PASSWORD": "hunter2-secret",
+            "LOADTEST_TOKEN": "tok-XYZ",
+        }
     )
     assert creds.present
     assert "hunter2-secret" not in repr(creds) and "tok-XYZ" not in repr(creds)

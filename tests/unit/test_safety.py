@@ -44,7 +44,9 @@ def test_heavy_means_more_than_the_quick_preset(users, run_time_s, heavy):
 
 
 def test_heavy_run_against_production_is_refused_with_the_way_out():
-    message = safety.production_refusal(PROD, heavy=True, heavy_reason="50 users", writes=False, allowed=False)
+    message = safety.production_refusal(
+        PROD, heavy=True, heavy_reason="50 users", writes=False, allowed=False
+    )
     assert "backend.amal.education" in message and "50 users" in message
     assert safety.ALLOW_FLAG in message and "staging" in message
 
@@ -64,7 +66,9 @@ def test_writes_against_production_are_refused():
     ],
 )
 def test_runs_that_go_ahead(host, heavy, writes, allowed):
-    assert safety.production_refusal(host, heavy=heavy, heavy_reason="x", writes=writes, allowed=allowed) is None
+    assert (
+        safety.production_refusal(host, heavy=heavy, heavy_reason="x", writes=writes, allowed=allowed) is None
+    )
 
 
 def test_extra_production_hosts_come_from_the_environment(monkeypatch):
