@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def write_task_tags() -> list[set[str]]:
     """Read from the real task sets in a child process: importing Locust here would gevent-patch
     this test process after `requests` imported ssl (the conftest's sandbox fixtures use it)."""
-    code = "import json; from loadtest.user import write_task_tags as w; print(json.dumps([*map(sorted, w())]))"
+    code = "import json, loadtest.user as u; print(json.dumps([*map(sorted, u.write_task_tags())]))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     return [set(tags) for tags in json.loads(out.stdout.strip().splitlines()[-1])]
 
