@@ -34,7 +34,7 @@ TARGET_RATIO = 0.7
 """Issue 2: the sandbox's own work may cost at most ~30% of what pywsgi itself costs per request."""
 CONNECTIONS = 10
 WARMUP_S = 1
-ROUNDS = 3
+ROUNDS = 5
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
