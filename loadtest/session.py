@@ -6,8 +6,10 @@ the single refresh-and-retry on 401 and the response checks are written once.
 
 from __future__ import annotations
 
+import json as jsonlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -38,11 +40,19 @@ def has_keys(*keys: str) -> Check:
     return check
 
 
+_has_page_keys = has_keys("count", "next", "previous")
+has_email = has_keys("email")
+has_id = has_keys("id")
+has_access = has_keys("access")
+has_tokens = has_keys("access", "refresh")
+"""Checks built once: a check runs on every response, building it there would cost a closure each time."""
+
+
 def paginated(body: Any) -> str | None:
     """DRF page: count, next, previous and a results list."""
     if not isinstance(body, dict) or not isinstance(body.get("results"), list):
         return "expected a paginated body with a 'results' list (count/next/previous/results)"
-    return has_keys("count", "next", "previous")(body)
+    return _has_page_keys(body)
 
 
 def is_list_or_page(body: Any) -> str | None:
@@ -55,6 +65,8 @@ class ApiSession:
     def __init__(self, client: Any) -> None:
         self.client = client
         self.tokens = Tokens()
+        self._auth_header: tuple[str, dict[str, str]] | None = None
+        """(access token, headers carrying it): rebuilt only when the token changes."""
 
     def call(
         self,
@@ -70,7 +82,7 @@ class ApiSession:
         Returns the parsed body of a successful response, else None (the
         failure is already reported to Locust with a message).
         """
-        url = endpoint.path + ("?" + urlencode(params) if params else "")
+        url = _url(endpoint.path, tuple(params.items())) if params else endpoint.path
         for attempt in (1, 2):
             with self.client.request(
                 endpoint.method,
@@ -88,9 +100,12 @@ class ApiSession:
         return None
 
     def _headers(self, endpoint: Endpoint) -> dict[str, str] | None:
-        if endpoint.auth and self.tokens.access:
-            return {"Authorization": f"Bearer {self.tokens.access}"}
-        return None
+        access = self.tokens.access
+        if not endpoint.auth or not access:
+            return None
+        if self._auth_header is None or self._auth_header[0] != access:
+            self._auth_header = (access, {"Authorization": f"Bearer {access}"})
+        return self._auth_header[1]
 
     @staticmethod
     def _judge(resp: Any, endpoint: Endpoint, expect: tuple[int, ...], check: Check | None) -> Any:
@@ -98,7 +113,8 @@ class ApiSession:
             resp.failure(f"{endpoint.name}: expected HTTP {'/'.join(map(str, expect))}, got {_status(resp)}")
             return None
         try:
-            body = resp.json()
+            # From the bytes: resp.json() would first decode them to text, looking up the charset.
+            body = jsonlib.loads(resp.content or b"")
         except ValueError:
             resp.failure(f"{endpoint.name}: HTTP {resp.status_code} but the body is not JSON")
             return None
@@ -110,12 +126,12 @@ class ApiSession:
         return body
 
     def sign_up(self, identity: dict[str, str]) -> bool:
-        return self.call(config.SIGN_UP, expect=(201,), check=has_keys("email"), json=identity) is not None
+        return self.call(config.SIGN_UP, expect=(201,), check=has_email, json=identity) is not None
 
     def sign_in(self, email: str, password: str) -> None:
         body = self.call(
             config.SIGN_IN,
-            check=has_keys("access", "refresh"),
+            check=has_tokens,
             json={"email": email, "password": password},
         )
         if body is None:
@@ -130,13 +146,17 @@ class ApiSession:
         """Trade the refresh token for a new access token; False when that is impossible."""
         if not self.tokens.refresh:
             return False
-        body = self.call(
-            config.TOKEN_REFRESH, check=has_keys("access"), json={"refresh": self.tokens.refresh}
-        )
+        body = self.call(config.TOKEN_REFRESH, check=has_access, json={"refresh": self.tokens.refresh})
         if body is None:
             return False
         self.tokens.access = body["access"]
         return True
+
+
+@lru_cache(maxsize=2048)
+def _url(path: str, params: tuple[tuple[str, Any], ...]) -> str:
+    """Path and query string; cached, because the values come from small fixed pools."""
+    return f"{path}?{urlencode(params)}"
 
 
 def _status(resp: Any) -> str:

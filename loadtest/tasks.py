@@ -14,7 +14,7 @@ from locust import TaskSet, tag, task
 
 from loadtest import config
 from loadtest.data import HELP_SUBJECTS, LIBRARY_CATEGORIES
-from loadtest.session import has_keys, is_list_or_page, paginated
+from loadtest.session import has_id, is_list_or_page, paginated
 
 if TYPE_CHECKING:
     from loadtest.user import AmalEducationUser
@@ -77,7 +77,7 @@ class AIAssistantTasks(OneTaskPerVisit):
     def create_thread(self) -> None:
         pools = self.user.pools
         payload = {"title": self.pick(pools.thread_titles), "message": self.pick(pools.messages)}
-        self.user.api.call(config.CHAT_THREAD, expect=(201,), json=payload, check=has_keys("id"))
+        self.user.api.call(config.CHAT_THREAD, expect=(201,), json=payload, check=has_id)
 
     @task
     def get_my_collections(self) -> None:
@@ -98,7 +98,7 @@ class LibraryTasks(OneTaskPerVisit):
     def create_collection(self) -> None:
         pools = self.user.pools
         payload = {"name": self.pick(pools.collection_names), "description": self.pick(pools.descriptions)}
-        self.user.api.call(config.CREATE_COLLECTION, expect=(201,), json=payload, check=has_keys("id"))
+        self.user.api.call(config.CREATE_COLLECTION, expect=(201,), json=payload, check=has_id)
 
 
 @tag("help")
@@ -126,4 +126,6 @@ def _is_object(body: object) -> str | None:
 
 
 def _is_object_or_list(body: object) -> str | None:
-    return None if isinstance(body, dict | list) else f"expected JSON object or list, got {type(body).__name__}"
+    if isinstance(body, dict | list):
+        return None
+    return f"expected JSON object or list, got {type(body).__name__}"
