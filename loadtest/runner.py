@@ -23,6 +23,7 @@ from pathlib import Path
 import requests
 
 from loadtest import bundle, config, safety
+from loadtest import workers as workers_module
 from loadtest.presets import PresetError, load_preset, parse_duration
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +56,12 @@ class RunPlan:
     """None: start the stand-in API and run against it."""
     out: Path
     workers: int = 1
+    """Locust worker processes: local ones (--processes), or remote ones the master waits for."""
+    expect_workers: int = 0
+    """Above 0: this machine is the master of that many workers started elsewhere (--worker)."""
+    expect_workers_max_wait_s: float = 60.0
+    master_bind_host: str = "127.0.0.1"
+    master_bind_port: int = workers_module.DEFAULT_MASTER_PORT
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
     seed: int | None = None
@@ -92,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="bundle folder to write (default results/<preset>-<UTC time>)"
     )
     parser.add_argument("--workers", type=int, help="Locust worker processes on this machine")
+    _add_distributed_options(parser)
     parser.add_argument("--tags", nargs="*", default=[], help="only tasks with these tags")
     parser.add_argument("--exclude-tags", nargs="*", default=[], help="skip tasks with these tags")
     parser.add_argument("--seed", type=int, help="seed for the fake data, for a reproducible run")
@@ -102,6 +110,31 @@ def build_parser() -> argparse.ArgumentParser:
         safety.ALLOW_FLAG, action="store_true", help="allow heavy presets and writes against production"
     )
     return parser
+
+
+def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "several machines",
+        "The master runs the preset and writes the bundle; each other machine runs "
+        "'run_tests.py --worker --master-host MASTER' and exits when the master quits.",
+    )
+    group.add_argument("--expect-workers", type=int, metavar="N", help="be the master of N remote workers")
+    group.add_argument(
+        "--expect-workers-max-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up (exit 3) if the workers have not all connected by then (default 60)",
+    )
+    group.add_argument(
+        "--master-bind-host",
+        default="127.0.0.1",
+        help="address the master listens on for workers (default 127.0.0.1; 0.0.0.0 for other machines)",
+    )
+    group.add_argument("--master-bind-port", type=int, default=workers_module.DEFAULT_MASTER_PORT)
+    group.add_argument("--worker", action="store_true", help="run a worker only: no bundle, no preset")
+    group.add_argument("--master-host", help="the master's host name or address (with --worker)")
+    group.add_argument("--master-port", type=int, default=workers_module.DEFAULT_MASTER_PORT)
 
 
 def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Environ = os.environ) -> RunPlan:
@@ -130,7 +163,11 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
         run_time_s=run_time or (preset.run_time_s if preset else 0),
         host=host,
         out=args.out or ROOT / "results" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
-        workers=args.workers or (preset.processes if preset else 1),
+        workers=_worker_count(args, preset.processes if preset else 1),
+        expect_workers=args.expect_workers or 0,
+        expect_workers_max_wait_s=args.expect_workers_max_wait,
+        master_bind_host=args.master_bind_host,
+        master_bind_port=args.master_bind_port,
         tags=tuple(args.tags),
         exclude_tags=tuple(args.exclude_tags),
         seed=args.seed,
@@ -147,6 +184,21 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
             f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost", 2
         )
     return plan
+
+
+def _worker_count(args: argparse.Namespace, preset_processes: int) -> int:
+    """Local processes (--workers, else the preset's ``processes``) or the remote workers expected."""
+    if args.expect_workers is None:
+        workers = args.workers or preset_processes
+    elif args.workers:
+        raise RunError(
+            "--workers and --expect-workers exclude each other: local or remote workers", EXIT_USAGE
+        )
+    else:
+        workers = args.expect_workers
+    if workers < 1:
+        raise RunError(f"the worker count must be 1 or more, got {workers}", EXIT_USAGE)
+    return workers
 
 
 def _checked_host(host: str, credentials: config.Credentials) -> str:
@@ -199,8 +251,15 @@ def locust_command(plan: RunPlan, host: str) -> list[str]:
     cmd += ["--headless", "--host", host, "-u", str(plan.users), "-r", f"{plan.spawn_rate:g}"]
     cmd += ["-t", f"{int(plan.run_time_s)}s", "--csv", prefix, "--json-file", prefix]
     cmd += ["--html", str(plan.out / bundle.HTML_REPORT), "--only-summary"]
-    if plan.workers > 1:
+    if plan.expect_workers:
+        cmd += ["--master", "--expect-workers", str(plan.expect_workers)]
+        cmd += ["--expect-workers-max-wait", f"{plan.expect_workers_max_wait_s:g}"]
+        cmd += ["--master-bind-host", plan.master_bind_host, "--master-bind-port", str(plan.master_bind_port)]
+    if plan.workers > 1 and not plan.expect_workers:
         cmd += ["--processes", str(plan.workers)]
+    elif plan.config_file:
+        # A preset may say ``processes = N``; the plan has the last word (and --master forbids it).
+        cmd += ["--processes", "0"]
     if plan.tags:
         cmd += ["--tags", *plan.tags]
     if plan.exclude_tags:
@@ -231,6 +290,7 @@ def run_facts(plan: RunPlan, host: str, target: str) -> dict:
         "tags": list(plan.tags),
         "exclude_tags": list(plan.exclude_tags),
         "seed": plan.seed,
+        "lost_workers": [],
     }
 
 
@@ -270,6 +330,9 @@ def run_locust(plan: RunPlan, host: str, target: str) -> dict:
     write_json(plan.out / bundle.RUN_FACTS, facts)
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     deadline = plan.run_time_s + SHUTDOWN_GRACE_S
+    if plan.expect_workers:
+        deadline += plan.expect_workers_max_wait_s
+    watch = workers_module.LostWorkerWatch()
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
             locust_command(plan, host),
@@ -279,14 +342,20 @@ def run_locust(plan: RunPlan, host: str, target: str) -> dict:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        exit_code = _relay_output(proc, log, plan.credentials.secrets(), deadline)
-    facts.update(ended_at=_utc_now(), exit_code=exit_code)
+        exit_code = _relay_output(proc, log, plan.credentials.secrets(), deadline, watch.observe)
+    for warning in watch.warnings():
+        print(warning, file=sys.stderr)
+    facts.update(ended_at=_utc_now(), exit_code=exit_code, lost_workers=watch.as_json())
     write_json(plan.out / bundle.RUN_FACTS, facts)
     return facts
 
 
-def _relay_output(proc: subprocess.Popen, log, secrets: tuple[str, ...], deadline_s: float) -> int:  # noqa: ANN001
-    """Copy Locust's output to the console and locust.log, masking secrets; kill it past the deadline."""
+def _relay_output(  # noqa: ANN001
+    proc: subprocess.Popen, log, secrets: tuple[str, ...], deadline_s: float, watch=lambda line: None
+) -> int:
+    """Copy Locust's output to the console and locust.log, masking secrets; kill it past the deadline.
+
+    ``watch`` sees every masked line (the lost-worker watch reads the master's log through it)."""
     import threading
 
     timer = threading.Timer(deadline_s, _stop, args=(proc,))
@@ -297,6 +366,7 @@ def _relay_output(proc: subprocess.Popen, log, secrets: tuple[str, ...], deadlin
                 line = line.replace(secret, "***")
             sys.stdout.write(line)
             log.write(line)
+            watch(line)
         return proc.wait()
     except KeyboardInterrupt:
         # Locust got the same Ctrl+C (same process group) and writes its reports; wait for them.
@@ -398,10 +468,38 @@ def web_ui(host: str | None) -> int:
             return EXIT_OK
 
 
+def run_worker(args: argparse.Namespace) -> int:
+    """A Locust worker for a master on another machine: no bundle here; it exits when the master quits."""
+    if args.preset or args.headless or args.expect_workers:
+        raise RunError("--worker takes its load shape from the master: give --preset/-u/-t there", EXIT_USAGE)
+    if not args.master_host:
+        raise RunError(
+            "--worker needs --master-host, the address of the machine running the master", EXIT_USAGE
+        )
+    try:
+        master_host = workers_module.check_master_host(args.master_host)
+    except ValueError as exc:
+        raise RunError(str(exc), EXIT_USAGE) from exc
+    cmd = workers_module.worker_command(
+        master_host=master_host,
+        master_port=args.master_port,
+        locustfile=str(LOCUSTFILE),
+        processes=args.workers or 1,
+        seed=args.seed,
+    )
+    print(f"run_tests: worker of the master at {master_host}:{args.master_port}; exits when the master quits")
+    try:
+        return subprocess.call(cmd, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.worker:
+            return run_worker(args)
         if not args.preset and not args.headless:
             host = args.host or config.host_from_environ() or None
             return web_ui(_checked_host(host, config.Credentials.from_environ()) if host else None)
