@@ -114,6 +114,8 @@ class EndpointStats:
     """Requests per second over the whole run: requests / run duration."""
     latency: Mapping[str, float | None] = field(default_factory=dict)
     """LATENCY_METRICS in ms; None where Locust recorded no value (no samples, or no such CSV column)."""
+    histogram: Mapping[float, int] = field(default_factory=dict, repr=False, compare=False)
+    """Locust's response-time histogram {rounded ms: requests}; empty when read from the stats CSV."""
 
     @property
     def failure_ratio(self) -> float:
@@ -467,7 +469,12 @@ class _HistogramEntry:
         latency["max"] = self.max_ms if has_samples else None
         rps = self.requests / duration_s if duration_s else None
         return EndpointStats(
-            name=self.name, requests=self.requests, failures=self.failures, rps=rps, latency=latency
+            name=self.name,
+            requests=self.requests,
+            failures=self.failures,
+            rps=rps,
+            latency=latency,
+            histogram=dict(self.histogram) if has_samples else {},
         )
 
 
