@@ -81,6 +81,21 @@ class RegressionRule:
 
 
 @dataclass(frozen=True)
+class HistoryRule:
+    """The noise-aware latency decision against a baseline history (loadtest.gate.noise)."""
+
+    min_runs: int = 3
+    """Fewer compatible runs than this: the fixed latency tolerances apply instead."""
+    keep: int = 20
+    """How many runs scripts/record_baseline.py keeps in history.json."""
+    center_runs: int = 10
+    """The band is centred on the median of this many most recent runs, so it follows a slow drift."""
+    levels: Mapping[str, tuple[float, Tolerance]] = field(default_factory=dict)
+    """``warn`` and ``fail``: (false-alarm rate per run, minimum practical effect)."""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class RegressionRules:
     """The regression section that applies to one run."""
 
@@ -88,6 +103,7 @@ class RegressionRules:
     latency: RegressionRule | None = None
     throughput: RegressionRule | None = None
     failure_ratio: RegressionRule | None = None
+    history: HistoryRule | None = None
 
 
 @dataclass(frozen=True)
@@ -178,6 +194,27 @@ def _regression(layers: Iterable[_Layer]) -> RegressionRules:
         latency=_regression_rule("latency", merged.get("latency"), "absolute_ms"),
         throughput=_regression_rule("throughput", merged.get("throughput"), "absolute_rps"),
         failure_ratio=_regression_rule("failure_ratio", merged.get("failure_ratio"), "absolute"),
+        history=_history_rule(merged.get("history")),
+    )
+
+
+def _history_rule(spec: Mapping[str, Any] | None) -> HistoryRule | None:
+    if not spec:
+        return None
+    levels = {
+        level: (
+            spec[level]["false_alarm_rate"],
+            Tolerance(relative=spec[level].get("relative", 0.0), absolute=spec[level].get("absolute_ms", 0)),
+        )
+        for level in ("warn", "fail")
+        if level in spec
+    }
+    return HistoryRule(
+        min_runs=spec.get("min_runs", 3),
+        keep=spec.get("keep", 20),
+        center_runs=spec.get("center_runs", 10),
+        levels=levels,
+        reason=spec.get("reason", ""),
     )
 
 
