@@ -1,0 +1,165 @@
+"""scripts/record_baseline.py: the next baseline is this run plus a rolling history; bad input is one line."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "gate"
+
+
+def record(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "scripts/record_baseline.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
+def commits(baseline: Path) -> list[str]:
+    history = json.loads((baseline / "history.json").read_text(encoding="utf-8"))
+    return [run["commit"][:7] for run in history["runs"]]
+
+
+@pytest.fixture
+def run_bundle(tmp_path):
+    """A copy of the fixture run ``name`` with its commit set to ``commit``."""
+
+    def make(commit: str, name: str = "pass") -> Path:
+        bundle = tmp_path / f"run-{commit}"
+        shutil.copytree(FIXTURES / name, bundle)
+        facts = json.loads((bundle / "run.json").read_text(encoding="utf-8"))
+        (bundle / "run.json").write_text(json.dumps({**facts, "git_commit": commit * 40}), encoding="utf-8")
+        return bundle
+
+    return make
+
+
+def test_a_first_baseline_starts_a_history_and_tells_the_workflow(tmp_path, run_bundle):
+    output = tmp_path / "github_output"
+    out = tmp_path / "baseline-next"
+
+    done = record(
+        str(run_bundle("1")),
+        "--previous",
+        str(tmp_path / "absent"),
+        "--out",
+        str(out),
+        env={"GITHUB_OUTPUT": str(output), "PATH": ""},
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"record_baseline: {out}: history of 1 runs (keeps 20)\n"
+    assert commits(out) == ["1111111"]
+    assert (out / "locust_stats.csv").is_file() and (out / "run.json").is_file()
+    assert output.read_text(encoding="utf-8") == "recorded=true\n"
+
+
+def test_an_empty_previous_folder_also_starts_a_history(tmp_path, run_bundle):
+    (tmp_path / "baseline").mkdir()
+
+    done = record(
+        str(run_bundle("1")), "--previous", str(tmp_path / "baseline"), "--out", str(tmp_path / "o")
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert commits(tmp_path / "o") == ["1111111"]
+
+
+def test_each_baseline_rolls_the_history_keeping_the_newest(tmp_path, run_bundle):
+    previous = tmp_path / "none"
+    for n in "1234":
+        out = tmp_path / f"baseline-{n}"
+        done = record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out), "--keep", "3")
+        assert done.returncode == 0, done.stderr
+        previous = out
+
+    assert commits(previous) == ["2222222", "3333333", "4444444"]
+
+
+def test_a_baseline_from_before_histories_becomes_the_first_run(tmp_path, run_bundle):
+    done = record(str(run_bundle("2")), "--previous", str(run_bundle("1")), "--out", str(tmp_path / "o"))
+
+    assert done.returncode == 0, done.stderr
+    assert commits(tmp_path / "o") == ["1111111", "2222222"]
+
+
+def test_runs_with_other_settings_are_dropped_so_a_retuned_preset_starts_afresh(tmp_path, run_bundle):
+    old = tmp_path / "old"
+    assert record(str(run_bundle("5", "baseline-50-users")), "--out", str(old)).returncode == 0
+
+    done = record(str(run_bundle("6")), "--previous", str(old), "--out", str(tmp_path / "o"))
+
+    assert done.returncode == 0, done.stderr
+    assert "1 with other settings dropped" in done.stdout
+    assert commits(tmp_path / "o") == ["6666666"]
+
+
+def test_the_gate_uses_the_history_once_it_has_three_runs(tmp_path, run_bundle):
+    previous, current = tmp_path / "none", run_bundle("9")
+    for n in "123":
+        out = tmp_path / f"baseline-{n}"
+        assert record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out)).returncode == 0
+        previous = out
+    gate = subprocess.run(
+        [sys.executable, "scripts/compare.py", str(current), "--baseline", str(previous)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "; history of 3 runs" in gate.stdout
+    assert "Latency judged against the band of the last 3 runs" in gate.stdout
+
+
+def test_the_gate_says_so_when_the_history_is_too_short(tmp_path, run_bundle):
+    out = tmp_path / "baseline"
+    assert record(str(run_bundle("1")), "--out", str(out)).returncode == 0
+
+    gate = subprocess.run(
+        [sys.executable, "scripts/compare.py", str(run_bundle("9")), "--baseline", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert "Only 1 compatible run in the baseline history (3 needed)" in gate.stdout
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("not-a-bundle", "not a results bundle"),
+        ("bad-history", "history.json: line 1: invalid JSON"),
+        ("out-not-empty", "not empty: choose a new folder"),
+        ("bad-keep", "--keep: must be a whole number >= 1"),
+    ],
+)
+def test_bad_input_is_exit_2_with_one_line(tmp_path, run_bundle, setup, message):
+    results, previous, out, extra = run_bundle("1"), tmp_path / "previous", tmp_path / "out", []
+    if setup == "not-a-bundle":
+        results = tmp_path / "nothing"
+        results.mkdir()
+    elif setup == "bad-history":
+        shutil.copytree(run_bundle("2"), previous)
+        (previous / "history.json").write_text("{", encoding="utf-8")
+    elif setup == "out-not-empty":
+        out.mkdir()
+        (out / "keep-me").write_text("x", encoding="utf-8")
+    else:
+        extra = ["--keep", "0"]
+
+    done = record(str(results), "--previous", str(previous), "--out", str(out), *extra)
+
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 2
