@@ -177,7 +177,8 @@ def _baseline_line(report: GateReport) -> str:
         return f"`{baseline.source.name}`, a plain Locust run (no run.json): commit and age unknown"
     age = f"{format_age(report.now - facts.ended_at)} old" if facts.ended_at else "age unknown"
     commit = f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown"
-    return f"{commit}, {age} ({_run_line(baseline, facts.preset, commit=False)})"
+    history = f"; history of {report.history_runs} runs" if report.history_runs else ""
+    return f"{commit}, {age} ({_run_line(baseline, facts.preset, commit=False)}){history}"
 
 
 def _aggregate_table(report: GateReport) -> str:

@@ -8,13 +8,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from loadtest.bundle import AGGREGATE, BundleError, EndpointStats, Results, read_results
+from loadtest.bundle import AGGREGATE, BASELINE_HISTORY, BundleError, EndpointStats, Results, read_results
 from loadtest.gate import render
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
+from loadtest.gate.history import HistoryError, read_history
+from loadtest.gate.noise import HistoryDecision
 from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
-from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, load_thresholds
+from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
 
 REPORT_SCHEMA = 1
 """Version of the verdict.json layout (GateReport.to_json)."""
@@ -34,6 +36,8 @@ class GateReport:
     notes: tuple[str, ...]
     baseline_status: BaselineStatus
     now: datetime
+    history_runs: int = 0
+    """Runs of the baseline history the latency decision used; 0 when it used the fixed tolerances."""
 
     @property
     def verdict(self) -> Verdict:
@@ -78,6 +82,7 @@ class GateReport:
             "baseline": str(self.baseline.source) if self.baseline else None,
             "baseline_git_commit": _commit(self.baseline),
             "baseline_status": self.baseline_status,
+            "history_runs": self.history_runs,
             "thresholds": str(self.thresholds),
             "percentiles_from": self.results.percentiles_from,
             "findings": [_finding_json(finding) for finding in self.findings],
@@ -105,7 +110,16 @@ def run_gate(
     target = facts.target if facts else None
     rules = thresholds.rules_for(preset=preset, target=target)
     findings, notes = check_run(current, rules)
+    history_notes: list[str] = []
+    if decide is None and previous is not None and baseline is not None:
+        decide, history_notes = _history_decision(Path(baseline), current, previous, rules.regression, preset)
     comparison = compare_with_baseline(current, previous, rules.regression, preset=preset, decide=decide)
+    history_runs = 0
+    if comparison.status == "compared":
+        if isinstance(decide, HistoryDecision):
+            history_runs = decide.runs
+            history_notes += _fallback_note(decide)
+        notes += history_notes
     if facts is None and preset is None:
         notes.insert(0, "No run.json and no --preset: the top-level limits of the thresholds file apply.")
     report = GateReport(
@@ -118,6 +132,7 @@ def run_gate(
         notes=(*notes, *comparison.notes),
         baseline_status=comparison.status,
         now=now or datetime.now(UTC),
+        history_runs=history_runs,
     )
     return replace(report, findings=_worst_first(report))
 
@@ -127,6 +142,52 @@ def _read(label: str, path: Path) -> Results:
         return read_results(Path(path))
     except BundleError as exc:
         raise GateInputError(f"{label}: {exc}") from None
+
+
+def _history_decision(
+    baseline: Path, current: Results, previous: Results, rules: RegressionRules, preset: str | None
+) -> tuple[HistoryDecision | None, list[str]]:
+    """The noise-aware decision when thresholds.json asks for it and the baseline has enough history."""
+    rule = rules.history
+    if rule is None or rules.latency is None:
+        return None, []
+    path = baseline / BASELINE_HISTORY
+    if not path.is_file():
+        fallback = f"latency judged by the fixed tolerances against one run (a band needs {rule.min_runs})"
+        return None, [f"The baseline has no history ({BASELINE_HISTORY}): {fallback}."]
+    try:
+        history = read_history(path)
+    except HistoryError as exc:
+        raise GateInputError(f"baseline: {exc}") from None
+    compatible, left_out = history.compatible_with(current.facts, preset=preset)
+    notes = []
+    if left_out:
+        notes.append(f"Left out of the baseline history, other settings: {'; '.join(left_out)}.")
+    if len(compatible) < rule.min_runs:
+        notes.append(
+            f"Only {len(compatible)} compatible run{'s' * (len(compatible) != 1)} in the baseline history "
+            f"({rule.min_runs} needed): latency judged by the fixed tolerances against the latest run."
+        )
+        return None, notes
+    shared = sum(name in previous.endpoints for name in current.endpoints)
+    tests = (1 + shared) * len(rules.latency.metrics)
+    fail_rate = rule.levels["fail"][0] if "fail" in rule.levels else None
+    rate = f"at most {fail_rate * 100:g}% false alarms per run, " if fail_rate else ""
+    notes.append(
+        f"Latency judged against the band of the last {len(compatible)} runs "
+        f"({rate}{tests} metrics tested at once); throughput and failures against the latest run."
+    )
+    return HistoryDecision(compatible, rule, tests=tests), notes
+
+
+def _fallback_note(decision: HistoryDecision) -> list[str]:
+    if not decision.fallback_rows:
+        return []
+    names = ", ".join(f"`{name}`" for name in decision.fallback_rows)
+    return [
+        f"Fewer than {decision.rule.min_runs} runs of history with enough requests, "
+        f"so judged by the fixed tolerances: {names}."
+    ]
 
 
 def _worst_first(report: GateReport) -> tuple[Finding, ...]:
