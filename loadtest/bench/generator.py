@@ -67,6 +67,10 @@ class Result:
     def target_util(self) -> float:
         return statistics.median(w.target_util for w in self.windows)
 
+    @property
+    def machine_util(self) -> float:
+        return statistics.median(w.machine_util for w in self.windows)
+
 
 def ratio(results: dict[str, Result], top: str, bottom: str) -> float:
     return results[top].cpu_s_per_1000 / results[bottom].cpu_s_per_1000
@@ -78,13 +82,13 @@ def verdict(full_over_bare: float) -> str:
 
 def render(results: dict[str, Result], *, pinned: bool) -> str:
     header = f"{'scenario':<34} {'CPU s/1000 req':>14} {'min..max':>13} {'req/s':>8}"
-    lines = [f"{header} {'Locust CPU':>10} {'stand-in CPU':>12}"]
+    lines = [f"{header} {'Locust CPU':>10} {'stand-in CPU':>12} {'machine':>7}"]
     for result in results.values():
         low, high = result.spread
         lines.append(
             f"({result.scenario.key}) {result.scenario.label:<30} {result.cpu_s_per_1000:>14.3f} "
             f"{f'{low:.3f}..{high:.3f}':>13} {result.rate:>8.0f} {result.generator_util:>10.0%} "
-            f"{result.target_util:>12.0%}"
+            f"{result.target_util:>12.0%} {result.machine_util:>7.0%}"
         )
     full, http = ratio(results, "a", "b"), ratio(results, "c", "b")
     lines += [
@@ -93,6 +97,7 @@ def render(results: dict[str, Result], *, pinned: bool) -> str:
         f"  (target <= {TARGET_RATIO:g}): {verdict(full)}",
         f"(c)/(b) HttpUser / FastHttpUser             = {http:.2f}",
         "CPU is the Locust process's user+system time in the measured window (median of the repetitions);",
+        "machine = busy CPU of all processes (other work on the machine shows up there);",
         "Locust and the stand-in were "
         + ("pinned to different cores." if pinned else "not pinned (no taskset)."),
     ]
@@ -102,7 +107,8 @@ def render(results: dict[str, Result], *, pinned: bool) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bench_generator.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
-    parser.add_argument("--users", type=int, default=20, help="simulated users per run (default 20)")
+    # Enough users to keep one Locust process busy: with fewer, wake-ups dominate the cost per request.
+    parser.add_argument("--users", type=int, default=50, help="simulated users per run (default 50)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per scenario, median kept (default 3)")
     parser.add_argument("--keep-logs", type=Path, help="folder to keep each run's Locust output in")
     return parser

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.bench.procstat import process_tree, tree_cpu
+from loadtest.bench.procstat import machine_busy_seconds, process_tree, tree_cpu
 from loadtest.sandbox import get_stats, sandbox_args
 from loadtest.sandbox.process import ServerProcess, start_server
 
@@ -33,6 +33,8 @@ class Sample:
     generator_cpu: dict[int, float]
     """CPU seconds per process of the Locust tree (master and workers)."""
     target_cpu: float
+    machine_busy: float = 0.0
+    """Busy CPU seconds of the whole machine: shows load from processes outside the benchmark."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Window:
     """CPU of the busiest single Locust process: a process cannot use more than one core."""
     target_cpu_s: float
     generator_processes: int
+    machine_busy_s: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -68,6 +71,16 @@ class Window:
     def target_util(self) -> float:
         return self.target_cpu_s / self.seconds if self.seconds else 0.0
 
+    @property
+    def machine_util(self) -> float:
+        """Busy cores of the whole machine (2.0 = both cores of a 2-core machine busy)."""
+        return self.machine_busy_s / self.seconds if self.seconds else 0.0
+
+    @property
+    def others_util(self) -> float:
+        """Cores busy with processes other than Locust and the stand-in."""
+        return max(0.0, self.machine_util - self.generator_util - self.target_util)
+
 
 def window(first: Sample, last: Sample) -> Window:
     """The difference of two samples; processes that were not alive at both are left out."""
@@ -80,6 +93,7 @@ def window(first: Sample, last: Sample) -> Window:
         busiest_generator_cpu_s=max(deltas, default=0.0),
         target_cpu_s=last.target_cpu - first.target_cpu,
         generator_processes=len(deltas),
+        machine_busy_s=last.machine_busy - first.machine_busy,
     )
 
 
@@ -165,7 +179,13 @@ def measure_locust(
 def _sample(locust_pid: int, target: Target) -> Sample:
     generator = tree_cpu(process_tree(locust_pid))
     target_cpu = tree_cpu([target.pid]).get(target.pid, 0.0)
-    return Sample(at=time.monotonic(), served=target.served(), generator_cpu=generator, target_cpu=target_cpu)
+    return Sample(
+        at=time.monotonic(),
+        served=target.served(),
+        generator_cpu=generator,
+        target_cpu=target_cpu,
+        machine_busy=machine_busy_seconds(),
+    )
 
 
 def _wait_for_traffic(proc: subprocess.Popen, target: Target) -> None:

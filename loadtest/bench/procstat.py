@@ -48,3 +48,18 @@ def tree_cpu(pids: list[int]) -> dict[int, float]:
     """CPU seconds of each process in ``pids`` that is still alive."""
     seconds = {pid: cpu_seconds(pid) for pid in pids}
     return {pid: value for pid, value in seconds.items() if value is not None}
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores spent on anything but idling and waiting for I/O, since boot."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0]
+    except OSError:
+        return 0.0
+    return parse_machine_busy(first)
+
+
+def parse_machine_busy(line: str) -> float:
+    """Busy seconds from the ``cpu`` line of /proc/stat: everything but idle (4th) and iowait (5th)."""
+    ticks = [int(value) for value in line.split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS

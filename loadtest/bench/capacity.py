@@ -1,0 +1,126 @@
+"""How far does one machine go? The highest request rate with 1 and 2 Locust worker processes (issue 7).
+
+For each worker count, runs the full locustfile with zero wait against the stand-in API on loopback
+with more and more users (each step bounded in time) until the rate stops growing, and says what ran
+out first: the generator's CPU, the stand-in's CPU, or the machine's cores shared by both.
+Nothing is pinned: this is how a run on this machine behaves. Exit codes: 0 measured; 2 could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from loadtest.bench.generator import FULL_ARGS
+from loadtest.bench.measure import Target, Window, measure_locust
+
+BUSY = 0.9
+"""A process at 90% of a core or more is what limits the run: the rest is scheduling noise."""
+DEFAULT_USERS = (10, 25, 50, 100, 200)
+GROWTH = 1.03
+"""A step counts as progress only if it beats the best rate so far by 3%, more than the noise."""
+
+
+@dataclass(frozen=True)
+class Step:
+    workers: int
+    users: int
+    window: Window
+
+
+def bottleneck(window: Window, cores: int) -> str:
+    """What ran out first, from the CPU each side used in the window."""
+    if window.target_util >= BUSY:
+        return f"stand-in CPU ({window.target_util:.0%} of its one core)"
+    if window.busiest_generator_util >= BUSY:
+        return f"generator CPU (busiest Locust process at {window.busiest_generator_util:.0%} of a core)"
+    if window.machine_util >= BUSY * cores:
+        others = f"; {window.others_util:.0%} of it other processes" if window.others_util >= 0.1 else ""
+        return f"the machine's {cores} cores ({window.machine_util:.0%} busy{others})"
+    return "no CPU limit reached: more users would go further"
+
+
+def best(steps: Sequence[Step]) -> Step:
+    return max(steps, key=lambda step: step.window.rate)
+
+
+def climb(
+    workers: int, users_steps: Sequence[int], target: Target, window_s: float, logs: Path
+) -> list[Step]:
+    """Steps of growing user counts; stops after two steps without progress."""
+    args = FULL_ARGS + (("--processes", str(workers)) if workers > 1 else ())
+    steps: list[Step] = []
+    stalled = 0
+    for users in users_steps:
+        measured = measure_locust(
+            args, target, users=users, window_s=window_s, log=logs / f"{workers}-{users}.log"
+        )
+        step = Step(workers, users, measured)
+        print(f"  {render_row(step, os.cpu_count() or 1)}", flush=True)
+        stalled = stalled + 1 if steps and measured.rate < best(steps).window.rate * GROWTH else 0
+        steps.append(step)
+        if stalled >= 2:
+            break
+    return steps
+
+
+HEADER = (
+    f"{'workers':>7} {'users':>5} {'req/s':>7} {'Locust CPU':>10} {'busiest':>7} {'stand-in':>8} "
+    f"{'machine':>7}  bottleneck"
+)
+
+
+def render_row(step: Step, cores: int) -> str:
+    w = step.window
+    return (
+        f"{step.workers:>7} {step.users:>5} {w.rate:>7.0f} {w.generator_util:>10.0%} "
+        f"{w.busiest_generator_util:>7.0%} {w.target_util:>8.0%} {w.machine_util:>7.0%}  "
+        f"{bottleneck(w, cores)}"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="capacity.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per step (default 5)")
+    parser.add_argument(
+        "--users",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_USERS),
+        help=f"user counts to climb through (default {' '.join(map(str, DEFAULT_USERS))})",
+    )
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.duration <= 0 or min(args.users) <= 0 or min(args.workers) <= 0:
+        print("capacity: --duration, --users and --workers must be positive", file=sys.stderr)
+        return 2
+    cores = os.cpu_count() or 1
+    print(
+        f"Capacity on this machine ({cores} cores): full locustfile, zero wait, {args.duration:g}s per step"
+    )
+    print(f"  {HEADER}")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, Target() as target:
+        try:
+            for workers in args.workers:
+                results.append(best(climb(workers, args.users, target, args.duration, Path(tmp))))
+        except (RuntimeError, OSError) as exc:
+            print(f"capacity: error: {exc}", file=sys.stderr)
+            return 2
+    print(
+        "\nHighest rate per worker count (CPU in cores: 100% = one core busy; busiest = one Locust process;"
+    )
+    print("machine = all processes on this machine, this benchmark included):")
+    print(HEADER)
+    for step in results:
+        print(render_row(step, cores))
+    return 0

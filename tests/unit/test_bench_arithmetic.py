@@ -1,0 +1,80 @@
+"""The benchmarks' arithmetic on synthetic numbers: /proc parsing, windows, medians, ratios, bottlenecks."""
+
+import pytest
+
+from loadtest.bench.capacity import bottleneck
+from loadtest.bench.generator import SCENARIOS, Result, ratio, verdict
+from loadtest.bench.measure import Sample, Window, window
+from loadtest.bench.procstat import CLOCK_TICKS, parse_machine_busy, parse_stat_cpu
+
+
+def test_process_cpu_is_utime_plus_stime_even_with_spaces_in_the_name():
+    fields = ["S", "1", "1", "1", "0", "-1", "0", "0", "0", "0", "0", "250", "50"] + ["0"] * 30
+    stat = "1234 (python -m locust) " + " ".join(fields)
+    assert parse_stat_cpu(stat) == pytest.approx(300 / CLOCK_TICKS)
+
+
+def test_machine_busy_leaves_out_idle_and_iowait():
+    assert parse_machine_busy("cpu  100 10 50 9000 40 5 5 0 0 0") == pytest.approx(170 / CLOCK_TICKS)
+
+
+def test_a_window_is_the_difference_of_two_samples():
+    first = Sample(
+        at=10.0, served=1000, generator_cpu={1: 2.0, 2: 5.0, 3: 1.0}, target_cpu=3.0, machine_busy=20
+    )
+    last = Sample(at=15.0, served=6000, generator_cpu={1: 2.5, 2: 9.0}, target_cpu=6.0, machine_busy=29)
+    measured = window(first, last)
+    # Process 3 went away: it is left out rather than counted as negative CPU.
+    assert measured.generator_processes == 2
+    assert measured.requests == 5000 and measured.rate == 1000
+    assert measured.generator_cpu_s == pytest.approx(4.5)
+    assert measured.cpu_s_per_1000 == pytest.approx(0.9)
+    assert measured.busiest_generator_util == pytest.approx(0.8)
+    assert measured.target_util == pytest.approx(0.6)
+    assert measured.machine_util == pytest.approx(1.8)
+    assert measured.others_util == pytest.approx(0.3)
+
+
+def win(*, requests=1000, gen=1.0, busiest=None, target=0.5, machine=0.0, seconds=1.0) -> Window:
+    return Window(
+        seconds=seconds,
+        requests=requests,
+        generator_cpu_s=gen,
+        busiest_generator_cpu_s=gen if busiest is None else busiest,
+        target_cpu_s=target,
+        generator_processes=1,
+        machine_busy_s=machine,
+    )
+
+
+def test_results_take_the_median_and_the_ratios_decide():
+    full, bare, http = SCENARIOS
+    results = {
+        "a": Result(full, (win(gen=0.14), win(gen=0.13), win(gen=0.50))),
+        "b": Result(bare, (win(gen=0.10), win(gen=0.09), win(gen=0.10))),
+        "c": Result(http, (win(gen=0.40),)),
+    }
+    assert results["a"].cpu_s_per_1000 == pytest.approx(0.14)  # the outlier 0.50 does not count
+    assert ratio(results, "a", "b") == pytest.approx(1.4)
+    assert ratio(results, "c", "b") == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize(("full_over_bare", "expected"), [(1.2, "PASS"), (1.5, "PASS"), (1.51, "FAIL")])
+def test_the_target_is_one_and_a_half_times_the_bare_loop(full_over_bare, expected):
+    assert verdict(full_over_bare) == expected
+
+
+@pytest.mark.parametrize(
+    ("measured", "expected"),
+    [
+        (win(gen=0.5, target=0.95, machine=1.5), "stand-in CPU (95% of its one core)"),
+        (win(gen=1.4, busiest=0.97, target=0.5, machine=1.9), "generator CPU (busiest Locust process at 97%"),
+        (
+            win(gen=0.8, target=0.6, machine=1.9),
+            "the machine's 2 cores (190% busy; 50% of it other processes)",
+        ),
+        (win(gen=0.5, target=0.4, machine=1.0), "no CPU limit reached"),
+    ],
+)
+def test_the_bottleneck_is_what_ran_out_first(measured, expected):
+    assert bottleneck(measured, cores=2).startswith(expected)
