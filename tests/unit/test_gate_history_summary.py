@@ -1,0 +1,187 @@
+"""The summary with a baseline history: exact markdown for a band that fires, and for a history too short.
+
+Bundles are written from seeded lognormal samples (median 50 ms, p95 2.5 x median, rounded as
+Locust rounds), so they are the same on every machine; the expected summaries are
+tests/fixtures/gate/expected/history-*.md.
+"""
+
+import json
+import math
+import random
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from loadtest.bundle import AGGREGATE, read_results
+from loadtest.gate import run_gate
+from loadtest.gate.history import History, dumps, run_from_results
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
+NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
+ENDPOINTS = {
+    "GET /api/dashboard/": 400,
+    "GET /api/dashboard/v2/search/": 300,
+    "POST /api/accounts/sign-in/": 60,
+}
+HISTORY = {
+    "min_runs": 3,
+    "keep": 20,
+    "center_runs": 10,
+    "warn": {"false_alarm_rate": 0.05, "relative": 0.05, "absolute_ms": 2},
+    "fail": {"false_alarm_rate": 0.05, "relative": 0.10, "absolute_ms": 5},
+    "reason": "Above the band of the history.",
+}
+
+
+def write_bundle(
+    folder: Path, rng: random.Random, commit: str, *, slow: dict[str, float] | None = None
+) -> Path:
+    """A results bundle (run.json, stats CSV, Locust --json-file histograms) of lognormal responses."""
+    folder.mkdir(parents=True)
+    entries, lines = [], []
+    for name, requests in ENDPOINTS.items():
+        method, path = name.split(" ")
+        factor = (slow or {}).get(name, 1.0)
+        times = [50 * factor * math.exp(rng.gauss(0, 0.557)) for _ in range(requests)]
+        histogram: dict[str, int] = {}
+        for ms in times:
+            bucket = round(ms) if ms < 100 else round(ms, -1) if ms < 1000 else round(ms, -2)
+            histogram[str(int(bucket))] = histogram.get(str(int(bucket)), 0) + 1
+        entries.append(
+            {
+                "name": path,
+                "method": method,
+                "num_requests": requests,
+                "num_failures": 0,
+                "num_none_requests": 0,
+                "total_response_time": sum(times),
+                "max_response_time": max(times),
+                "response_times": histogram,
+                "start_time": 1_000.0,
+                "last_request_timestamp": 1_120.0,
+            }
+        )
+        lines.append(
+            f"{method},{path},{requests},0,{sum(times) / requests:.1f},{max(times):.1f},{requests / 120:.4f}"
+        )
+    total = sum(ENDPOINTS.values())
+    lines.append(f",Aggregated,{total},0,0,0,{total / 120:.4f}")
+    header = "Type,Name,Request Count,Failure Count,Average Response Time,Max Response Time,Requests/s"
+    (folder / "locust_stats.csv").write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    (folder / "locust.json").write_text(json.dumps(entries), encoding="utf-8")
+    facts = {
+        "preset": "smoke",
+        "users": 10,
+        "run_time_s": 120.0,
+        "target": "sandbox",
+        "git_commit": commit * 40,
+        "ended_at": "2026-11-25T10:00:00Z",
+    }
+    (folder / "run.json").write_text(json.dumps(facts), encoding="utf-8")
+    return folder
+
+
+def baseline_with_history(tmp_path: Path, rng: random.Random, runs: int) -> Path:
+    history = History()
+    for n in range(runs):
+        bundle = write_bundle(tmp_path / f"run-{n}", rng, str(n))
+        history = history.rolled(run_from_results(read_results(bundle)))
+    (bundle / "history.json").write_text(dumps(history), encoding="utf-8")
+    return bundle
+
+
+@pytest.fixture
+def thresholds(tmp_path):
+    document = json.loads((FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
+    document["regression"]["history"] = HISTORY
+    path = tmp_path / "thresholds.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+def expected(name: str) -> str:
+    return (FIXTURES / "expected" / f"{name}.md").read_text(encoding="utf-8")
+
+
+def test_a_slowed_endpoint_is_shown_against_its_band(tmp_path, thresholds):
+    rng = random.Random(4)
+    baseline = baseline_with_history(tmp_path, rng, 8)
+    current = write_bundle(tmp_path / "current", rng, "c", slow={"GET /api/dashboard/": 1.5})
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert report.history_runs == 8
+    assert report.verdict == "fail"
+    assert {(f.scope, f.metric) for f in report.findings if f.level == "fail"} >= {
+        ("GET /api/dashboard/", "p50")
+    }
+    assert report.markdown == expected("history-fail")
+
+
+def test_an_unchanged_run_passes_against_its_band(tmp_path, thresholds):
+    rng = random.Random(5)
+    baseline = baseline_with_history(tmp_path, rng, 8)
+    current = write_bundle(tmp_path / "current", rng, "c")
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert [f for f in report.findings if f.kind == "regression"] == []
+    assert report.to_json()["history_runs"] == 8
+
+
+def test_a_history_too_short_falls_back_and_says_so(tmp_path, thresholds):
+    rng = random.Random(4)
+    baseline = baseline_with_history(tmp_path, rng, 2)
+    current = write_bundle(tmp_path / "current", rng, "c", slow={"GET /api/dashboard/": 1.5})
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert report.history_runs == 0
+    assert {f.source for f in report.findings} >= {"regression.latency.fail"}
+    assert report.markdown == expected("history-too-short")
+
+
+def test_a_baseline_without_history_says_the_band_needs_three_runs(tmp_path, thresholds):
+    rng = random.Random(4)
+    baseline = write_bundle(tmp_path / "baseline", rng, "b")
+    current = write_bundle(tmp_path / "current", rng, "c")
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert any("has no history (history.json)" in note for note in report.notes)
+
+
+def test_history_runs_with_other_settings_are_named_and_left_out(tmp_path, thresholds):
+    rng = random.Random(4)
+    baseline = baseline_with_history(tmp_path, rng, 4)
+    history = json.loads((baseline / "history.json").read_text(encoding="utf-8"))
+    history["runs"][0]["users"] = 50
+    (baseline / "history.json").write_text(json.dumps(history), encoding="utf-8")
+    current = write_bundle(tmp_path / "current", rng, "c")
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert report.history_runs == 3
+    assert "Left out of the baseline history, other settings: users 50." in report.notes
+
+
+def test_a_broken_history_is_unusable_input(tmp_path, thresholds):
+    from loadtest.gate import GateInputError
+
+    baseline = baseline_with_history(tmp_path, random.Random(4), 3)
+    (baseline / "history.json").write_text("[]", encoding="utf-8")
+
+    with pytest.raises(GateInputError, match="baseline: .*history.json: expected an object"):
+        run_gate(baseline, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+
+def test_the_aggregate_is_judged_against_its_history_too(tmp_path, thresholds):
+    rng = random.Random(4)
+    baseline = baseline_with_history(tmp_path, rng, 8)
+    slow_everything = {name: 1.5 for name in ENDPOINTS}
+    current = write_bundle(tmp_path / "current", rng, "c", slow=slow_everything)
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert any(f.scope == AGGREGATE and f.source == "regression.history.fail" for f in report.findings)
