@@ -1,0 +1,129 @@
+"""The calibration's plan, rules and tally, judged on synthetic bundles (no Locust run here)."""
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_gate_history_summary import write_bundle
+
+from loadtest import calibration
+from loadtest.bundle import read_results
+from loadtest.calibration import Measured, RunSpec, Settings, Tally
+
+ROOT = Path(__file__).resolve().parents[2]
+SLOWED = "GET /api/dashboard/"
+
+
+def test_the_plan_has_k_plus_t_unchanged_runs_and_t_per_slowdown_in_a_seeded_order():
+    settings = Settings(history_runs=3, trials=2, slowdowns=(0.1, 0.5), seed=7)
+
+    runs = calibration.plan_runs(settings)
+
+    assert sorted(runs, key=lambda r: (r.slowdown, r.index)) == [
+        *(RunSpec(0.0, i) for i in range(5)),
+        *(RunSpec(0.1, i) for i in range(2)),
+        *(RunSpec(0.5, i) for i in range(2)),
+    ]
+    assert runs == calibration.plan_runs(settings)
+    assert runs != sorted(runs, key=lambda r: (r.slowdown, r.index))
+
+
+def test_every_endpoint_gets_heavy_tailed_latency_and_the_slowed_one_is_scaled_first():
+    settings = Settings(endpoint=SLOWED)
+    lognormal = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
+
+    assert calibration.faults_for(settings, 0.0) == [{"match": "*", "jitter": lognormal}]
+    assert calibration.faults_for(settings, 0.2) == [
+        {"match": SLOWED, "jitter": lognormal, "scale": 1.2},
+        {"match": "*", "jitter": lognormal},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"), [(RunSpec(0.0, 3), "unchanged-003"), (RunSpec(0.2, 11), "slow20-011")]
+)
+def test_run_folders_are_named_for_what_they_measure(name, expected):
+    assert name.name == expected
+
+
+def test_the_smallest_detected_slowdown_needs_95_percent_detection_at_5_percent_false_alarms():
+    tally = Tally(
+        false_alarms=1, aa_trials=20, detected={0.1: 12, 0.2: 19, 0.3: 20}, trials={0.1: 20, 0.2: 20, 0.3: 20}
+    )
+    noisy = Tally(false_alarms=2, aa_trials=20, detected={0.1: 20}, trials={0.1: 20})
+
+    assert tally.smallest_detected([0.1, 0.2, 0.3]) == 0.2
+    assert noisy.smallest_detected([0.1]) is None
+
+
+@pytest.fixture
+def measured(tmp_path):
+    """Five unchanged runs and two runs with the dashboard 1.6 times slower."""
+    rng = random.Random(3)
+    unchanged = [write_bundle(tmp_path / f"u{i}", rng, str(i)) for i in range(5)]
+    slowed = [write_bundle(tmp_path / f"s{i}", rng, "s", slow={SLOWED: 1.6}) for i in range(2)]
+    return Measured(unchanged, {0.6: slowed}, wall_s=0.0, cpu_s=0.0, cpu_warnings=0)
+
+
+def test_judging_counts_false_alarms_and_detections_for_every_method(tmp_path, measured):
+    settings = Settings(history_runs=3, trials=2, slowdowns=(0.6,), out=tmp_path / "cal")
+    (tmp_path / "cal").mkdir()
+
+    outcome = calibration.judge(settings, measured, progress=lambda _: None)
+
+    assert set(outcome.tallies) == {
+        calibration.HISTORY,
+        calibration.HISTORY_P95,
+        calibration.FALLBACK,
+        "ratio 200% vs previous run (default)",
+        "ratio 130% vs previous run",
+        "ratio 120% vs previous run",
+    }
+    assert all(t.aa_trials == 2 and t.trials == {0.6: 2} for t in outcome.tallies.values())
+    assert outcome.tallies[calibration.HISTORY].detected == {0.6: 2}
+    assert outcome.tallies[calibration.HISTORY].false_alarms == 0
+    assert len(list((tmp_path / "cal" / "baselines").iterdir())) == 4
+
+
+def test_the_naive_rule_flags_any_metric_over_the_ratio(measured):
+    current, previous = read_results(measured.slowed[0.6][0]), read_results(measured.unchanged[0])
+
+    flags = calibration.naive_flags(current, previous, 1.3, ("p50",), min_requests=20)
+
+    assert (SLOWED, "p50", "fail") in flags
+    assert calibration.naive_flags(previous, previous, 1.0, ("p50",), min_requests=20) == []
+
+
+def test_the_table_shows_counts_and_rates_side_by_side(tmp_path, measured):
+    tallies = {
+        "history": Tally(false_alarms=1, any_flags=2, aa_trials=40, detected={0.2: 39}, trials={0.2: 40}),
+        "ratio 200%": Tally(aa_trials=40, detected={0.2: 0}, trials={0.2: 40}),
+    }
+    outcome = calibration.Outcome(Settings(), Measured([], {0.2: []}, 0, 0, 0), tallies, {})
+
+    assert calibration.render_table(outcome).splitlines() == [
+        "| method     | false alarms (fail)   | any flag (warn too)   | detected at +20%   |",
+        "|------------|-----------------------|-----------------------|--------------------|",
+        "| history    | 1/40 (2%)             | 2/40 (5%)             | 39/40 (98%)        |",
+        "| ratio 200% | 0/40 (0%)             | 0/40 (0%)             | 0/40 (0%)          |",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--slowdowns", "x"], "expected percentages"),
+        (["--slowdowns", "-10"], "expected positive percentages"),
+        (["-K", "0"], "must be a whole number >= 1"),
+        (["--preset", "nope"], "choose one of"),
+    ],
+)
+def test_bad_options_are_usage_errors(args, message):
+    done = subprocess.run(
+        [sys.executable, "scripts/calibrate.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
