@@ -13,7 +13,13 @@ from locust import FastHttpUser, events
 from loadtest import config, safety
 from loadtest.data import DataPools, IdentityFactory
 from loadtest.session import ApiSession, SignInFailed
-from loadtest.tasks import AIAssistantTasks, AuthenticationTasks, DashboardTasks, HelpCenterTasks, LibraryTasks
+from loadtest.tasks import (
+    AIAssistantTasks,
+    AuthenticationTasks,
+    DashboardTasks,
+    HelpCenterTasks,
+    LibraryTasks,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +112,12 @@ def write_task_tags() -> list[set[str]]:
 @events.init_command_line_parser.add_listener
 def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
     """Options of this load test; presets set them in their config files."""
-    parser.add_argument("--wait-min", type=float, default=DEFAULT_WAIT[0], help="Shortest wait between tasks (s)")
-    parser.add_argument("--wait-max", type=float, default=DEFAULT_WAIT[1], help="Longest wait between tasks (s)")
+    parser.add_argument(
+        "--wait-min", type=float, default=DEFAULT_WAIT[0], help="Shortest wait between tasks (s)"
+    )
+    parser.add_argument(
+        "--wait-max", type=float, default=DEFAULT_WAIT[1], help="Longest wait between tasks (s)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="Seed for fake data, for reproducible runs")
     parser.add_argument(
         "--allow-production-load",
