@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from loadtest.ci_plan import plan_for_event  # noqa: E402
+from loadtest.github.actions import write_outputs  # noqa: E402
 from loadtest.presets import PresetError  # noqa: E402
 
 
@@ -38,11 +39,8 @@ def main() -> int:
     except PresetError as exc:
         print(f"plan_run: error: {exc}", file=sys.stderr)
         return 2
-    lines = [f"{key}={value}" for key, value in plan.outputs().items()]
-    print("\n".join(lines))
-    if env.get("GITHUB_OUTPUT"):
-        with open(env["GITHUB_OUTPUT"], "a", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
+    print("\n".join(f"{key}={value}" for key, value in plan.outputs().items()))
+    write_outputs(plan.outputs())
     return 0
 
 

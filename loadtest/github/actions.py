@@ -20,14 +20,29 @@ def in_actions(environ: Mapping[str, str] | None = None) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
 
 
+def escape_data(text: str) -> str:
+    """Workflow-command escaping of a message: %, CR and LF."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Workflow-command escaping of a property value (``title=``): as data, plus : and ,."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def workflow_command(level: str, message: str, *, title: str = "") -> str:
+    """``::warning title=T::message``, escaped."""
+    properties = f" title={escape_property(title)}" if title else ""
+    return f"::{level}{properties}::{escape_data(message)}"
+
+
 def annotate(
     level: str, message: str, *, environ: Mapping[str, str] | None = None, stream: TextIO | None = None
 ) -> None:
     """One ``::notice::`` / ``::warning::`` / ``::error::`` line (plain ``level: message`` locally)."""
     out = stream or sys.stdout
     if in_actions(environ):
-        escaped = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        print(f"::{level}::{escaped}", file=out, flush=True)
+        print(workflow_command(level, message), file=out, flush=True)
     else:
         print(f"{level}: {message}", file=out, flush=True)
 
@@ -43,6 +58,14 @@ def write_outputs(outputs: Mapping[str, str], *, environ: Mapping[str, str] | No
             raise ValueError(f"step output {key!r} must be a single line")
     with open(path, "a", encoding="utf-8") as handle:
         handle.writelines(f"{key}={value}\n" for key, value in outputs.items())
+
+
+def append_step_summary(markdown: str, *, environ: Mapping[str, str] | None = None) -> None:
+    """Append to $GITHUB_STEP_SUMMARY when the runner provides it."""
+    env = os.environ if environ is None else environ
+    if path := env.get("GITHUB_STEP_SUMMARY", ""):
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
 
 
 def load_event(event_path: str) -> dict[str, Any]:

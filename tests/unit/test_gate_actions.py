@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.gate import publish_to_github_actions, run_gate
-from loadtest.gate.actions import escape_data, escape_property
+from loadtest.github.actions import escape_data, escape_property
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 
