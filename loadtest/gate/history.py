@@ -17,8 +17,8 @@ between runs (the history's spread) and within one run (its sampling noise)::
 
 ``histogram`` is Locust's {rounded ms: requests} flattened to ``[first ms, count, step to the next
 ms, count, ...]``: Locust rounds to whole ms below 100, to 10 ms up to 1,000 and to 100 ms above,
-so the steps are small numbers and 20 runs of 13 endpoints stay small (about 190 kB measured on
-the stand-in API at smoke settings).
+so the steps are small numbers: 20 runs of 13 endpoints (about 3,700 requests a run) measured
+130 kB, 21 kB zipped as an artifact.
 """
 
 from __future__ import annotations
