@@ -13,7 +13,7 @@ from loadtest.gate import render
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
 from loadtest.gate.history import HistoryError, read_history
-from loadtest.gate.noise import HistoryDecision
+from loadtest.gate.noise import MIN_TAIL, HistoryDecision, count_tests
 from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
@@ -169,25 +169,30 @@ def _history_decision(
             f"({rule.min_runs} needed): latency judged by the fixed tolerances against the latest run."
         )
         return None, notes
-    shared = sum(name in previous.endpoints for name in current.endpoints)
-    tests = (1 + shared) * len(rules.latency.metrics)
+    tests = count_tests(current, previous, rules)
     fail_rate = rule.levels["fail"][0] if "fail" in rule.levels else None
     rate = f"at most {fail_rate * 100:g}% false alarms per run, " if fail_rate else ""
     notes.append(
         f"Latency judged against the band of the last {len(compatible)} runs "
-        f"({rate}{tests} metrics tested at once); throughput and failures against the latest run."
+        f"({rate}{tests} metrics tested at once); failures against the latest run."
     )
     return HistoryDecision(compatible, rule, tests=tests), notes
 
 
 def _fallback_note(decision: HistoryDecision) -> list[str]:
-    if not decision.fallback_rows:
-        return []
-    names = ", ".join(f"`{name}`" for name in decision.fallback_rows)
-    return [
-        f"Fewer than {decision.rule.min_runs} runs of history with enough requests, "
-        f"so judged by the fixed tolerances: {names}."
-    ]
+    notes = []
+    if decision.untested:
+        counts = ", ".join(
+            f"{metric} on {rows} row{'s' * (rows != 1)}" for metric, rows in decision.untested.items()
+        )
+        notes.append(f"Not judged, fewer than {MIN_TAIL} requests slower than the percentile: {counts}.")
+    if decision.fallback_rows:
+        names = ", ".join(f"`{name}`" for name in decision.fallback_rows)
+        notes.append(
+            f"Fewer than {decision.rule.min_runs} runs of history with enough requests, "
+            f"so judged by the fixed tolerances: {names}."
+        )
+    return notes
 
 
 def _worst_first(report: GateReport) -> tuple[Finding, ...]:

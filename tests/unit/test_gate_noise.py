@@ -2,14 +2,26 @@
 
 import math
 import random
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loadtest.bundle import PERCENTILES, EndpointStats, histogram_percentile
+from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, histogram_percentile
 from loadtest.gate.history import History, HistoryRun
-from loadtest.gate.noise import Band, HistoryDecision, band_for, bucket_width, sampling_variance, z_for
+from loadtest.gate.noise import (
+    Band,
+    HistoryDecision,
+    band_for,
+    bucket_width,
+    count_tests,
+    judgeable,
+    run_to_run_variance,
+    sampling_variance,
+    z_for,
+)
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
 NAME = "GET /api/dashboard/"
@@ -195,3 +207,51 @@ def test_a_slower_run_never_gets_a_better_level(center, sd_log, low, high):
     rank = {None: 0, "warn": 1, "fail": 2}
 
     assert rank[levels[0]] <= rank[levels[1]]
+
+
+def test_a_percentile_needs_ten_requests_beyond_it_to_be_judged(rng):
+    assert judgeable(measured_row(rng, requests=1000), "p99")
+    assert not judgeable(measured_row(rng, requests=999), "p99")
+    assert judgeable(measured_row(rng, requests=200), "p95")
+    assert judgeable(measured_row(rng, requests=5), "avg")
+
+
+def test_the_tests_of_a_run_count_only_rows_and_metrics_that_are_judged(rng):
+    big, small = measured_row(rng, requests=1000), measured_row(rng, requests=100)
+    rows = {"GET /big/": replace(big, name="GET /big/"), "GET /small/": replace(small, name="GET /small/")}
+    current = Results(
+        source=Path("run"),
+        facts=None,
+        aggregate=replace(big, name=AGGREGATE, requests=1100),
+        endpoints=rows,
+        failures=(),
+        percentiles_from="histograms",
+    )
+
+    # aggregate and big: p50, p95, p99; small: p50 only (5 requests beyond p95); no throughput rule
+    assert count_tests(current, current, RULES) == 3 + 3 + 1
+
+
+def test_consecutive_differences_measure_noise_not_drift():
+    steady_drift = [math.log(50 * 1.01**run) for run in range(20)]
+    alternating = [math.log(50 * (1.25 if run % 2 else 1.0)) for run in range(20)]
+
+    assert run_to_run_variance(steady_drift) == pytest.approx(math.log(1.01) ** 2 / 2)
+    assert run_to_run_variance(alternating) > 10 * run_to_run_variance(steady_drift)
+
+
+def test_throughput_is_judged_against_its_band_and_the_fixed_tolerance(rng):
+    rules = replace(
+        RULES, throughput=RegressionRule(kind="throughput", warn=Tolerance(0.15, 0.5), fail=Tolerance(0.3, 1))
+    )
+    history = history_of([measured_row(rng) for _ in range(20)])
+    decision = HistoryDecision(history, RULE, tests=TESTS)
+    now = measured_row(rng)
+
+    noisy = decision(replace(now, rps=now.rps * 0.93), history.runs[-1].rows[NAME], rules)
+    halved = decision(replace(now, rps=now.rps / 2), history.runs[-1].rows[NAME], rules)
+
+    assert [f for f in noisy if f.metric == "rps"] == []
+    assert [(f.level, f.source) for f in halved if f.metric == "rps"] == [
+        ("fail", "regression.history.throughput.fail")
+    ]
