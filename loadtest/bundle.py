@@ -89,6 +89,9 @@ class RunFacts:
     users: int | None = None
     spawn_rate: float | None = None
     run_time_s: float | None = None
+    wait_min_s: float | None = None
+    wait_max_s: float | None = None
+    """The users' wait between tasks: with users and run length it sets how many requests a run makes."""
     workers: int | None = None
     host: str | None = None
     target: str | None = None
@@ -224,6 +227,8 @@ _FACT_KINDS = {
     "users": "int",
     "spawn_rate": "number",
     "run_time_s": "number",
+    "wait_min_s": "number",
+    "wait_max_s": "number",
     "workers": "int",
     "host": "str",
     "target": "str",
@@ -236,6 +241,24 @@ _FACT_KINDS = {
     "exclude_tags": "strings",
     "seed": "int",
 }
+
+
+COMPARABLE_SETTINGS = (
+    ("preset", "preset"),
+    ("users", "users"),
+    ("run_time_s", "run length"),
+    ("wait_min_s", "shortest wait"),
+    ("wait_max_s", "longest wait"),
+    ("target", "target"),
+)
+"""The run.json settings two runs must share before their latencies are compared, with their labels."""
+
+
+def comparable_settings(facts: RunFacts | None, *, preset: str | None = None) -> dict[str, Any]:
+    """A run's COMPARABLE_SETTINGS (None where unrecorded); ``preset`` overrides the recorded one."""
+    settings = {key: getattr(facts, key) if facts else None for key, _ in COMPARABLE_SETTINGS}
+    settings["preset"] = preset or settings["preset"]
+    return settings
 
 
 def read_run_facts(path: Path) -> RunFacts:

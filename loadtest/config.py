@@ -63,6 +63,9 @@ PRODUCTION_HOSTS: frozenset[str] = frozenset({"backend.amal.education"})
 """Hosts that serve real users: heavy presets and writes are refused against them.
 LOADTEST_PRODUCTION_HOSTS (comma-separated) adds more, e.g. a production mirror."""
 
+DEFAULT_WAIT_S = (1.0, 3.0)
+"""A user's wait between tasks, shortest and longest, unless a preset sets wait-min/wait-max."""
+
 REQUEST_TIMEOUT_S = 10.0
 """Connection and network timeout of every request: a hung target cannot hang a run."""
 

@@ -52,6 +52,8 @@ class RunPlan:
     users: int
     spawn_rate: float
     run_time_s: float
+    wait_s: tuple[float, float]
+    """Shortest and longest wait between a user's tasks (the preset's wait-min/wait-max)."""
     host: str | None
     """None: start the stand-in API and run against it."""
     out: Path
@@ -161,6 +163,7 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
         users=args.users or (preset.users if preset else 1),
         spawn_rate=args.spawn_rate or (preset.spawn_rate if preset else float(args.users)),
         run_time_s=run_time or (preset.run_time_s if preset else 0),
+        wait_s=preset.wait_s if preset else config.DEFAULT_WAIT_S,
         host=host,
         out=args.out or ROOT / "results" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}",
         workers=_worker_count(args, preset.processes if preset else 1),
@@ -279,6 +282,8 @@ def run_facts(plan: RunPlan, host: str, target: str) -> dict:
         "users": plan.users,
         "spawn_rate": plan.spawn_rate,
         "run_time_s": plan.run_time_s,
+        "wait_min_s": plan.wait_s[0],
+        "wait_max_s": plan.wait_s[1],
         "workers": plan.workers,
         "host": config.redact_url(host),
         "target": target,

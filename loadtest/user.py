@@ -23,8 +23,6 @@ from loadtest.tasks import (
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_WAIT = (1.0, 3.0)
-
 
 class AmalEducationUser(FastHttpUser):
     """A signed-in learner who uses the dashboard, the AI assistant, the library and the help center."""
@@ -93,7 +91,7 @@ def _user_rng(environment) -> random.Random:  # noqa: ANN001
 def _wait_range(environment) -> tuple[float, float]:  # noqa: ANN001
     opts = environment.parsed_options
     if opts is None:
-        return DEFAULT_WAIT
+        return config.DEFAULT_WAIT_S
     return opts.wait_min, opts.wait_max
 
 
@@ -113,10 +111,10 @@ def write_task_tags() -> list[set[str]]:
 def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
     """Options of this load test; presets set them in their config files."""
     parser.add_argument(
-        "--wait-min", type=float, default=DEFAULT_WAIT[0], help="Shortest wait between tasks (s)"
+        "--wait-min", type=float, default=config.DEFAULT_WAIT_S[0], help="Shortest wait between tasks (s)"
     )
     parser.add_argument(
-        "--wait-max", type=float, default=DEFAULT_WAIT[1], help="Longest wait between tasks (s)"
+        "--wait-max", type=float, default=config.DEFAULT_WAIT_S[1], help="Longest wait between tasks (s)"
     )
     parser.add_argument("--seed", type=int, default=None, help="Seed for fake data, for reproducible runs")
     parser.add_argument(

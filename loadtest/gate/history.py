@@ -31,14 +31,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest.bundle import AGGREGATE, BASELINE_HISTORY, EndpointStats, Results, RunFacts, read_results
+from loadtest.bundle import (
+    AGGREGATE,
+    BASELINE_HISTORY,
+    COMPARABLE_SETTINGS,
+    EndpointStats,
+    Results,
+    RunFacts,
+    comparable_settings,
+    read_results,
+)
 
 HISTORY_SCHEMA = 1
 DEFAULT_KEEP = 20
 HISTORY_METRICS = ("p50", "p95", "p99", "avg")
 """Latency metrics stored per row; the histogram gives any other percentile."""
-
-_SETTINGS = (("preset", "preset"), ("users", "users"), ("run_time_s", "run length"), ("target", "target"))
 
 
 class HistoryError(ValueError):
@@ -54,6 +61,8 @@ class HistoryRun:
     preset: str | None = None
     users: int | None = None
     run_time_s: float | None = None
+    wait_min_s: float | None = None
+    wait_max_s: float | None = None
     target: str | None = None
     duration_s: float | None = None
     rows: Mapping[str, EndpointStats] = field(default_factory=dict)
@@ -75,15 +84,13 @@ class History:
         return History(runs=(*self.runs, run)[-keep:], keep=keep)
 
     def compatible_with(self, facts: RunFacts | None, *, preset: str | None) -> tuple[History, list[str]]:
-        """Runs with the same preset, users, run length and target, and why the others were left out."""
-        here = {"preset": preset or (facts.preset if facts else None)}
-        if facts is not None:
-            here |= {"users": facts.users, "run_time_s": facts.run_time_s, "target": facts.target}
+        """Runs with the same settings (bundle.COMPARABLE_SETTINGS), and why the others were left out."""
+        here = comparable_settings(facts, preset=preset)
         kept, reasons = [], []
         for run in self.runs:
             differences = [
                 f"{label} {getattr(run, key)}"
-                for key, label in _SETTINGS
+                for key, label in COMPARABLE_SETTINGS
                 if here.get(key) is not None
                 and getattr(run, key) is not None
                 and getattr(run, key) != here[key]
@@ -109,6 +116,8 @@ def run_from_results(results: Results) -> HistoryRun:
         preset=facts.preset,
         users=facts.users,
         run_time_s=facts.run_time_s,
+        wait_min_s=facts.wait_min_s,
+        wait_max_s=facts.wait_max_s,
         target=facts.target,
         duration_s=results.duration_s,
         rows=rows,
@@ -136,6 +145,8 @@ def _run_json(run: HistoryRun) -> dict[str, Any]:
         "preset": run.preset,
         "users": run.users,
         "run_time_s": run.run_time_s,
+        "wait_min_s": run.wait_min_s,
+        "wait_max_s": run.wait_max_s,
         "target": run.target,
         "duration_s": _rounded(run.duration_s, 2),
     }
@@ -214,6 +225,8 @@ _RUN_FIELDS = {
     "preset": str,
     "users": int,
     "run_time_s": float,
+    "wait_min_s": float,
+    "wait_max_s": float,
     "target": str,
     "duration_s": float,
 }

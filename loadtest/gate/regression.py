@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from loadtest.bundle import EndpointStats, Results, RunFacts
+from loadtest.bundle import COMPARABLE_SETTINGS, EndpointStats, Results, RunFacts, comparable_settings
 from loadtest.gate.findings import RUN, Finding, Level
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 from loadtest.gate.units import (
@@ -43,9 +43,6 @@ class Comparison:
     notes: list[str] = field(default_factory=list)
     new_endpoints: list[str] = field(default_factory=list)
     missing_endpoints: list[str] = field(default_factory=list)
-
-
-_SETTINGS = (("preset", "preset"), ("users", "users"), ("run_time_s", "run length"), ("target", "target"))
 
 
 def compare_with_baseline(
@@ -94,12 +91,10 @@ def settings_mismatches(
     """Settings both runs record and that differ, as ``users 10 here, 50 in the baseline``."""
     if baseline is None:
         return []
-    here = {"preset": preset or (current.preset if current else None)}
-    if current is not None:
-        here |= {"users": current.users, "run_time_s": current.run_time_s, "target": current.target}
+    here = comparable_settings(current, preset=preset)
     differences = []
-    for key, label in _SETTINGS:
-        mine, theirs = here.get(key), getattr(baseline, key)
+    for key, label in COMPARABLE_SETTINGS:
+        mine, theirs = here[key], getattr(baseline, key)
         if mine is not None and theirs is not None and mine != theirs:
             differences.append(f"{label} {_setting(key, mine)} here, {_setting(key, theirs)} in the baseline")
     return differences
@@ -279,6 +274,8 @@ def _unchecked_settings(current: RunFacts | None, baseline: RunFacts | None) -> 
 def _setting(key: str, value: object) -> str:
     if key == "run_time_s" and isinstance(value, float):
         return format_duration(value)
+    if key.startswith("wait_") and isinstance(value, float):
+        return f"{value:g} s"
     return str(value)
 
 

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtest import config
+
 PRESETS_DIR = Path(__file__).resolve().parent
 
 _TIME_PART = re.compile(r"(\d+)\s*([hms])")
@@ -40,6 +42,12 @@ class Preset:
     @property
     def run_time_s(self) -> float:
         return parse_duration(self.settings.get("run-time", "0"))
+
+    @property
+    def wait_s(self) -> tuple[float, float]:
+        """Shortest and longest wait between a user's tasks."""
+        low, high = config.DEFAULT_WAIT_S
+        return float(self.settings.get("wait-min", low)), float(self.settings.get("wait-max", high))
 
     @property
     def processes(self) -> int:

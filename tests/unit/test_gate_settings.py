@@ -1,0 +1,43 @@
+"""Runs are compared only when they share the settings that shape their load, waits included."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from loadtest.bundle import comparable_settings, read_results
+from loadtest.gate import run_gate
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
+
+
+def bundle_with(tmp_path: Path, name: str, **facts) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    run = json.loads((target / "run.json").read_text())
+    (target / "run.json").write_text(json.dumps(run | facts))
+    return target
+
+
+def test_waits_are_read_from_run_json(tmp_path):
+    facts = read_results(bundle_with(tmp_path, "pass", wait_min_s=0.05, wait_max_s=0.15)).facts
+    assert comparable_settings(facts)["wait_min_s"] == 0.05
+    assert comparable_settings(facts, preset="stress")["preset"] == "stress"
+
+
+def test_a_baseline_with_other_waits_is_not_compared_and_the_summary_says_why(tmp_path):
+    current = bundle_with(tmp_path, "pass", wait_min_s=0.05, wait_max_s=0.15)
+    baseline = bundle_with(tmp_path, "baseline", wait_min_s=1.0, wait_max_s=3.0)
+    report = run_gate(current, baseline=baseline, thresholds_path=FIXTURES / "thresholds.json")
+    assert report.baseline_status == "skipped"
+    assert "shortest wait 0.05 s here, 1 s in the baseline" in report.markdown
+    assert "longest wait 0.15 s here, 3 s in the baseline" in report.markdown
+
+
+@pytest.mark.parametrize("recorded", [{}, {"wait_min_s": 0.05, "wait_max_s": 0.15}])
+def test_same_or_unrecorded_waits_are_compared(tmp_path, recorded):
+    current = bundle_with(tmp_path, "pass", **recorded)
+    baseline = bundle_with(tmp_path, "baseline", **recorded)
+    report = run_gate(current, baseline=baseline, thresholds_path=FIXTURES / "thresholds.json")
+    assert report.baseline_status == "compared"
