@@ -225,9 +225,7 @@ def _refuse_unsafe(plan: RunPlan, peak_users: int) -> None:
     (loadtest/user.py), before its first request, because only it knows the tasks' tags."""
     if plan.host is None:
         return
-    heavy, reason = safety.heavy_run(peak_users, plan.run_time_s)
-    if plan.preset not in safety.LIGHT_PRESETS | {"custom"}:
-        heavy, reason = True, f"the {plan.preset} preset is heavier than quick"
+    heavy, reason = safety.heavy_run(peak_users, plan.run_time_s, plan.wait_s)
     refusal = safety.production_refusal(
         plan.host, heavy=heavy, heavy_reason=reason, writes=False, allowed=plan.allow_production_load
     )

@@ -12,8 +12,8 @@ from loadtest import config
 from loadtest.presets import load_preset
 
 ALLOW_FLAG = "--allow-production-load"
-LIGHT_PRESETS = frozenset({"smoke", "quick"})
-"""Presets light enough to point at production (read-only, few users, a minute)."""
+LIGHTEST_ALLOWED = "quick"
+"""The heaviest preset allowed against production (read-only): no more users, pace or time than it."""
 
 
 def writes_enabled(
@@ -60,13 +60,22 @@ def production_refusal(
     return None
 
 
-def heavy_run(users: int | None, run_time_s: float | None) -> tuple[bool, str]:
-    """Whether a run exceeds the quick preset, the heaviest one allowed against production."""
-    quick = load_preset("quick")
+def heavy_run(users: int | None, run_time_s: float | None, wait_s: tuple[float, float]) -> tuple[bool, str]:
+    """Whether a run exceeds the quick preset in users, request pace or time."""
+    quick = load_preset(LIGHTEST_ALLOWED)
     if users and users > quick.users:
         return True, f"{users} users is more than the quick preset's {quick.users}"
+    pace, quick_pace = _pace(users or 1, wait_s), _pace(quick.users, quick.wait_s)
+    if pace > quick_pace * 1.001:
+        return True, f"about {pace:.0f} requests/s is faster than the quick preset's about {quick_pace:.0f}"
     if not run_time_s:
         return True, "a run without a time limit"
     if run_time_s > quick.run_time_s:
         return True, f"a run time of {run_time_s:g}s is longer than the quick preset's {quick.run_time_s:g}s"
     return False, ""
+
+
+def _pace(users: int, wait_s: tuple[float, float]) -> float:
+    """Requests per second of users that wait ``wait_s`` between tasks (a request takes no time here)."""
+    mean_wait = max(sum(wait_s) / 2, 0.01)
+    return users / mean_wait

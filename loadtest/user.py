@@ -141,7 +141,7 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
     host = environment.host or AmalEducationUser.host or ""
-    heavy, reason = safety.heavy_run(opts.num_users, opts.run_time)
+    heavy, reason = safety.heavy_run(opts.num_users, opts.run_time, (opts.wait_min, opts.wait_max))
     refusal = safety.production_refusal(
         host,
         heavy=heavy,

@@ -57,7 +57,23 @@ def test_writes_enabled_follows_locusts_tag_filter(tags, exclude, expected):
     [(10, 60, False), (5, 30, False), (11, 60, True), (10, 61, True), (10, None, True)],
 )
 def test_heavy_means_more_than_the_quick_preset(users, run_time_s, heavy):
-    assert safety.heavy_run(users, run_time_s)[0] is heavy
+    assert safety.heavy_run(users, run_time_s, (1.0, 3.0))[0] is heavy
+
+
+@pytest.mark.parametrize(
+    ("preset", "heavy"),
+    [("quick", False), ("smoke", True), ("medium", True), ("stress", True), ("soak", True), ("spike", True)],
+)
+def test_only_quick_may_load_production(preset, heavy):
+    from loadtest.presets import load_preset
+
+    spec = load_preset(preset)
+    assert safety.heavy_run(spec.peak_users, spec.run_time_s, spec.wait_s)[0] is heavy
+
+
+def test_a_fast_pace_is_heavy_and_says_so():
+    heavy, reason = safety.heavy_run(10, 60, (0.05, 0.15))
+    assert heavy and "about 100 requests/s is faster than the quick preset's about 5" in reason
 
 
 def test_heavy_run_against_production_is_refused_with_the_way_out():
