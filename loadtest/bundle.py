@@ -28,6 +28,8 @@ import csv
 import io
 import json
 import math
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -602,3 +604,22 @@ def _read_json(path: Path) -> Any:
         return json.loads(_read_text(path))
     except json.JSONDecodeError as exc:
         raise BundleError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename, so a failed write never leaves half a file.
+
+    A target that exists but is not a regular file (``/dev/stdout``, a pipe) is written to directly:
+    renaming over it would replace the device or pipe with a file.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    path = path.resolve() if path.is_symlink() else path  # replace the linked file, keep the link
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
+    ) as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)

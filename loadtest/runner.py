@@ -321,9 +321,7 @@ def _utc_now() -> str:
 
 
 def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    tmp.replace(path)
+    bundle.write_atomically(path, json.dumps(data, indent=2) + "\n")
 
 
 def run_locust(plan: RunPlan, host: str, target: str) -> dict:
@@ -439,7 +437,7 @@ def gate(plan: RunPlan) -> int:
         report = gate_module.run_gate(plan.out, **options)
     except gate_module.GateInputError as exc:
         raise RunError(f"gate: {exc}", EXIT_USAGE) from exc
-    (plan.out / bundle.SUMMARY_MD).write_text(report.markdown, encoding="utf-8")
+    bundle.write_atomically(plan.out / bundle.SUMMARY_MD, report.markdown)
     write_json(plan.out / bundle.VERDICT_JSON, report.to_json())
     print(gate_module.render_console(report))
     return report.exit_code

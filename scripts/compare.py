@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loadtest.gate import (  # noqa: E402 - after the path set-up above
+from loadtest.bundle import write_atomically  # noqa: E402 - after the path set-up above
+from loadtest.gate import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     GateInputError,
     publish_to_github_actions,
@@ -51,25 +50,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.flush()
     publish_to_github_actions(report)
     return report.exit_code
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so a failed write never leaves half a file.
-
-    A target that exists but is not a regular file (``/dev/stdout``, a pipe) is written to directly:
-    renaming over it would replace the device or pipe with a file.
-    """
-    if path.exists() and not path.is_file():
-        with path.open("w", encoding="utf-8") as stream:
-            stream.write(text)
-        return
-    path = path.resolve() if path.is_symlink() else path  # replace the linked file, keep the link
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
 
 
 def _parser() -> argparse.ArgumentParser:
