@@ -164,8 +164,17 @@ def _run_line(results: Results, preset: str | None, *, commit: bool = True) -> s
     if facts and commit:
         items.append(f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown")
     if facts:
-        items.append(f"target `{facts.target}`" if facts.target else "target unknown")
+        items.append(
+            _TARGETS.get(facts.target or "", f"target `{facts.target}`" if facts.target else "target unknown")
+        )
     return " · ".join(items)
+
+
+_TARGETS = {
+    "sandbox": "the stand-in API (no `LOADTEST_HOST` set)",
+    "external": "a real host (`LOADTEST_HOST`)",
+}
+"""How the summary names the target: a reader must see at once that a run did not touch a real API."""
 
 
 def _baseline_line(report: GateReport) -> str:
