@@ -34,7 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
 
-from loadtest.bundle import PERCENTILES, EndpointStats, Results, histogram_percentile
+from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, histogram_percentile
 from loadtest.gate.findings import Finding, Level
 from loadtest.gate.history import History
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
@@ -128,7 +128,8 @@ def count_tests(current: Results, baseline: Results, rules: RegressionRules) -> 
     tests = 0
     for row in rows:
         if row.requests >= rules.min_requests:
-            tests += sum(judgeable(row, metric) for metric in metrics) + (rules.throughput is not None)
+            throughput = rules.throughput is not None and row.name == AGGREGATE
+            tests += sum(judgeable(row, metric) for metric in metrics) + throughput
     return max(tests, 1)
 
 
@@ -201,7 +202,12 @@ class HistoryDecision:
             band = band_for(current, metric, past, center_runs=self.rule.center_runs)
             if band is not None:
                 findings += self._judge(current.name, band, self.rule.reason or rules.latency.reason)
-        throughput = rules.throughput and band_for(current, "rps", past, center_runs=self.rule.center_runs)
+        # Throughput is judged for the run as a whole: see regression.tolerance_decision.
+        throughput = (
+            rules.throughput
+            and current.name == AGGREGATE
+            and band_for(current, "rps", past, center_runs=self.rule.center_runs)
+        )
         if throughput:
             findings += self._judge_throughput(current.name, throughput, rules.throughput)
         failures = RegressionRules(min_requests=rules.min_requests, failure_ratio=rules.failure_ratio)

@@ -244,14 +244,23 @@ def test_throughput_is_judged_against_its_band_and_the_fixed_tolerance(rng):
     rules = replace(
         RULES, throughput=RegressionRule(kind="throughput", warn=Tolerance(0.15, 0.5), fail=Tolerance(0.3, 1))
     )
-    history = history_of([measured_row(rng) for _ in range(20)])
+    runs = [replace(measured_row(rng), name=AGGREGATE) for _ in range(20)]
+    history = History(runs=tuple(HistoryRun(rows={AGGREGATE: run}) for run in runs))
     decision = HistoryDecision(history, RULE, tests=TESTS)
-    now = measured_row(rng)
+    now = replace(measured_row(rng), name=AGGREGATE)
 
-    noisy = decision(replace(now, rps=now.rps * 0.93), history.runs[-1].rows[NAME], rules)
-    halved = decision(replace(now, rps=now.rps / 2), history.runs[-1].rows[NAME], rules)
+    noisy = decision(replace(now, rps=now.rps * 0.93), history.runs[-1].rows[AGGREGATE], rules)
+    halved = decision(replace(now, rps=now.rps / 2), history.runs[-1].rows[AGGREGATE], rules)
+    endpoint_history = history_of([measured_row(rng) for _ in range(20)])
+    endpoint = measured_row(rng)
+    one_endpoint = HistoryDecision(endpoint_history, RULE, tests=TESTS)(
+        replace(endpoint, rps=endpoint.rps / 2), endpoint_history.runs[-1].rows[NAME], rules
+    )
 
     assert [f for f in noisy if f.metric == "rps"] == []
     assert [(f.level, f.source) for f in halved if f.metric == "rps"] == [
         ("fail", "regression.history.throughput.fail")
     ]
+    assert [f for f in one_endpoint if f.metric == "rps"] == [], (
+        "an endpoint's throughput is not judged alone"
+    )
