@@ -145,12 +145,13 @@ def run_one(settings: Settings, spec: RunSpec, seed: int) -> Path:
             users=settings.users or preset.users,
             spawn_rate=float(settings.users or preset.spawn_rate),
             run_time_s=settings.run_time_s or preset.run_time_s,
+            wait_s=_waits(settings, preset.wait_s),
             host=url,
             out=out,
             seed=seed,
             gate=False,
         )
-        command = runner.locust_command(plan, url) + _wait_options(settings)
+        command = runner.locust_command(plan, url)
         facts = runner.run_facts(plan, url, "sandbox")
         with open(out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
             try:
@@ -170,13 +171,13 @@ def run_one(settings: Settings, spec: RunSpec, seed: int) -> Path:
     return out
 
 
-def _wait_options(settings: Settings) -> list[str]:
-    options = []
-    if settings.wait_min is not None:
-        options += ["--wait-min", f"{settings.wait_min:g}"]
-    if settings.wait_max is not None:
-        options += ["--wait-max", f"{settings.wait_max:g}"]
-    return options
+def _waits(settings: Settings, preset_waits: tuple[float, float]) -> tuple[float, float]:
+    """The preset's waits unless --wait-min/--wait-max override them."""
+    low, high = preset_waits
+    return (
+        low if settings.wait_min is None else settings.wait_min,
+        high if settings.wait_max is None else settings.wait_max,
+    )
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,8 @@ def locust_command(plan: RunPlan, host: str) -> list[str]:
     cmd += ["--config", str(plan.config_file)] if plan.config_file else ["-f", str(LOCUSTFILE)]
     cmd += ["--headless", "--host", host, "-u", str(plan.users), "-r", f"{plan.spawn_rate:g}"]
     cmd += ["-t", f"{int(plan.run_time_s)}s", "--csv", prefix, "--json-file", prefix]
+    # The plan's waits are what run.json records, so Locust gets them explicitly, not from the preset.
+    cmd += ["--wait-min", f"{plan.wait_s[0]:g}", "--wait-max", f"{plan.wait_s[1]:g}"]
     cmd += ["--html", str(plan.out / bundle.HTML_REPORT), "--only-summary"]
     if plan.expect_workers:
         cmd += ["--master", "--expect-workers", str(plan.expect_workers)]

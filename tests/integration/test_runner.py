@@ -7,6 +7,7 @@ import pytest
 import requests
 
 from loadtest import bundle, config
+from loadtest.presets import load_preset
 from loadtest.sandbox import running_sandbox
 from tests.integration.conftest import run_script
 
@@ -46,6 +47,7 @@ def test_run_facts_describe_the_run(smoke_bundle):
     assert facts["preset"] == "smoke" and facts["users"] == 10 and facts["run_time_s"] == 10
     assert facts["target"] == "sandbox" and facts["host"].startswith("http://127.0.0.1:")
     assert facts["exit_code"] == 0 and facts["seed"] == 3
+    assert (facts["wait_min_s"], facts["wait_max_s"]) == load_preset("smoke").wait_s
     assert facts["started_at"] < facts["ended_at"]
     assert facts["locust_version"] == "2.47.0"
 
