@@ -48,7 +48,7 @@ def production_refusal(
     if heavy:
         return (
             f"refusing to load production host {name}: {heavy_reason}. Production serves real users; "
-            "use the smoke or quick preset, point --host at staging, "
+            "use the quick preset, point --host at staging, "
             f"or pass {ALLOW_FLAG} if you really mean it."
         )
     if writes:

@@ -81,7 +81,11 @@ def test_the_production_guard_refuses_a_heavy_run_before_any_request(run_locust)
 
 def test_the_production_guard_refuses_writes_and_says_how_to_proceed(run_locust):
     with running_sandbox(admin=True) as url:
-        run = run_locust(url, users=2, run_time="5s", env={"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"})
+        # Light enough (quick's pace) that only the write tasks are refused.
+        slow_waits = ("--wait-min", "1", "--wait-max", "3")
+        run = run_locust(
+            url, *slow_waits, users=2, run_time="5s", env={"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"}
+        )
         served = get_stats(url)["requests_served"]
     assert run.returncode == 2
     assert "--exclude-tags write" in run.output
