@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.github_client import TOKEN, client_for
+from tests.fakes.github_server import FakeGitHub
+
 ROOT = Path(__file__).resolve().parents[2]
 FAST_WAITS = ["--wait-min", "0.05", "--wait-max", "0.2"]
 """Short waits so that a 10-15 s run reaches every endpoint."""
@@ -54,6 +57,27 @@ def run_locust(tmp_path):
         return LocustRun(proc.returncode, proc.stdout + proc.stderr, prefix)
 
     return run
+
+
+@pytest.fixture
+def github():
+    """The fake GitHub REST server on loopback, with pull request 7 open."""
+    with FakeGitHub(token=TOKEN) as server:
+        server.add_pull(7, head_sha="a" * 40)
+        yield server
+
+
+@pytest.fixture
+def sleeps():
+    """Where a client made by ``client`` records its waits instead of sleeping."""
+    return []
+
+
+@pytest.fixture
+def client(github, sleeps):
+    """A GitHub client for the fake server, with small timeouts and recorded waits."""
+    with client_for(github, sleeps=sleeps) as c:
+        yield c
 
 
 def run_script(

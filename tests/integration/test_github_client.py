@@ -6,27 +6,8 @@ import pytest
 
 from loadtest.github.client import AmbiguousWriteError, GitHubError, RetryPolicy
 from tests.fakes.github_client import FAST_RETRIES, TOKEN, client_for
-from tests.fakes.github_server import FakeGitHub
 
 PULL = r"/pulls/7$"
-
-
-@pytest.fixture
-def github():
-    with FakeGitHub(token=TOKEN) as server:
-        server.add_pull(7, head_sha="a" * 40)
-        yield server
-
-
-@pytest.fixture
-def sleeps():
-    return []
-
-
-@pytest.fixture
-def client(github, sleeps):
-    with client_for(github, sleeps=sleeps) as c:
-        yield c
 
 
 def get_pull(client):

@@ -1,32 +1,11 @@
 """The sticky PR comment against the fake server: found on any page, updated in place, never duplicated."""
 
-import pytest
-
 from loadtest.github.comment import MAX_COMMENT_CHARS, SUMMARY_MARKER, TRIM_TARGET_CHARS, post_sticky_comment
-from tests.fakes.github_client import TOKEN, client_for
-from tests.fakes.github_server import BOT_USER, FakeGitHub
+from tests.fakes.github_server import BOT_USER
 
 PR = 7
 COMMENTS = r"/issues/7/comments$"
 SUMMARY = "## Load test: smoke\n\nAll thresholds passed.\n"
-
-
-@pytest.fixture
-def github():
-    with FakeGitHub(token=TOKEN) as server:
-        server.add_pull(PR, head_sha="a" * 40)
-        yield server
-
-
-@pytest.fixture
-def sleeps():
-    return []
-
-
-@pytest.fixture
-def client(github, sleeps):
-    with client_for(github, sleeps=sleeps) as c:
-        yield c
 
 
 def stickies(github):
