@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -359,8 +360,6 @@ def _relay_output(  # noqa: ANN001
     """Copy Locust's output to the console and locust.log, masking secrets; kill it past the deadline.
 
     ``watch`` sees every masked line (the lost-worker watch reads the master's log through it)."""
-    import threading
-
     timer = threading.Timer(deadline_s, _stop, args=(proc,))
     timer.start()
     try:
@@ -391,17 +390,12 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def successful_requests(out: Path) -> int | None:
-    """Requests that succeeded, from the stats CSV's Aggregated row; None when Locust wrote no stats."""
-    import csv
-
-    path = out / bundle.STATS_CSV
-    if not path.is_file():
+    """Requests that succeeded, read by the one bundle reader; None when Locust wrote no usable stats."""
+    try:
+        aggregate = bundle.read_results(out).aggregate
+    except bundle.BundleError:
         return None
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row.get("Name") == "Aggregated":
-                return int(row["Request Count"]) - int(row["Failure Count"])
-    return 0
+    return aggregate.requests - aggregate.failures
 
 
 def execute(plan: RunPlan) -> int:
