@@ -1,14 +1,16 @@
 """The stand-in Amal Education API: the default target of the load test, with fault injection.
 
-Run it with ``python -m loadtest.sandbox [--port 0] [--admin] [--fault SPEC ...]`` (see ``--help``),
-or from Python::
+Run it with ``python -m loadtest.sandbox --api-key KEY [--port 0] [--admin] [--profile realistic]
+[--fault SPEC ...]`` (see ``--help``), or from Python::
 
-    with running_sandbox(faults=[{"match": "GET /api/dashboard/", "latency_ms": 50}], admin=True) as url:
-        ...  # url == "http://127.0.0.1:PORT"
+    with running_sandbox(api_key=KEY, faults=[{"match": "GET /api/dashboard/", "latency_ms": 50}],
+                         admin=True) as url:
+        ...  # url == "http://127.0.0.1:PORT"; every request needs the header X-API-Token: KEY
         set_faults(url, [])  # change faults between two load runs without a restart
 
-It serves every endpoint of ``loadtest/config.py`` with Django REST Framework + SimpleJWT
-conventions, over gevent's pywsgi in a child process (it never competes with Locust for the GIL).
+It serves every endpoint of the API contract (``loadtest.contract``), validating requests and
+answering by it, with Django REST Framework's and SimpleJWT's bodies, over gevent's pywsgi in a
+child process (it never competes with Locust for the GIL).
 
 State lives in memory and is capped (``Caps``; oldest first out, users least recently active
 first): 10,000 users; 100 chat threads and 100 collections per user, 20,000 threads and
@@ -54,6 +56,8 @@ __all__ = [
 
 def sandbox_args(
     *,
+    profile: str | None = None,
+    profile_scale: float = 1.0,
     access_lifetime: float = 300.0,
     refresh_lifetime: float = 86_400.0,
     admin: bool = False,
@@ -74,6 +78,8 @@ def sandbox_args(
     ]
     if admin:
         args.append("--admin")
+    if profile:
+        args += ["--profile", profile, "--profile-scale", repr(float(profile_scale))]
     if seed is not None:
         args += ["--seed", str(seed)]
     for name, value in asdict(caps).items() if caps else ():
@@ -84,7 +90,10 @@ def sandbox_args(
 @contextmanager
 def running_sandbox(
     *,
+    api_key: str,
     faults: list[dict] | None = None,
+    profile: str | None = None,
+    profile_scale: float = 1.0,
     access_lifetime: float = 300.0,
     refresh_lifetime: float = 86_400.0,
     admin: bool = False,
@@ -95,9 +104,12 @@ def running_sandbox(
 ) -> Iterator[str]:
     """Start the sandbox as a child process on a free port; yield its base URL; stop it on exit.
 
+    The API key reaches the child through its environment, never its command line (``ps`` shows that).
     Raises FaultSpecError for malformed ``faults`` and SandboxError if the child does not start.
     """
     args = sandbox_args(
+        profile=profile,
+        profile_scale=profile_scale,
         access_lifetime=access_lifetime,
         refresh_lifetime=refresh_lifetime,
         admin=admin,
@@ -113,7 +125,9 @@ def running_sandbox(
         faults_path = handle.name
         args += ["--faults-file", faults_path]
     try:
-        server = start_server("loadtest.sandbox", args, timeout_s=startup_timeout_s)
+        server = start_server(
+            "loadtest.sandbox", args, timeout_s=startup_timeout_s, env={"LOADTEST_API_KEY": api_key}
+        )
     finally:
         if faults_path:
             os.unlink(faults_path)

@@ -5,17 +5,26 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.sandbox.app import SandboxApp
 from loadtest.sandbox.faults import FaultInjector, FaultRule, FaultSpecError, parse_cli_rule, parse_rules
+from loadtest.sandbox.profiles import PROFILES, profile_rules
 from loadtest.sandbox.server import serve_until_signalled
 from loadtest.sandbox.state import Caps, Store
 from loadtest.sandbox.tokens import TokenSigner
 
 EPILOG = f"""\
+the API key: every request must carry it in X-API-Token, as the real API requires; give it with
+  --api-key KEY or LOADTEST_API_KEY (the runner makes one per run). A missing or wrong key is a 403.
+
+latency profiles: --profile realistic answers every endpoint as slowly as production does (the
+  contract's measured medians and tails); --profile-scale 0.1 takes a tenth of those times.
+  --fault rules are tried before the profile's.
+
 fault rules (first match wins; --fault rules are tried before those of --faults-file):
   --fault 'PATTERN=ITEM,ITEM,...'   PATTERN is a glob on the endpoint's stats name 'METHOD /path/'
                                      ('*' = every endpoint); ITEMs:
@@ -23,6 +32,7 @@ fault rules (first match wins; --fault rules are tried before those of --faults-
     jitter:lognormal:MEDIAN_MS:P95_RATIO   plus a lognormal sample (p95 = P95_RATIO x median)
     jitter:uniform:MAX_MS                  plus a uniform sample in [0, MAX_MS]
     jitter:exponential:MEAN_MS             plus an exponential sample
+    jitter:quantiles:P50:P90:P95:P99       plus a sample with these percentiles (ms)
     scale:X                                multiply the whole latency by X
     errors:RATE                            answer this fraction (0..1) with an injected error
     status:500|503                         status of injected errors (default 503)
@@ -68,6 +78,13 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument(
+        "--api-key", metavar="KEY", help="the API key requests must carry (default: $LOADTEST_API_KEY)"
+    )
+    parser.add_argument("--profile", choices=PROFILES, help="a latency profile, e.g. realistic")
+    parser.add_argument(
+        "--profile-scale", type=_positive_float, default=1.0, metavar="X", help="times of the profile x X"
+    )
     parser.add_argument("--port", type=_port, default=0, help="port; 0 picks a free one (default: 0)")
     parser.add_argument("--access-lifetime", type=_positive_float, default=300.0, metavar="SECONDS")
     parser.add_argument("--refresh-lifetime", type=_positive_float, default=86_400.0, metavar="SECONDS")
@@ -106,11 +123,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         rules = load_rules(args.fault, args.faults_file)
+        if args.profile:
+            rules += profile_rules(args.profile, scale=args.profile_scale)
         caps = Caps(**{k.removeprefix("cap_"): v for k, v in vars(args).items() if k.startswith("cap_")})
     except ValueError as exc:  # FaultSpecError is a ValueError
         parser.error(str(exc))
+    api_key = (args.api_key or os.environ.get("LOADTEST_API_KEY", "")).strip()
+    if not api_key:
+        parser.error("the stand-in requires an API key as the real API does: --api-key or LOADTEST_API_KEY")
     logging.basicConfig(level=logging.INFO, format="sandbox: %(levelname)s %(message)s", stream=sys.stderr)
     app = SandboxApp(
+        api_key=api_key,
         store=Store(caps),
         signer=TokenSigner(access_lifetime=args.access_lifetime, refresh_lifetime=args.refresh_lifetime),
         injector=FaultInjector(rules, seed=args.seed),

@@ -1,23 +1,31 @@
-"""The sandbox's WSGI application: routing, authentication, fault injection, error handling."""
+"""The sandbox's WSGI application: the API key, routing, authentication, fault injection, errors.
+
+Authentication answers as SimpleJWT's ``JWTAuthentication`` does, body for body; the API key
+is checked first, on every request to a path of the API, as the real backend requires it.
+"""
 
 from __future__ import annotations
 
+import hmac
 import logging
 import random
 from typing import Any
 
 import gevent
 
+from loadtest import contract
 from loadtest.sandbox import views
 from loadtest.sandbox.faults import FaultInjector
 from loadtest.sandbox.state import Store
 from loadtest.sandbox.tokens import ACCESS, TokenError, TokenSigner
-from loadtest.sandbox.web import HttpError, Request, method_not_allowed, not_found, respond
+from loadtest.sandbox.web import WWW_AUTHENTICATE, HttpError, Request, method_not_allowed, not_found, respond
 
 log = logging.getLogger("loadtest.sandbox")
 
+_API_KEY_ENVIRON = "HTTP_" + contract.API_KEY_HEADER.upper().replace("-", "_")
 _NO_CREDENTIALS = "Authentication credentials were not provided."
-_WWW_AUTHENTICATE = [("WWW-Authenticate", 'Bearer realm="api"')]
+_NO_API_KEY = f"The {contract.API_KEY_HEADER} header with the app's API key is missing."
+_WRONG_API_KEY = f"The {contract.API_KEY_HEADER} header does not hold a valid API key."
 
 
 class Route:
@@ -53,6 +61,7 @@ class SandboxApp:
     def __init__(
         self,
         *,
+        api_key: str,
         store: Store | None = None,
         signer: TokenSigner | None = None,
         injector: FaultInjector | None = None,
@@ -63,6 +72,7 @@ class SandboxApp:
         self.signer = signer or TokenSigner()
         self.injector = injector or FaultInjector(seed=seed)
         self.admin = admin
+        self._api_key = api_key.encode()
         self.content_rng = random.Random(None if seed is None else f"content-{seed}")
         self._logged_failures: set[tuple[str, type]] = set()
 
@@ -72,6 +82,11 @@ class SandboxApp:
             return self._serve_admin(request, start_response)
         self.store.requests_served += 1
         route = ROUTES.get(request.path)
+        # Django resolves the URL before a view checks the key: a path the API lacks is 404 with or
+        # without one, and so are the admin paths of a sandbox started without --admin.
+        refused = self._api_key_refusal(request) if route is not None else None
+        if refused:
+            return respond(start_response, 403, {"detail": refused})
         entry = route.methods.get(request.method) if route else None
         name = entry[0] if entry else f"{request.method} {request.path}"
         rule = self.injector.rule_for(name)
@@ -103,27 +118,34 @@ class SandboxApp:
             raise HttpError(200, body, [("Allow", ", ".join(route.allowed))])
         raise method_not_allowed(request.method, route.allowed)
 
+    def _api_key_refusal(self, request: Request) -> str | None:
+        """Why the request's API key is refused, or None; compared in constant time."""
+        sent = request.environ.get(_API_KEY_ENVIRON)
+        if not sent:
+            return _NO_API_KEY
+        return None if hmac.compare_digest(sent.encode(), self._api_key) else _WRONG_API_KEY
+
     def _authenticate(self, request: Request):
-        header = request.environ.get("HTTP_AUTHORIZATION", "")
-        scheme, _, token = header.partition(" ")
-        if scheme != "Bearer":
-            raise HttpError(401, {"detail": _NO_CREDENTIALS, "code": "token_not_valid"}, _WWW_AUTHENTICATE)
-        token = token.strip()
-        if not token or " " in token:
+        """The user of the request's access token, or SimpleJWT's 401 in SimpleJWT's words."""
+        parts = request.environ.get("HTTP_AUTHORIZATION", "").split()
+        if not parts or parts[0] != "Bearer":
+            # Not a bearer header: JWTAuthentication does not apply, DRF says nobody signed in.
+            raise HttpError(401, {"detail": _NO_CREDENTIALS}, WWW_AUTHENTICATE)
+        if len(parts) != 2:
             detail = "Authorization header must contain two space-delimited values"
-            raise HttpError(401, {"detail": detail, "code": "token_not_valid"}, _WWW_AUTHENTICATE)
+            raise HttpError(401, {"detail": detail, "code": "bad_authorization_header"}, WWW_AUTHENTICATE)
         try:
-            user_id = self.signer.user_id(token, ACCESS)
+            user_id = self.signer.user_id(parts[1], ACCESS)
         except TokenError as exc:
             body = {
                 "detail": "Given token not valid for any token type",
                 "code": "token_not_valid",
                 "messages": [{"token_class": "AccessToken", "token_type": "access", "message": str(exc)}],
             }
-            raise HttpError(401, body, _WWW_AUTHENTICATE) from None
+            raise HttpError(401, body, WWW_AUTHENTICATE) from None
         user = self.store.active_user(user_id)
         if user is None:
-            raise HttpError(401, {"detail": "User not found", "code": "user_not_found"}, _WWW_AUTHENTICATE)
+            raise HttpError(401, {"detail": "User not found", "code": "user_not_found"}, WWW_AUTHENTICATE)
         return user
 
     def _serve_admin(self, request: Request, start_response) -> list[bytes]:

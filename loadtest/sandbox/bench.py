@@ -24,7 +24,7 @@ from pathlib import Path
 
 import requests
 
-from loadtest import config
+from loadtest import config, contract
 from loadtest.sandbox import sandbox_args
 from loadtest.sandbox.process import SandboxError, ServerProcess, start_server
 
@@ -73,15 +73,17 @@ def run_wrk(wrk: Sequence[str], url: str, *, duration_s: int, headers: Sequence[
     return parse_wrk(done.stdout)
 
 
-def access_token(base_url: str) -> str:
-    """Sign up and sign in a fresh benchmark user."""
+def access_token(base_url: str, api_key: str) -> str:
+    """Sign up a fresh benchmark user; the API answers with its tokens."""
     email = f"bench-{uuid.uuid4().hex[:12]}@example.com"
-    body = {"email": email, "password": "bench-password-1", "first_name": "Bench", "last_name": "User"}
-    timeout = config.REQUEST_TIMEOUT_S
-    requests.post(base_url + config.SIGN_UP.path, json=body, timeout=timeout).raise_for_status()
-    signed_in = requests.post(base_url + config.SIGN_IN.path, json=body, timeout=timeout)
-    signed_in.raise_for_status()
-    return signed_in.json()["access"]
+    signed_up = requests.post(
+        base_url + contract.SIGN_UP.path,
+        json={"email": email, "password": "bench-password-1"},
+        headers={contract.API_KEY_HEADER: api_key},
+        timeout=config.REQUEST_TIMEOUT_S,
+    )
+    signed_up.raise_for_status()
+    return signed_up.json()["access"]
 
 
 def pinning() -> tuple[list[str], list[str], str]:
@@ -95,7 +97,7 @@ def pinning() -> tuple[list[str], list[str], str]:
 def render_table(hello: WrkResult, sandbox: WrkResult, ratio: float) -> str:
     rows = [
         ("hello-world (bare gevent pywsgi)", f"{hello.requests_per_s:,.0f}", f"{hello.p50_ms:.2f}"),
-        (f"sandbox {config.DASHBOARD.name}", f"{sandbox.requests_per_s:,.0f}", f"{sandbox.p50_ms:.2f}"),
+        (f"sandbox {contract.DASHBOARD.name}", f"{sandbox.requests_per_s:,.0f}", f"{sandbox.p50_ms:.2f}"),
         ("ratio sandbox / hello-world", f"{ratio:.2f}", ""),
     ]
     lines = [f"{'target':<36} {'requests/s':>12} {'p50 ms':>8}"]
@@ -112,9 +114,15 @@ def measure(
     sandbox: list[WrkResult] = []
     try:
         servers.append(start_server("loadtest.sandbox.hello", ["--port", "0"], wrapper=server_prefix))
-        servers.append(start_server("loadtest.sandbox", sandbox_args(), wrapper=server_prefix))
-        hello_url, sandbox_url = servers[0].url + "/", servers[1].url + config.DASHBOARD.path
-        auth = [f"Authorization: Bearer {access_token(servers[1].url)}"]
+        api_key = str(uuid.uuid4())
+        servers.append(
+            start_server(
+                "loadtest.sandbox", sandbox_args(), wrapper=server_prefix, env={"LOADTEST_API_KEY": api_key}
+            )
+        )
+        hello_url, sandbox_url = servers[0].url + "/", servers[1].url + contract.DASHBOARD.path
+        token = access_token(servers[1].url, api_key)
+        auth = [f"Authorization: Bearer {token}", f"{contract.API_KEY_HEADER}: {api_key}"]
         run_wrk(wrk, hello_url, duration_s=WARMUP_S)
         run_wrk(wrk, sandbox_url, duration_s=WARMUP_S, headers=auth)
         for _ in range(rounds):

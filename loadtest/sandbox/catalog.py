@@ -16,7 +16,7 @@ TOPICS: dict[str, tuple[str, ...]] = {
         "Industrial revolution",
         "Empires",
     ),
-    "programming": ("Python", "JavaScript", "Algorithms", "Databases", "Web development"),
+    "technology": ("Python", "JavaScript", "Algorithms", "Databases", "Web development"),
     "arts": ("Drawing", "Music theory", "Photography", "Calligraphy", "Design"),
 }
 LEVELS = ("beginners", "intermediate learners", "advanced learners")
@@ -149,6 +149,8 @@ _SEARCH_TEXT: list[str] = [f"{r['title']} {r['snippet']}".lower() for r in SEARC
 
 
 def search(query: str) -> list[dict]:
-    """Results whose title or snippet contains any word of ``query``, case-insensitively."""
+    """Results whose title or snippet contains any word of ``query``, case-insensitively; all for none."""
     words = query.lower().split()
+    if not words:
+        return SEARCHABLE
     return [r for r, text in zip(SEARCHABLE, _SEARCH_TEXT, strict=True) if any(w in text for w in words)]

@@ -7,6 +7,8 @@ The canonical form of a rule (used by ``--faults-file``, ``PUT /__sandbox/faults
      "jitter": null,                     # or {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
                                          # or {"distribution": "uniform", "max_ms": 20}
                                          # or {"distribution": "exponential", "mean_ms": 10}
+                                         # or {"distribution": "quantiles", "p50_ms": 420,
+                                         #     "p90_ms": 850, "p95_ms": 1200, "p99_ms": 2300}
      "scale": 1.0,                       # multiplies the whole latency
      "error_rate": 0.0,                  # probability of an injected error response
      "error_status": 503}                # 503 or 500
@@ -16,7 +18,8 @@ milliseconds in a cooperative gevent sleep, so a slow endpoint never slows the o
 
 The compact command-line form of one rule (``--fault``) is ``PATTERN=ITEM,ITEM,...`` with items
 ``latency:MS``, ``jitter:lognormal:MEDIAN_MS:P95_RATIO``, ``jitter:uniform:MAX_MS``,
-``jitter:exponential:MEAN_MS``, ``scale:X``, ``errors:RATE`` and ``status:500|503``, e.g.
+``jitter:exponential:MEAN_MS``, ``jitter:quantiles:P50:P90:P95:P99``, ``scale:X``,
+``errors:RATE`` and ``status:500|503``, e.g.
 ``'GET /api/dashboard/=latency:50,jitter:lognormal:50:2.5,scale:1.2,errors:0.1'``.
 """
 
@@ -26,6 +29,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from statistics import NormalDist
 from typing import Any
 
 MAX_MS = 60_000.0
@@ -34,11 +38,16 @@ MAX_SCALE = 100.0
 ERROR_STATUSES = (503, 500)
 _Z95 = 1.6448536269514722
 """The 95th percentile of the standard normal distribution."""
+_NORMAL = NormalDist()
+QUANTILE_PARAMS = {"p50_ms": 0.50, "p90_ms": 0.90, "p95_ms": 0.95, "p99_ms": 0.99}
+MAX_Z = 3.5
+"""The quantile jitter's longest tail: it extends the p95-p99 slope no further than z = 3.5 (p99.98)."""
 
 JITTER_PARAMS: dict[str, tuple[str, ...]] = {
     "lognormal": ("median_ms", "p95_ratio"),
     "uniform": ("max_ms",),
     "exponential": ("mean_ms",),
+    "quantiles": tuple(QUANTILE_PARAMS),
 }
 RULE_KEYS = frozenset({"match", "latency_ms", "jitter", "scale", "error_rate", "error_status"})
 
@@ -86,6 +95,8 @@ class Jitter:
                 params[name] = _number(data[name], f"jitter.{name}", low=1.0, high=100.0, low_open=True)
             else:
                 params[name] = _number(data[name], f"jitter.{name}", low=0.0, high=MAX_MS, low_open=True)
+        if distribution == "quantiles" and list(params.values()) != sorted(params.values()):
+            raise FaultSpecError("quantiles jitter needs p50_ms <= p90_ms <= p95_ms <= p99_ms")
         return cls(distribution, params)
 
     def to_dict(self) -> dict[str, Any]:
@@ -98,7 +109,23 @@ class Jitter:
             return rng.lognormvariate(math.log(p["median_ms"]), math.log(p["p95_ratio"]) / _Z95)
         if self.distribution == "uniform":
             return rng.uniform(0.0, p["max_ms"])
+        if self.distribution == "quantiles":
+            return quantile_sample(p, rng.random())
         return rng.expovariate(1.0 / p["mean_ms"])
+
+
+def quantile_sample(params: dict[str, float], u: float) -> float:
+    """The latency at probability ``u`` of a distribution through the given percentiles.
+
+    log(latency) is linear in the normal quantile z between the percentiles (a lognormal piece
+    between each pair), so the draws reproduce p50, p90, p95 and p99 exactly, tails included;
+    below p50 and above p99 the nearest piece is extended (above p99 up to z = MAX_Z).
+    """
+    knots = [(_NORMAL.inv_cdf(q), math.log(params[name])) for name, q in QUANTILE_PARAMS.items()]
+    z = max(-MAX_Z, min(MAX_Z, _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))))
+    pairs = list(zip(knots, knots[1:], strict=False))
+    (z0, y0), (z1, y1) = next(((a, b) for a, b in pairs if z <= b[0]), pairs[-1])
+    return math.exp(y0 + (y1 - y0) * (z - z0) / (z1 - z0))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -201,6 +228,7 @@ def _cli_item(key: str, values: list[str]) -> dict[str, Any]:
     raise FaultSpecError(
         f"unknown item {':'.join([key, *values])!r}; items are latency:MS, "
         "jitter:lognormal:MEDIAN:P95_RATIO, jitter:uniform:MAX, jitter:exponential:MEAN, "
+        "jitter:quantiles:P50:P90:P95:P99, "
         "scale:X, errors:RATE, status:500|503"
     )
 

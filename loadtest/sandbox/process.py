@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -55,10 +55,15 @@ class ServerProcess:
 
 
 def start_server(
-    module: str, args: Sequence[str], *, wrapper: Sequence[str] = (), timeout_s: float = 20.0
+    module: str,
+    args: Sequence[str],
+    *,
+    wrapper: Sequence[str] = (),
+    timeout_s: float = 20.0,
+    env: Mapping[str, str] | None = None,
 ) -> ServerProcess:
-    """Run ``[*wrapper, python, -m, module, *args]`` and wait for its listening line."""
-    env = dict(os.environ)
+    """Run ``[*wrapper, python, -m, module, *args]`` with ``env`` added; wait for its listening line."""
+    env = {**os.environ, **(env or {})}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child, closed by stop()
     command = [*wrapper, sys.executable, "-m", module, *args]

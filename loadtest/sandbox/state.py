@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import secrets
 import time
+import uuid
 from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass, field
 
@@ -43,8 +44,8 @@ class User:
     date_joined: float
     salt: bytes = field(repr=False)
     password_hash: bytes = field(repr=False)
-    thread_ids: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
-    collection_ids: OrderedDict[int, None] = field(default_factory=OrderedDict, repr=False)
+    thread_ids: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
+    collection_ids: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
     version: int = 0
     """Bumped whenever the user's threads or collections change: cached views of the user go stale."""
     cached_dashboard: tuple[int, bytes] | None = field(default=None, repr=False)
@@ -52,7 +53,8 @@ class User:
 
 @dataclass(eq=False, kw_only=True)
 class Thread:
-    id: int
+    id: str
+    """A UUID, as the API's ids are."""
     owner_id: int
     title: str
     created_at: float
@@ -61,10 +63,12 @@ class Thread:
 
 @dataclass(eq=False, kw_only=True)
 class Collection:
-    id: int
+    id: str
     owner_id: int
-    name: str
+    title: str
     description: str
+    privacy: int
+    color_code: str
     created_at: float
 
 
@@ -84,8 +88,8 @@ class Store:
         self.caps = caps or Caps()
         self.users: OrderedDict[int, User] = OrderedDict()
         self.user_by_email: dict[str, int] = {}
-        self.threads: OrderedDict[int, Thread] = OrderedDict()
-        self.collections: OrderedDict[int, Collection] = OrderedDict()
+        self.threads: OrderedDict[str, Thread] = OrderedDict()
+        self.collections: OrderedDict[str, Collection] = OrderedDict()
         self.contact_messages: deque[dict] = deque(maxlen=self.caps.contact_messages)
         self.messages = 0
         self.requests_served = 0
@@ -127,7 +131,7 @@ class Store:
 
     def add_thread(self, user: User, *, title: str, messages: list[dict]) -> Thread:
         thread = Thread(
-            id=next(self._ids),
+            id=str(uuid.uuid4()),
             owner_id=user.id,
             title=title,
             created_at=time.time(),
@@ -149,9 +153,17 @@ class Store:
             self.messages += 1
         thread.messages.append(message)
 
-    def add_collection(self, user: User, *, name: str, description: str) -> Collection:
+    def add_collection(
+        self, user: User, *, title: str, description: str, privacy: int, color_code: str
+    ) -> Collection:
         collection = Collection(
-            id=next(self._ids), owner_id=user.id, name=name, description=description, created_at=time.time()
+            id=str(uuid.uuid4()),
+            owner_id=user.id,
+            title=title,
+            description=description,
+            privacy=privacy,
+            color_code=color_code,
+            created_at=time.time(),
         )
         while len(user.collection_ids) >= self.caps.collections_per_user:
             self._remove_collection(self.collections[next(iter(user.collection_ids))])

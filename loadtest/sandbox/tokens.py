@@ -1,8 +1,11 @@
-"""JWT-like tokens in the SimpleJWT style, signed with HMAC-SHA256 from the standard library.
+"""SimpleJWT's tokens: HS256 JWTs signed with HMAC-SHA256 from the standard library.
 
 A token is ``base64url(header).base64url(payload).base64url(signature)`` with a payload
 ``{"token_type": "access"|"refresh", "exp": ..., "iat": ..., "jti": ..., "user_id": ...}``.
-The signing key is random per process: tokens never outlive the sandbox that issued them.
+Refresh tokens rotate as SimpleJWT's do with ROTATE_REFRESH_TOKENS and BLACKLIST_AFTER_ROTATION:
+a refresh answers a new pair and blacklists the token it used, so a second use fails with
+"Token is blacklisted". The signing key is random per process: tokens never outlive the sandbox
+that issued them.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import math
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +28,8 @@ REFRESH = "refresh"
 _HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=").decode()
 _VERIFIED_CACHE_SIZE = 50_000
 """Verified access tokens remembered so that the hot path skips HMAC and JSON; bounded like all state."""
+BLACKLIST_SIZE = 200_000
+"""Used refresh tokens remembered; past this the oldest is forgotten (a stand-in's bound on memory)."""
 
 
 class TokenError(Exception):
@@ -47,6 +53,7 @@ class TokenSigner:
     key: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
     clock: Callable[[], float] = time.time
     _verified: dict[str, tuple[int, float]] = field(default_factory=dict, repr=False)
+    _blacklist: OrderedDict[str, None] = field(default_factory=OrderedDict, repr=False)
 
     def issue(self, user_id: int, token_type: str) -> str:
         lifetime = self.access_lifetime if token_type == ACCESS else self.refresh_lifetime
@@ -57,7 +64,7 @@ class TokenSigner:
             "exp": math.ceil(now + lifetime),
             "iat": int(now),
             "jti": secrets.token_hex(16),
-            "user_id": user_id,
+            "user_id": str(user_id),  # SimpleJWT 5.5 writes the id as text
         }
         body = f"{_HEADER}.{_b64encode(json.dumps(payload, separators=(',', ':')).encode())}"
         return f"{body}.{self._sign(body)}"
@@ -68,20 +75,38 @@ class TokenSigner:
             cached = self._verified.get(token)
             if cached is not None and self.clock() < cached[1]:
                 return cached[0]
+        return self._checked(token, token_type)[0]
+
+    def rotate(self, refresh: str) -> tuple[int, str, str]:
+        """(user id, new access, new refresh) for a refresh token, which is blacklisted from now on."""
+        user_id, payload = self._checked(refresh, REFRESH)
+        jti = payload.get("jti")
+        if not isinstance(jti, str):
+            raise TokenError("Token has no id")
+        if jti in self._blacklist:
+            raise TokenError("Token is blacklisted")
+        self._blacklist[jti] = None
+        while len(self._blacklist) > BLACKLIST_SIZE:
+            self._blacklist.popitem(last=False)
+        return user_id, self.issue(user_id, ACCESS), self.issue(user_id, REFRESH)
+
+    def _checked(self, token: str, token_type: str) -> tuple[int, dict]:
+        """The user id and the claims of a valid token of ``token_type``, or TokenError."""
         payload = self._payload(token)
-        if payload.get("token_type") != token_type:
-            raise TokenError("Token has wrong type")
         exp = payload.get("exp")
         user_id = payload.get("user_id")
-        if not isinstance(exp, int | float) or not isinstance(user_id, int):
+        if not isinstance(exp, int | float) or not (isinstance(user_id, str) and user_id.isdigit()):
             raise TokenError("Token is invalid")
+        # SimpleJWT's order: the signature and expiry (PyJWT's decode), then the type.
         if self.clock() >= exp:
             raise TokenError("Token is expired")
+        if payload.get("token_type") != token_type:
+            raise TokenError("Token has wrong type")
         if token_type == ACCESS:
             if len(self._verified) >= _VERIFIED_CACHE_SIZE:
                 self._verified.clear()
-            self._verified[token] = (user_id, exp)
-        return user_id
+            self._verified[token] = (int(user_id), exp)
+        return int(user_id), payload
 
     def _payload(self, token: str) -> dict:
         parts = token.split(".")

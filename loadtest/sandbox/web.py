@@ -18,8 +18,10 @@ REASONS = {
     201: "Created",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    409: "Conflict",
     413: "Request Entity Too Large",
     500: "Internal Server Error",
     503: "Service Unavailable",
@@ -28,6 +30,10 @@ STATUS_LINES = {code: f"{code} {reason}" for code, reason in REASONS.items()}
 
 # ASCII output: a lone surrogate a client sent (valid JSON) cannot break the UTF-8 encoding of the answer.
 _encode = json.JSONEncoder(separators=(",", ":")).encode
+
+
+WWW_AUTHENTICATE = [("WWW-Authenticate", 'Bearer realm="api"')]
+"""What SimpleJWT's views send with a 401."""
 
 
 class HttpError(Exception):
@@ -81,10 +87,17 @@ class Request:
 
     def param(self, name: str) -> str | None:
         """The first value of query parameter ``name``, or None."""
+        values = self._parsed_query().get(name)
+        return values[0] if values else None
+
+    def params(self) -> dict[str, str]:
+        """Every query parameter with its first value, as Django's ``request.GET`` reads them."""
+        return {name: values[0] for name, values in self._parsed_query().items()}
+
+    def _parsed_query(self) -> dict[str, list[str]]:
         if self._query is None:
             self._query = parse_qs(self.environ.get("QUERY_STRING", ""), keep_blank_values=True)
-        values = self._query.get(name)
-        return values[0] if values else None
+        return self._query
 
     @property
     def query_string(self) -> str:

@@ -7,14 +7,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from loadtest import config
+from loadtest import contract
 from loadtest.sandbox.faults import (
+    MAX_MS,
     FaultInjector,
     FaultRule,
     FaultSpecError,
     Jitter,
     parse_cli_rule,
     parse_rules,
+    quantile_sample,
 )
 
 
@@ -35,6 +37,7 @@ def test_the_admin_envelope_is_accepted_too():
 
 
 LOGNORMAL = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
+QUANTILES = {"distribution": "quantiles", "p50_ms": 1400, "p90_ms": 2833, "p95_ms": 4000, "p99_ms": 7667}
 
 
 @pytest.mark.parametrize(
@@ -58,6 +61,10 @@ LOGNORMAL = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
                 "jitter": {"distribution": "exponential", "mean_ms": 5},
                 "scale": 1.5,
             },
+        ),
+        (
+            "POST /api/accounts/sign-in/=jitter:quantiles:1400:2833:4000:7667,scale:0.1",
+            {"match": "POST /api/accounts/sign-in/", "jitter": QUANTILES, "scale": 0.1},
         ),
         (
             "GET /api/dashboard/=latency:50,jitter:lognormal:50:2.5,scale:1.2,errors:0.1",
@@ -85,6 +92,11 @@ def test_the_cli_form_means_the_same_as_the_canonical_form(spec, expected):
         ("*=jitter:gauss:5", "unknown item"),
         ("*=jitter:lognormal:50", "takes MEDIAN_MS:P95_RATIO"),
         ("*=jitter:lognormal:50:1", "p95_ratio must be > 1"),
+        ("*=jitter:quantiles:420:850:1200", "takes P50_MS:P90_MS:P95_MS:P99_MS"),
+        ("*=jitter:quantiles:420:850:1200:2300:5000", "takes P50_MS:P90_MS:P95_MS:P99_MS"),
+        ("*=jitter:quantiles:420:850:800:2300", "needs p50_ms <= p90_ms <= p95_ms <= p99_ms"),
+        ("*=jitter:quantiles:0:850:1200:2300", "jitter.p50_ms must be > 0"),
+        ("*=jitter:quantiles:420:850:1200:70000", "jitter.p99_ms must be > 0 and <= 60000"),
         ("*=errors:1.5", "error_rate must be >= 0 and <= 1"),
         ("*=status:404", "error_status must be one of"),
         ("*=slow", "unknown item 'slow'"),
@@ -113,6 +125,13 @@ def test_a_bad_cli_rule_says_what_is_wrong(spec, message):
             [{"match": "*", "jitter": {"distribution": "uniform", "max_ms": 5, "mean_ms": 1}}],
             "unknown: mean_ms",
         ),
+        (
+            [{"match": "*", "jitter": {k: v for k, v in QUANTILES.items() if k != "p95_ms"}}],
+            "quantiles jitter needs p95_ms",
+        ),
+        ([{"match": "*", "jitter": QUANTILES | {"p50_ms": "420"}}], "jitter.p50_ms must be a number"),
+        ([{"match": "*", "jitter": QUANTILES | {"p90_ms": 5000}}], "needs p50_ms <= p90_ms <= p95_ms"),
+        ([{"match": "*", "jitter": {"distribution": "percentiles"}}], "jitter.distribution must be one of"),
     ],
 )
 def test_bad_rules_are_refused_with_the_rule_and_field_named(rules, message):
@@ -124,16 +143,16 @@ def test_the_first_matching_rule_wins_and_globs_match_stats_names():
     injector = FaultInjector(
         parse_rules([{"match": "GET /api/dashboard/", "latency_ms": 1}, {"match": "GET *", "latency_ms": 2}])
     )
-    assert injector.rule_for(config.DASHBOARD.name).latency_ms == 1
-    assert injector.rule_for(config.SEARCH.name).latency_ms == 2
-    assert injector.rule_for(config.SIGN_IN.name) is None
+    assert injector.rule_for(contract.DASHBOARD.name).latency_ms == 1
+    assert injector.rule_for(contract.SEARCH.name).latency_ms == 2
+    assert injector.rule_for(contract.SIGN_IN.name) is None
 
 
 def test_replacing_rules_forgets_earlier_matches():
     injector = FaultInjector(parse_rules([{"match": "*", "latency_ms": 1}]))
-    assert injector.rule_for(config.DASHBOARD.name) is not None
+    assert injector.rule_for(contract.DASHBOARD.name) is not None
     injector.replace([])
-    assert injector.rule_for(config.DASHBOARD.name) is None
+    assert injector.rule_for(contract.DASHBOARD.name) is None
 
 
 def test_latency_is_fixed_plus_jitter_times_scale():
@@ -149,6 +168,25 @@ def test_lognormal_jitter_has_the_median_and_p95_ratio_asked_for():
     median, p95 = statistics.median(samples), samples[int(0.95 * len(samples))]
     assert 48 < median < 52
     assert 2.35 < p95 / median < 2.65
+
+
+def test_equal_percentiles_are_allowed_and_give_that_latency_up_to_p95():
+    jitter = Jitter.from_dict(QUANTILES | {"p90_ms": 1400, "p95_ms": 1400})
+    assert jitter.sample_ms(random.Random(3)) > 0
+    for u in (0.5, 0.7, 0.9, 0.95):
+        assert quantile_sample(jitter.params, u) == pytest.approx(1400)
+
+
+def test_quantiles_jitter_times_scale_gives_the_rules_delay():
+    rule = FaultRule.from_dict({"match": "*", "latency_ms": 10, "jitter": QUANTILES, "scale": 0.1})
+    delays_ms = [rule.delay_s(random.Random(seed)) * 1000 for seed in range(200)]
+    assert min(delays_ms) >= (10 + quantile_sample(rule.jitter.params, 0.0)) * 0.1
+    assert max(delays_ms) <= (10 + quantile_sample(rule.jitter.params, 1.0)) * 0.1
+
+
+def test_the_delay_never_exceeds_max_ms():
+    rule = FaultRule.from_dict({"match": "*", "latency_ms": MAX_MS, "jitter": QUANTILES, "scale": 100})
+    assert rule.delay_s(random.Random(1)) == MAX_MS / 1000
 
 
 def test_exponential_jitter_has_the_mean_asked_for():
@@ -173,8 +211,9 @@ def test_the_error_rate_is_a_probability_and_the_seed_makes_it_repeatable():
     assert 0.08 < first.count(500) / len(first) < 0.12
 
 
+QUANTILE_NAMES = ("p50_ms", "p90_ms", "p95_ms", "p99_ms")
 rule_dicts = st.fixed_dictionaries(
-    {"match": st.sampled_from(["*", config.DASHBOARD.name, "POST /api/*"])},
+    {"match": st.sampled_from(["*", contract.DASHBOARD.name, "POST /api/*"])},
     optional={
         "latency_ms": st.floats(0, 60_000),
         "scale": st.floats(0, 100),
@@ -188,6 +227,13 @@ rule_dicts = st.fixed_dictionaries(
                 st.floats(1.01, 10),
             ),
             st.builds(lambda m: {"distribution": "exponential", "mean_ms": m}, st.floats(0.1, 1000)),
+            st.builds(
+                lambda ps: {
+                    "distribution": "quantiles",
+                    **dict(zip(QUANTILE_NAMES, sorted(ps), strict=True)),
+                },
+                st.lists(st.floats(0.1, 60_000), min_size=4, max_size=4),
+            ),
         ),
     },
 )

@@ -1,5 +1,7 @@
 """The sandbox's in-memory state stays within its caps, dropping the oldest first."""
 
+import uuid
+
 import pytest
 
 from loadtest.sandbox.state import Caps, DuplicateEmail, Store
@@ -55,19 +57,19 @@ def test_collections_are_capped_per_user_and_in_all():
     store = Store(Caps(collections_per_user=2, collections=3))
     alice, bob = add_user(store, 1), add_user(store, 2)
     for n in range(3):
-        store.add_collection(alice, name=f"a{n}", description="")
-    assert [c.name for c in store.collections_of(alice)] == ["a2", "a1"]
-    store.add_collection(bob, name="b0", description="")
-    store.add_collection(bob, name="b1", description="")
+        store.add_collection(alice, title=f"a{n}", description="", privacy=1, color_code="#123456")
+    assert [c.title for c in store.collections_of(alice)] == ["a2", "a1"]
+    store.add_collection(bob, title="b0", description="", privacy=1, color_code="#123456")
+    store.add_collection(bob, title="b1", description="", privacy=1, color_code="#123456")
     assert len(store.collections) == 3
-    assert [c.name for c in store.collections_of(alice)] == ["a2"]
+    assert [c.title for c in store.collections_of(alice)] == ["a2"]
 
 
 def test_evicting_a_user_drops_their_threads_and_collections():
     store = Store(Caps(users=1))
     alice = add_user(store, 1)
     store.add_thread(alice, title="t", messages=[{"content": "q"}])
-    store.add_collection(alice, name="c", description="")
+    store.add_collection(alice, title="c", description="", privacy=1, color_code="#123456")
     add_user(store, 2)
     assert store.stats() | {"caps": None} == {
         "users": 1,
@@ -91,3 +93,43 @@ def test_contact_messages_keep_the_newest():
 def test_caps_must_be_positive_integers(bad):
     with pytest.raises(ValueError, match="positive integer"):
         Caps(users=bad)
+
+
+def test_threads_and_collections_have_uuid_ids_and_keep_their_fields():
+    store = Store()
+    alice = add_user(store, 1)
+    thread = store.add_thread(alice, title="t", messages=[{"role": 1, "message": "q"}])
+    collection = store.add_collection(
+        alice, title="Physics", description="d", privacy=2, color_code="#ABCDEF"
+    )
+    other = store.add_collection(alice, title="Maths", description="", privacy=1, color_code="#000000")
+    for item in (thread, collection, other):
+        assert str(uuid.UUID(item.id)) == item.id
+    assert len({thread.id, collection.id, other.id}) == 3
+    assert (collection.title, collection.description, collection.privacy, collection.color_code) == (
+        "Physics",
+        "d",
+        2,
+        "#ABCDEF",
+    )
+    assert store.collections_of(alice) == [other, collection] and store.threads_of(alice) == [thread]
+
+
+def test_a_change_of_threads_or_collections_makes_the_users_cached_views_stale():
+    store = Store(Caps(threads_per_user=1))
+    alice = add_user(store, 1)
+    versions = [alice.version]
+    store.add_thread(alice, title="a", messages=[])
+    versions.append(alice.version)
+    store.add_thread(alice, title="b", messages=[])  # evicts "a": two changes
+    versions.append(alice.version)
+    store.add_collection(alice, title="c", description="", privacy=1, color_code="#123456")
+    versions.append(alice.version)
+    assert versions == sorted(set(versions)) and len(versions) == 4
+
+
+def test_contact_messages_get_an_id():
+    store = Store()
+    first = store.add_contact_message({"message": "a"})
+    second = store.add_contact_message({"message": "b"})
+    assert first["message"] == "a" and isinstance(first["id"], int) and second["id"] != first["id"]
