@@ -98,6 +98,8 @@ class RunFacts:
     host: str | None = None
     target: str | None = None
     """``sandbox`` (the stand-in API) or ``external`` (a real host)."""
+    profile: str | None = None
+    """The stand-in's latency profile, e.g. ``realistic x0.1``, or ``none``; None for a real host."""
     git_commit: str | None = None
     locust_version: str | None = None
     started_at: datetime | None = None
@@ -106,6 +108,8 @@ class RunFacts:
     tags: tuple[str, ...] = ()
     exclude_tags: tuple[str, ...] = ()
     seed: int | None = None
+    endpoints: tuple[str, ...] = ()
+    """The endpoints the run was meant to exercise (the contract's, less those its tags left out)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -234,6 +238,7 @@ _FACT_KINDS = {
     "workers": "int",
     "host": "str",
     "target": "str",
+    "profile": "str",
     "git_commit": "str",
     "locust_version": "str",
     "started_at": "time",
@@ -242,6 +247,7 @@ _FACT_KINDS = {
     "tags": "strings",
     "exclude_tags": "strings",
     "seed": "int",
+    "endpoints": "strings",
 }
 
 
@@ -252,6 +258,7 @@ COMPARABLE_SETTINGS = (
     ("wait_min_s", "shortest wait"),
     ("wait_max_s", "longest wait"),
     ("target", "target"),
+    ("profile", "latency profile"),
 )
 """The run.json settings two runs must share before their latencies are compared, with their labels."""
 

@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -138,7 +139,8 @@ def run_one(settings: Settings, spec: RunSpec, seed: int) -> Path:
         return out  # measured by an earlier, interrupted calibration
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    with running_sandbox(faults=faults_for(settings, spec.slowdown), seed=seed) as url:
+    api_key = str(uuid.uuid4())
+    with running_sandbox(api_key=api_key, faults=faults_for(settings, spec.slowdown), seed=seed) as url:
         plan = runner.RunPlan(
             preset=preset.name,
             config_file=preset.path,
@@ -152,12 +154,14 @@ def run_one(settings: Settings, spec: RunSpec, seed: int) -> Path:
             gate=False,
         )
         command = runner.locust_command(plan, url)
-        facts = runner.run_facts(plan, url, "sandbox")
+        target = runner.Target(url, "sandbox", api_key)
+        facts = runner.run_facts(plan, target)
         with open(out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
             try:
                 completed = subprocess.run(
                     command,
                     cwd=runner.ROOT,
+                    env=runner.locust_environ(target),
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     timeout=plan.run_time_s + RUN_GRACE_S,

@@ -4,7 +4,8 @@ Exit codes (also in ``--help``):
     0  the run completed and the gate passed (warnings allowed), or the web UI was closed
     1  the gate failed: a threshold or a regression rule broke
     2  bad input: unknown preset, malformed host, missing credentials, a refused production run
-    3  nothing could be measured: target unreachable, Locust failed to start, or no request succeeded
+    3  nothing could be measured: target unreachable, the API key or the account refused (the
+       preflight, before any load), Locust failed to start, or no request succeeded
 """
 
 from __future__ import annotations
@@ -16,21 +17,23 @@ import shutil
 import subprocess
 import sys
 import threading
-from contextlib import ExitStack
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
-
-from loadtest import bundle, config, safety
+from loadtest import bundle, config, contract, safety
 from loadtest import workers as workers_module
+from loadtest.preflight import PreflightFailed, check_target
 from loadtest.presets import PresetError, load_preset, parse_duration
+from loadtest.sandbox.profiles import PROFILES
+from loadtest.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCUSTFILE = ROOT / "locustfile.py"
 EXIT_OK, EXIT_GATE_FAILED, EXIT_USAGE, EXIT_NOTHING_MEASURED = 0, 1, 2, 3
-PREFLIGHT_TIMEOUT_S = 5.0
 SHUTDOWN_GRACE_S = 60.0
 """How long past its run time a Locust process may take to stop before it is killed."""
 
@@ -69,11 +72,13 @@ class RunPlan:
     exclude_tags: tuple[str, ...] = ()
     seed: int | None = None
     allow_production_load: bool = False
+    profile: Profile | None = None
+    """The stand-in's latency profile (only without a host)."""
     html_copy: Path | None = None
     baseline: Path | None = None
     thresholds: Path | None = None
     gate: bool = True
-    credentials: config.Credentials = field(default_factory=config.Credentials, repr=False)
+    settings: Settings = field(default_factory=Settings, repr=False)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -106,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tags", nargs="*", default=[], help="only tasks with these tags")
     parser.add_argument("--exclude-tags", nargs="*", default=[], help="skip tasks with these tags")
     parser.add_argument("--seed", type=int, help="seed for the fake data, for a reproducible run")
+    parser.add_argument(
+        "--profile", choices=PROFILES, help="the stand-in answers as slowly as production (realistic)"
+    )
+    parser.add_argument(
+        "--profile-scale", type=float, default=1.0, metavar="X", help="the profile's times x X, e.g. 0.1"
+    )
     parser.add_argument("--baseline", type=Path, help="bundle to compare with at the end")
     parser.add_argument("--thresholds", type=Path, help="thresholds file (default thresholds.json)")
     parser.add_argument("--no-gate", action="store_true", help="skip the verdict (CI runs compare.py next)")
@@ -145,7 +156,8 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
     try:
         preset = load_preset(args.preset) if args.preset else None
         # LOADTEST_RUN_TIME shortens every run, e.g. for a local rehearsal of the workflows.
-        run_time_text = args.run_time or environ.get("LOADTEST_RUN_TIME")
+        settings = Settings.from_environ(environ)
+        run_time_text = args.run_time or settings.run_time
         run_time = parse_duration(run_time_text) if run_time_text else None
     except PresetError as exc:
         raise RunError(str(exc), EXIT_USAGE) from exc
@@ -153,10 +165,9 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
         raise RunError(
             "a custom headless run needs -u USERS and -t RUN_TIME (or use --preset NAME)", EXIT_USAGE
         )
-    host = args.host or config.host_from_environ(environ) or None
-    credentials = config.Credentials.from_environ(environ)
+    host = args.host or settings.host or None
     if host:
-        host = _checked_host(host, credentials)
+        host = _checked_host(host, settings)
     name = preset.name if preset else "custom"
     plan = RunPlan(
         preset=name,
@@ -172,6 +183,7 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
         expect_workers_max_wait_s=args.expect_workers_max_wait,
         master_bind_host=args.master_bind_host,
         master_bind_port=args.master_bind_port,
+        profile=_profile(args, host),
         tags=tuple(args.tags),
         exclude_tags=tuple(args.exclude_tags),
         seed=args.seed,
@@ -180,7 +192,7 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
         baseline=args.baseline,
         thresholds=args.thresholds,
         gate=not args.no_gate,
-        credentials=credentials,
+        settings=settings,
     )
     _refuse_unsafe(plan, preset.peak_users if preset else plan.users)
     if plan.out.exists() and any(plan.out.iterdir()):
@@ -188,6 +200,20 @@ def plan_from_args(args: argparse.Namespace, environ: dict[str, str] | os._Envir
             f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost", 2
         )
     return plan
+
+
+def _profile(args: argparse.Namespace, host: str | None) -> Profile | None:
+    if not args.profile:
+        return None
+    if host:
+        raise RunError(
+            "--profile slows the stand-in API: it cannot apply to --host/LOADTEST_HOST", EXIT_USAGE
+        )
+    if not 0 < args.profile_scale <= 100:
+        raise RunError(
+            f"--profile-scale must be above 0 and at most 100, got {args.profile_scale:g}", EXIT_USAGE
+        )
+    return Profile(args.profile, args.profile_scale)
 
 
 def _worker_count(args: argparse.Namespace, preset_processes: int) -> int:
@@ -205,14 +231,14 @@ def _worker_count(args: argparse.Namespace, preset_processes: int) -> int:
     return workers
 
 
-def _checked_host(host: str, credentials: config.Credentials) -> str:
+def _checked_host(host: str, settings: Settings) -> str:
     try:
         host = config.validate_host(host)
     except config.ConfigError as exc:
         raise RunError(str(exc), EXIT_USAGE) from exc
     if "@" in host.split("//", 1)[1].split("/", 1)[0]:
         raise RunError("put credentials in LOADTEST_EMAIL/LOADTEST_PASSWORD, not in the host URL", EXIT_USAGE)
-    if not config.is_loopback(host) and not credentials.present:
+    if not config.is_loopback(host) and not settings.has_credentials:
         raise RunError(
             f"host {host} needs credentials: set LOADTEST_EMAIL and LOADTEST_PASSWORD (or LOADTEST_TOKEN); "
             "only a loopback host lets the load test sign up its own users",
@@ -228,22 +254,24 @@ def _refuse_unsafe(plan: RunPlan, peak_users: int) -> None:
         return
     heavy, reason = safety.heavy_run(peak_users, plan.run_time_s, plan.wait_s)
     refusal = safety.production_refusal(
-        plan.host, heavy=heavy, heavy_reason=reason, writes=False, allowed=plan.allow_production_load
+        plan.host,
+        plan.settings,
+        heavy=heavy,
+        heavy_reason=reason,
+        writes=False,
+        allowed=plan.allow_production_load,
     )
     if refusal:
         raise RunError(refusal, EXIT_USAGE)
 
 
-def preflight(host: str) -> None:
-    """Fail fast, before any load, when the target does not answer at all."""
-    url = host + config.HELP_ARTICLES.path
+def preflight(target: Target, settings: Settings) -> None:
+    """Fail fast, before any load: the target answers, a user signs in and reads (loadtest.preflight)."""
     try:
-        requests.get(url, timeout=PREFLIGHT_TIMEOUT_S)
-    except requests.RequestException as exc:
-        reason = type(exc).__name__
-        raise RunError(
-            f"target {config.redact_url(host)} is unreachable ({reason}): no load was sent", 3
-        ) from exc
+        checked = check_target(target.url, settings, api_key=target.api_key)
+    except PreflightFailed as exc:
+        raise RunError(str(exc), EXIT_NOTHING_MEASURED) from None
+    print(f"run_tests: preflight: {checked.how} and read the dashboard")
 
 
 def locust_command(plan: RunPlan, host: str) -> list[str]:
@@ -275,8 +303,50 @@ def locust_command(plan: RunPlan, host: str) -> list[str]:
     return cmd
 
 
-def run_facts(plan: RunPlan, host: str, target: str) -> dict:
+@dataclass(frozen=True)
+class Profile:
+    """A latency profile of the stand-in API (loadtest.sandbox.profiles) and its time scale."""
+
+    name: str
+    scale: float = 1.0
+
+    def __str__(self) -> str:
+        return self.name if self.scale == 1 else f"{self.name} x{self.scale:g}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the load goes: a host of the user's, or the stand-in API started for the run."""
+
+    url: str
+    kind: str
+    """``external`` or ``sandbox``."""
+    api_key: str = field(repr=False)
+
+
+@contextmanager
+def target_for(host: str | None, settings: Settings, profile: Profile | None = None) -> Iterator[Target]:
+    """The user's host, or a stand-in API on loopback with an API key made for this run."""
+    if host:
+        yield Target(host, "external", settings.api_key)
+        return
+    from loadtest.sandbox import running_sandbox
+
+    api_key = settings.api_key or str(uuid.uuid4())
+    options = {"profile": profile.name, "profile_scale": profile.scale} if profile else {}
+    with running_sandbox(api_key=api_key, **options) as url:
+        print(f"run_tests: no host given: running against the stand-in API at {url}")
+        yield Target(url, "sandbox", api_key)
+
+
+def expected_endpoints(plan: RunPlan) -> list[str]:
+    """The endpoints the run is meant to exercise: the contract's, less those the tags leave out."""
+    return [e.name for e in contract.API.selected(plan.tags, plan.exclude_tags)]
+
+
+def run_facts(plan: RunPlan, target: Target) -> dict:
     """The run.json the gate and the baseline history read."""
+    host = target.url
     return {
         "schema": 1,
         "preset": plan.preset,
@@ -287,8 +357,10 @@ def run_facts(plan: RunPlan, host: str, target: str) -> dict:
         "wait_max_s": plan.wait_s[1],
         "workers": plan.workers,
         "host": config.redact_url(host),
-        "target": target,
-        "git_commit": git_commit(),
+        "target": target.kind,
+        # "none", not null, on the stand-in: a null is a setting not recorded, which matches anything.
+        "profile": (str(plan.profile) if plan.profile else "none") if target.kind == "sandbox" else None,
+        "git_commit": plan.settings.commit or git_commit(),
         "locust_version": _locust_version(),
         "started_at": _utc_now(),
         "ended_at": None,
@@ -296,14 +368,13 @@ def run_facts(plan: RunPlan, host: str, target: str) -> dict:
         "tags": list(plan.tags),
         "exclude_tags": list(plan.exclude_tags),
         "seed": plan.seed,
+        "endpoints": expected_endpoints(plan),
         "lost_workers": [],
     }
 
 
 def git_commit() -> str | None:
-    """The commit under test: LOADTEST_COMMIT (CI sets the PR head), else git."""
-    if os.environ.get("LOADTEST_COMMIT"):
-        return os.environ["LOADTEST_COMMIT"]
+    """The commit of this checkout (LOADTEST_COMMIT, which CI sets to the PR's head, comes first)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5, check=True
@@ -327,31 +398,37 @@ def write_json(path: Path, data: dict) -> None:
     bundle.write_atomically(path, json.dumps(data, indent=2) + "\n")
 
 
-def run_locust(plan: RunPlan, host: str, target: str) -> dict:
+def run_locust(plan: RunPlan, target: Target) -> dict:
     """Run Locust headless into the bundle; return run.json's contents."""
     plan.out.mkdir(parents=True, exist_ok=True)
-    facts = run_facts(plan, host, target)
+    facts = run_facts(plan, target)
     write_json(plan.out / bundle.RUN_FACTS, facts)
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = locust_environ(target)
     deadline = plan.run_time_s + SHUTDOWN_GRACE_S
     if plan.expect_workers:
         deadline += plan.expect_workers_max_wait_s
     watch = workers_module.LostWorkerWatch()
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            locust_command(plan, host),
+            locust_command(plan, target.url),
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
         )
-        exit_code = _relay_output(proc, log, plan.credentials.secrets(), deadline, watch.observe)
+        secrets = (*plan.settings.secrets(), target.api_key)
+        exit_code = _relay_output(proc, log, secrets, deadline, watch.observe)
     for warning in watch.warnings():
         print(warning, file=sys.stderr)
     facts.update(ended_at=_utc_now(), exit_code=exit_code, lost_workers=watch.as_json())
     write_json(plan.out / bundle.RUN_FACTS, facts)
     return facts
+
+
+def locust_environ(target: Target) -> dict[str, str]:
+    """Locust's environment: ours, with the run's API key (the stand-in's own, when it runs one)."""
+    return {**os.environ, "PYTHONUNBUFFERED": "1", "LOADTEST_API_KEY": target.api_key}
 
 
 def _relay_output(  # noqa: ANN001
@@ -400,16 +477,9 @@ def successful_requests(out: Path) -> int | None:
 
 def execute(plan: RunPlan) -> int:
     """Start the target if needed, run Locust, check something was measured, run the gate."""
-    from loadtest.sandbox import running_sandbox
-
-    with ExitStack() as stack:
-        if plan.host:
-            host, target = plan.host, "external"
-        else:
-            host, target = stack.enter_context(running_sandbox()), "sandbox"
-            print(f"run_tests: no host given: running against the stand-in API at {host}")
-        preflight(host)
-        facts = run_locust(plan, host, target)
+    with target_for(plan.host, plan.settings, plan.profile) as target:
+        preflight(target, plan.settings)
+        facts = run_locust(plan, target)
     if plan.html_copy and (plan.out / bundle.HTML_REPORT).is_file():
         shutil.copyfile(plan.out / bundle.HTML_REPORT, plan.html_copy)
     if facts["exit_code"] == EXIT_USAGE:
@@ -439,28 +509,14 @@ def gate(plan: RunPlan) -> int:
     return report.exit_code
 
 
-def web_ui(host: str | None) -> int:
+def web_ui(host: str | None, settings: Settings) -> int:
     """Locust's web UI on loopback, against the given host or the stand-in API."""
-    from loadtest.sandbox import running_sandbox
-
-    with ExitStack() as stack:
-        if not host:
-            host = stack.enter_context(running_sandbox())
-            print(f"run_tests: no host given: the web UI targets the stand-in API at {host}")
-        preflight(host)
-        cmd = [
-            sys.executable,
-            "-m",
-            "locust",
-            "-f",
-            str(LOCUSTFILE),
-            "--host",
-            host,
-            "--web-host",
-            "127.0.0.1",
-        ]
+    with target_for(host, settings) as target:
+        preflight(target, settings)
+        cmd = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", target.url]
+        cmd += ["--web-host", "127.0.0.1"]
         try:
-            return subprocess.call(cmd, cwd=ROOT)
+            return subprocess.call(cmd, cwd=ROOT, env=locust_environ(target))
         except KeyboardInterrupt:
             return EXIT_OK
 
@@ -498,8 +554,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.worker:
             return run_worker(args)
         if not args.preset and not args.headless:
-            host = args.host or config.host_from_environ() or None
-            return web_ui(_checked_host(host, config.Credentials.from_environ()) if host else None)
+            settings = Settings.from_environ()
+            host = args.host or settings.host or None
+            return web_ui(_checked_host(host, settings) if host else None, settings)
         return execute(plan_from_args(args))
     except RunError as exc:
         print(f"run_tests: error: {exc}", file=sys.stderr)

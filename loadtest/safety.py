@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from loadtest import config
+from loadtest.contract import Endpoint
 from loadtest.presets import load_preset
+from loadtest.settings import Settings
 
 ALLOW_FLAG = "--allow-production-load"
 LIGHTEST_ALLOWED = "quick"
@@ -17,16 +19,17 @@ LIGHTEST_ALLOWED = "quick"
 
 
 def writes_enabled(
-    write_task_tags: Iterable[set[str]], tags: Iterable[str] | None, exclude: Iterable[str] | None
+    endpoints: Iterable[Endpoint], tags: Iterable[str] | None, exclude: Iterable[str] | None
 ) -> bool:
-    """Whether Locust's tag filter would keep any task tagged ``write``.
+    """Whether Locust's tag filter would keep a task of any endpoint that writes.
 
-    ``write_task_tags`` holds the full tag set of each write task, so that
-    ``--tags auth`` is known to keep sign_up (tagged auth and write).
+    An endpoint's full tag set counts, so that ``--tags auth`` is known to keep sign-up
+    (tagged auth and write).
     """
     include, excluded = set(tags or ()), set(exclude or ())
-    for task_tags in write_task_tags:
-        if task_tags & excluded:
+    for endpoint in endpoints:
+        task_tags = set(endpoint.tags)
+        if not endpoint.writes or task_tags & excluded:
             continue
         if not include or task_tags & include:
             return True
@@ -35,6 +38,7 @@ def writes_enabled(
 
 def production_refusal(
     host: str,
+    settings: Settings,
     *,
     heavy: bool,
     heavy_reason: str,
@@ -42,7 +46,7 @@ def production_refusal(
     allowed: bool,
 ) -> str | None:
     """The refusal message for this run, or None when it may go ahead."""
-    if allowed or not host or not config.is_production(host):
+    if allowed or not host or not settings.is_production(host):
         return None
     name = config.hostname(host)
     if heavy:

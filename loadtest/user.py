@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import random
 import sys
 
+import gevent
 from locust import FastHttpUser, events
 
 from loadtest import config, safety
 from loadtest.data import DataPools, IdentityFactory
-from loadtest.session import ApiSession, SignInFailed
+from loadtest.preflight import explain_refusal
+from loadtest.session import ApiSession, SignInFailed, Tokens, UserData
+from loadtest.settings import Settings
 from loadtest.tasks import (
     AIAssistantTasks,
     AuthenticationTasks,
@@ -23,11 +27,13 @@ from loadtest.tasks import (
 
 logger = logging.getLogger(__name__)
 
+EXIT_SIGN_IN_FAILED = 3
+"""Locust's exit code when no simulated user could sign in (the runner's 'nothing measured')."""
+
 
 class AmalEducationUser(FastHttpUser):
     """A signed-in learner who uses the dashboard, the AI assistant, the library and the help center."""
 
-    host = config.host_from_environ() or None
     tasks = {
         AuthenticationTasks: 1,
         DashboardTasks: 3,
@@ -40,44 +46,94 @@ class AmalEducationUser(FastHttpUser):
 
     pools: DataPools
     identities: IdentityFactory
-    credentials: config.Credentials = config.Credentials()
+    settings: Settings = Settings()
 
     def __init__(self, environment) -> None:  # noqa: ANN001 - Locust's signature
         super().__init__(environment)
         self.rng = _user_rng(environment)
-        self.api = ApiSession(self.client)
-        self.identity: dict[str, str] = {}
+        settings = self.settings
+        identity = self.identities.new()
+        if settings.can_sign_in:
+            identity = identity.__class__(
+                **{**vars(identity), "email": settings.email, "password": settings.password}
+            )
+        self.api = ApiSession(
+            self.client,
+            UserData(self.pools, self.rng, identity, Tokens()),
+            api_key=settings.api_key,
+            can_sign_in=settings.can_sign_in or not settings.has_credentials,
+        )
 
     def wait_time(self) -> float:
         low, high = _wait_range(self.environment)
         return self.rng.uniform(low, high)
 
     def on_start(self) -> None:
-        self.sign_in(required=True)
-
-    def sign_in(self, *, required: bool) -> None:
-        """Sign in with the configured account, or as a new account on a loopback host."""
-        creds = self.credentials
-        if creds.token and not creds.email:
-            self.api.use_token(creds.token)
+        settings = self.settings
+        if settings.token_only:
+            self.api.use_token(settings.token)
             return
-        if not self.identity:
-            self.identity = self._make_identity()
-        try:
-            self.api.sign_in(self.identity["email"], self.identity["password"])
-        except SignInFailed as exc:
-            if required:
-                logger.warning("%s; this user carries on and its requests will show the failures", exc)
+        # While no user has signed in, a refused one waits and tries again instead of sending tasks
+        # that can only fail; once every user was refused, the run stops (see _SignIns).
+        for attempt in itertools.count():
+            try:
+                self._first_sign_in(fresh_identity=attempt > 0)
+            except SignInFailed as exc:
+                _sign_ins.failed(self, exc)
+                if _sign_ins.ok or _sign_ins.stopping:
+                    logger.warning("%s; this user carries on and its requests will show the failures", exc)
+                    return
+                gevent.sleep(min(0.5 * 2**attempt, 5.0))
+            else:
+                _sign_ins.succeeded()
+                return
 
-    def _make_identity(self) -> dict[str, str]:
-        identity = self.identities.new()
-        if self.credentials.present:
-            return {**identity, "email": self.credentials.email, "password": self.credentials.password}
-        # No account configured: only a loopback target (the stand-in API) lets us create one.
-        self.api.sign_up(identity)
-        return identity
+    def _first_sign_in(self, *, fresh_identity: bool) -> None:
+        if self.settings.can_sign_in:
+            self.api.sign_in()
+            return
+        # No account configured: only a loopback target (the stand-in API) lets us create one;
+        # a new one on each try, as a refused sign-up may still have created the first.
+        if fresh_identity:
+            self.api.data.identity = self.identities.new()
+        self.api.sign_up(self.api.data.identity, keep_tokens=True)
+
+    def sign_in_again(self) -> None:
+        """The sign-in task: renews the tokens of a user that has an account."""
+        if not self.api.can_sign_in:
+            return
+        with contextlib.suppress(SignInFailed):  # already a failure in the stats, with the API's answer
+            self.api.sign_in()
 
 
+class _SignIns:
+    """The users' first sign-ins in this process, so that a run where none can sign in stops at once."""
+
+    def __init__(self) -> None:
+        self.ok = 0
+        self.refused: set[int] = set()
+        """The users refused at least once (their ids)."""
+        self.stopping = False
+
+    def succeeded(self) -> None:
+        self.ok += 1
+
+    def failed(self, user: AmalEducationUser, exc: SignInFailed) -> None:
+        self.refused.add(id(user))
+        environment = user.environment
+        runner = environment.runner
+        target = getattr(runner, "target_user_count", None) or 1
+        if self.ok or self.stopping or len(self.refused) < target:
+            return
+        self.stopping = True
+        hint = explain_refusal(exc.step, exc.status, exc.answer, AmalEducationUser.settings)
+        logger.error("no simulated user could sign in, so the run stops before it sends load: %s", hint)
+        environment.process_exit_code = EXIT_SIGN_IN_FAILED
+        # From another greenlet: quit() stops every user, this one included.
+        gevent.spawn(runner.quit)
+
+
+_sign_ins = _SignIns()
 _users_started = itertools.count()
 
 
@@ -95,15 +151,13 @@ def _wait_range(environment) -> tuple[float, float]:  # noqa: ANN001
     return opts.wait_min, opts.wait_max
 
 
-def write_task_tags() -> list[set[str]]:
-    """The full tag set of every task tagged ``write``, read from the task sets themselves."""
+def task_endpoints() -> list:
+    """The contract endpoint of every task, read from the task sets themselves."""
     found = []
     # Locust expands the weights dict into a list with repeats; each set counts once.
     for task_set in dict.fromkeys(AmalEducationUser.tasks):
         for fn in dict.fromkeys(task_set.tasks):
-            tags = set(getattr(fn, "locust_tag_set", ()))
-            if "write" in tags:
-                found.append(tags)
+            found.append(fn.endpoint)
     return found
 
 
@@ -130,23 +184,26 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
     """Build the data pools once per process and refuse unsafe runs against production."""
     opts = environment.parsed_options
     seed = getattr(opts, "seed", None)
+    AmalEducationUser.settings = Settings.from_environ()
+    if not environment.host and AmalEducationUser.settings.host:
+        environment.host = AmalEducationUser.settings.host
     AmalEducationUser.pools = DataPools.build(seed)
     AmalEducationUser.identities = IdentityFactory(
         AmalEducationUser.pools, random.Random(seed), process_tag=f"p{os.getpid()}"
     )
-    AmalEducationUser.credentials = config.Credentials.from_environ()
     if opts is not None:
         _refuse_unsafe_run(environment, opts)
 
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
-    host = environment.host or AmalEducationUser.host or ""
+    host = environment.host or ""
     heavy, reason = safety.heavy_run(opts.num_users, opts.run_time, (opts.wait_min, opts.wait_max))
     refusal = safety.production_refusal(
         host,
+        AmalEducationUser.settings,
         heavy=heavy,
         heavy_reason=reason,
-        writes=safety.writes_enabled(write_task_tags(), opts.tags, opts.exclude_tags),
+        writes=safety.writes_enabled(task_endpoints(), opts.tags, opts.exclude_tags),
         allowed=opts.allow_production_load,
     )
     if refusal:

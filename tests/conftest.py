@@ -14,17 +14,49 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from loadtest import config  # noqa: E402
+from loadtest import config, contract  # noqa: E402
 from loadtest.sandbox import running_sandbox  # noqa: E402
 
 SANDBOX_SEED = 1234
 PASSWORD = "correct-horse-battery"
+API_KEY = "test-api-key-0b9e"
+"""The stand-in's API key in tests; Locust runs get it as LOADTEST_API_KEY."""
+KEY = {contract.API_KEY_HEADER: API_KEY}
+"""The header every request to a test sandbox carries."""
+
+
+def api_request(
+    method: str,
+    url: str,
+    *,
+    access: str | None = None,
+    key: str | None = API_KEY,
+    session: requests.Session | None = None,
+    **kwargs,
+) -> requests.Response:
+    """A request carrying the API key (``key=None``: none) and, given ``access``, a bearer token.
+
+    ``headers`` in kwargs are added last, so a test can override either header.
+    """
+    headers = {} if key is None else {contract.API_KEY_HEADER: key}
+    if access is not None:
+        headers["Authorization"] = f"Bearer {access}"
+    headers.update(kwargs.pop("headers", None) or {})
+    kwargs.setdefault("timeout", config.REQUEST_TIMEOUT_S)
+    return (session or requests).request(method, url, headers=headers, **kwargs)
+
+
+def call_endpoint(
+    base_url: str, endpoint: contract.Endpoint, *, access: str | None = None, **kwargs
+) -> requests.Response:
+    """``api_request`` to one endpoint of the contract, with its method and path."""
+    return api_request(endpoint.method, base_url + endpoint.path, access=access, **kwargs)
 
 
 @pytest.fixture(scope="session")
 def sandbox_url() -> Iterator[str]:
     """Base URL of one sandbox for the whole session: default settings, admin endpoints on."""
-    with running_sandbox(admin=True, seed=SANDBOX_SEED) as url:
+    with running_sandbox(api_key=API_KEY, admin=True, seed=SANDBOX_SEED) as url:
         yield url
 
 
@@ -32,16 +64,20 @@ def sandbox_url() -> Iterator[str]:
 def sandbox_factory() -> Iterator[Callable[..., str]]:
     """Starts sandboxes with custom options (those of running_sandbox); all stop at the end of the test."""
     with ExitStack() as stack:
-        yield lambda **options: stack.enter_context(running_sandbox(**options))
+        yield lambda **options: stack.enter_context(running_sandbox(**{"api_key": API_KEY, **options}))
 
 
 def new_user_tokens(base_url: str) -> tuple[str, str]:
     """Sign up a fresh user and sign in: (access, refresh)."""
     email = f"user-{uuid.uuid4().hex[:12]}@example.com"
-    body = {"email": email, "password": PASSWORD, "first_name": "Test", "last_name": "User"}
-    signed_up = requests.post(base_url + config.SIGN_UP.path, json=body, timeout=config.REQUEST_TIMEOUT_S)
+    timeout = config.REQUEST_TIMEOUT_S
+    body = {"email": email, "password": PASSWORD}
+    signed_up = requests.post(base_url + contract.SIGN_UP.path, json=body, headers=KEY, timeout=timeout)
     assert signed_up.status_code == 201, signed_up.text
-    signed_in = requests.post(base_url + config.SIGN_IN.path, json=body, timeout=config.REQUEST_TIMEOUT_S)
+    credentials = {"username": email, "password": PASSWORD}
+    signed_in = requests.post(
+        base_url + contract.SIGN_IN.path, json=credentials, headers=KEY, timeout=timeout
+    )
     assert signed_in.status_code == 200, signed_in.text
     return signed_in.json()["access"], signed_in.json()["refresh"]
 

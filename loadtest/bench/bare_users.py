@@ -5,11 +5,14 @@ BareFastHttpUser`` (or ``BareHttpUser``). The endpoint needs no token, so nothin
 itself is measured.
 """
 
+import os
+
 from locust import FastHttpUser, HttpUser, constant, task
 
-from loadtest import config
+from loadtest import contract
 
-PATH = config.HELP_ARTICLES.path
+PATH = contract.HELP_ARTICLES.path
+HEADERS = {contract.API_KEY_HEADER: os.environ.get("LOADTEST_API_KEY", "")}
 
 
 class BareFastHttpUser(FastHttpUser):
@@ -19,7 +22,7 @@ class BareFastHttpUser(FastHttpUser):
 
     @task
     def get(self) -> None:
-        self.client.get(PATH)
+        self.client.get(PATH, headers=HEADERS)
 
 
 class BareHttpUser(HttpUser):
@@ -29,4 +32,4 @@ class BareHttpUser(HttpUser):
 
     @task
     def get(self) -> None:
-        self.client.get(PATH)
+        self.client.get(PATH, headers=HEADERS)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,10 +114,16 @@ class Target:
 
     def __init__(self, cores: str | None = None) -> None:
         self.cores = cores
+        self.api_key = str(uuid.uuid4())
         self._server: ServerProcess | None = None
 
     def __enter__(self) -> Target:
-        self._server = start_server("loadtest.sandbox", sandbox_args(admin=True), wrapper=pinned(self.cores))
+        self._server = start_server(
+            "loadtest.sandbox",
+            sandbox_args(admin=True),
+            wrapper=pinned(self.cores),
+            env={"LOADTEST_API_KEY": self.api_key},
+        )
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -137,9 +144,11 @@ class Target:
         return int(get_stats(self.url)["requests_served"])
 
 
-def locust_env() -> dict[str, str]:
-    """The environment without LOADTEST_* settings: no credentials, no other host, no shortened runs."""
+def locust_env(api_key: str) -> dict[str, str]:
+    """The environment without LOADTEST_* settings (no credentials, no other host, no shortened
+    runs) but the stand-in's API key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOADTEST_")}
+    env["LOADTEST_API_KEY"] = api_key
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
@@ -163,7 +172,12 @@ def measure_locust(
     cmd += ["-u", str(users), "-r", str(users), "-t", f"{run_time}s", "--only-summary", "--stop-timeout", "1"]
     with open(log or os.devnull, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=locust_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            cmd,
+            cwd=ROOT,
+            env=locust_env(target.api_key),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             _wait_for_traffic(proc, target)

@@ -64,6 +64,7 @@ class HistoryRun:
     wait_min_s: float | None = None
     wait_max_s: float | None = None
     target: str | None = None
+    profile: str | None = None
     duration_s: float | None = None
     rows: Mapping[str, EndpointStats] = field(default_factory=dict)
 
@@ -119,6 +120,7 @@ def run_from_results(results: Results) -> HistoryRun:
         wait_min_s=facts.wait_min_s,
         wait_max_s=facts.wait_max_s,
         target=facts.target,
+        profile=facts.profile,
         duration_s=results.duration_s,
         rows=rows,
     )
@@ -148,6 +150,7 @@ def _run_json(run: HistoryRun) -> dict[str, Any]:
         "wait_min_s": run.wait_min_s,
         "wait_max_s": run.wait_max_s,
         "target": run.target,
+        "profile": run.profile,
         "duration_s": _rounded(run.duration_s, 2),
     }
     rows = {name: _row_json(row, histogram=name != AGGREGATE) for name, row in run.rows.items()}
@@ -228,6 +231,7 @@ _RUN_FIELDS = {
     "wait_min_s": float,
     "wait_max_s": float,
     "target": str,
+    "profile": str,
     "duration_s": float,
 }
 

@@ -6,14 +6,15 @@ from collections.abc import Mapping
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results
 from loadtest.gate.findings import Finding
-from loadtest.gate.thresholds import Limit, Rules
+from loadtest.gate.thresholds import Coverage, Limit, Rules
 from loadtest.gate.units import LIMIT_METRICS, METRIC_LABELS, format_value
 
 
 def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]:
     """Findings for every broken limit, and notes on limits that could not be checked."""
-    findings = list(check_activity(results))
-    notes: list[str] = []
+    findings = check_activity(results)
+    coverage, notes = check_coverage(results, rules.coverage)
+    findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
         found, unchecked = check_limits(stats, rules.endpoint_limits(stats.name))
         findings += found
@@ -24,7 +25,7 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
 
 
 def check_activity(results: Results) -> list[Finding]:
-    """A run without requests tested nothing; an endpoint listed without requests is suspicious."""
+    """A run without requests tested nothing."""
     if results.aggregate.requests == 0:
         return [
             Finding(
@@ -38,20 +39,42 @@ def check_activity(results: Results) -> list[Finding]:
                 value=0,
             )
         ]
-    return [
+    return []
+
+
+def expected_endpoints(results: Results) -> tuple[list[str], list[str]]:
+    """The endpoints the run was meant to exercise (run.json's list), and a note when there is none."""
+    recorded = results.facts.endpoints if results.facts else ()
+    if recorded:
+        return list(recorded), []
+    return [], [
+        "No endpoint list in run.json (a plain Locust run records none): coverage is checked "
+        "only on the endpoints Locust listed."
+    ]
+
+
+def check_coverage(results: Results, coverage: Coverage) -> tuple[list[Finding], list[str]]:
+    """A finding for every endpoint the run was meant to exercise (or Locust listed) that got no request."""
+    if coverage.level == "off" or results.aggregate.requests == 0:
+        return [], []  # a run without any request already fails, as a whole
+    expected, notes = expected_endpoints(results)
+    idle = [name for name in expected if _requests(results, name) == 0]
+    idle += [name for name, row in results.endpoints.items() if row.requests == 0 and name not in idle]
+    findings = [
         Finding(
-            level="warn",
-            scope=stats.name,
+            level=coverage.level,
+            scope=name,
             kind="run",
             metric="requests",
-            rule="at least 1 request",
-            observed="0 requests",
-            reason="Locust lists the endpoint but recorded no request for it.",
+            rule="every endpoint the run was meant to exercise gets requests",
+            observed="not exercised: 0 requests",
+            reason=coverage.reason,
             value=0,
+            source="coverage.level",
         )
-        for stats in results.endpoints.values()
-        if stats.requests == 0
+        for name in idle
     ]
+    return findings, notes
 
 
 def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[list[Finding], list[str]]:
@@ -65,6 +88,11 @@ def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[lis
         elif stats.requests and limit.is_broken_by(observed):
             findings.append(_broken(stats.name, metric, observed, limit))
     return findings, unchecked
+
+
+def _requests(results: Results, name: str) -> int:
+    row = results.endpoints.get(name)
+    return row.requests if row else 0
 
 
 def describe_limit(limit: Limit) -> str:

@@ -107,6 +107,18 @@ class RegressionRules:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What an endpoint the run was meant to exercise but that got no request is."""
+
+    level: str = "warn"
+    """``warn``, ``fail`` or ``off``."""
+    reason: str = (
+        "The run was meant to exercise it and sent it no request, so it was not tested: "
+        "look at the tags, the task weights and the credentials (LOADTEST_TOKEN alone cannot sign in)."
+    )
+
+
+@dataclass(frozen=True)
 class _Layer:
     path: str
     body: Mapping[str, Any]
@@ -118,6 +130,7 @@ class Rules:
 
     layers: tuple[_Layer, ...]
     regression: RegressionRules = field(default_factory=RegressionRules)
+    coverage: Coverage = field(default_factory=Coverage)
 
     def aggregate_limits(self) -> dict[str, Limit]:
         limits: dict[str, Limit] = {}
@@ -159,7 +172,7 @@ class Thresholds:
                 target_preset = target_doc.get("presets", {}).get(preset)
                 candidates.append((f"targets.{target}.presets.{preset}.", target_preset))
         layers = tuple(_Layer(path, body) for path, body in candidates if body)
-        return Rules(layers=layers, regression=_regression(layers))
+        return Rules(layers=layers, regression=_regression(layers), coverage=_coverage(layers))
 
 
 def matching_patterns(name: str, patterns: Iterable[str]) -> list[str]:
@@ -196,6 +209,13 @@ def _regression(layers: Iterable[_Layer]) -> RegressionRules:
         failure_ratio=_regression_rule("failure_ratio", merged.get("failure_ratio"), "absolute"),
         history=_history_rule(merged.get("history")),
     )
+
+
+def _coverage(layers: Iterable[_Layer]) -> Coverage:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer.body.get("coverage", {}))
+    return Coverage(**merged)
 
 
 def _history_rule(spec: Mapping[str, Any] | None) -> HistoryRule | None:

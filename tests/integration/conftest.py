@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import API_KEY
 from tests.fakes.github_client import TOKEN, client_for
 from tests.fakes.github_server import FakeGitHub
 
@@ -51,9 +52,8 @@ def run_locust(tmp_path):
         cmd = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", host]
         cmd += ["-u", str(users), "-r", str(users), "-t", run_time, "--csv", str(prefix)]
         cmd += ["--json-file", str(prefix), "--only-summary", *FAST_WAITS, *args]
-        proc = subprocess.run(
-            cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}
-        )
+        env = {**os.environ, "LOADTEST_API_KEY": API_KEY, **(env or {})}
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
         return LocustRun(proc.returncode, proc.stdout + proc.stderr, prefix)
 
     return run

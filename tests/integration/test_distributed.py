@@ -14,6 +14,7 @@ import pytest
 
 from loadtest import bundle
 from loadtest.sandbox import get_stats, running_sandbox
+from tests.conftest import API_KEY
 from tests.integration.conftest import ROOT
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,9 @@ def runner(*args: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={k: v for k, v in os.environ.items() if not k.startswith("LOADTEST_")},
+        # Master and workers alike need the API key: each worker sends its own requests.
+        env={k: v for k, v in os.environ.items() if not k.startswith("LOADTEST_")}
+        | {"LOADTEST_API_KEY": API_KEY},
     )
 
 
@@ -50,7 +53,7 @@ def master_with_two_workers(tmp_path_factory):
     """One smoke run: this machine is the master, two `run_tests.py --worker` processes join it."""
     out = tmp_path_factory.mktemp("distributed") / "bundle"
     port = str(free_port())
-    with running_sandbox(admin=True) as url:
+    with running_sandbox(api_key=API_KEY, admin=True) as url:
         master = runner(
             "--preset", "smoke", "-t", f"{RUN_TIME_S}s", "--host", url, "--out", str(out),
             "--expect-workers", "2", "--expect-workers-max-wait", "30", "--master-bind-port", port,

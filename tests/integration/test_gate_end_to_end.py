@@ -5,6 +5,7 @@ import json
 import pytest
 
 from loadtest.sandbox import running_sandbox, set_faults
+from tests.conftest import API_KEY
 from tests.integration.conftest import run_script
 
 pytestmark = pytest.mark.slow
@@ -18,7 +19,7 @@ def everywhere(latency_ms: int) -> list[dict]:
 
 def test_threefold_slowdown_fails_and_a_repeat_passes(run_locust, tmp_path_factory):
     runs = {}
-    with running_sandbox(admin=True, faults=everywhere(BASE_MS)) as url:
+    with running_sandbox(api_key=API_KEY, admin=True, faults=everywhere(BASE_MS)) as url:
         runs["baseline"] = _keep(run_locust(url, users=20, run_time="12s").prefix, tmp_path_factory)
         set_faults(url, [{"match": SLOWED, "latency_ms": 3 * BASE_MS}, *everywhere(BASE_MS)])
         runs["slowed"] = _keep(run_locust(url, users=20, run_time="12s").prefix, tmp_path_factory)

@@ -1,17 +1,21 @@
 """The locustfile, run by plain Locust against the stand-in API: 13 endpoints, no failures."""
 
+import json
+from pathlib import Path
+
 import pytest
 
-from loadtest import config
+from loadtest import contract
 from loadtest.sandbox import get_stats, running_sandbox
+from tests.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
-ENDPOINT_NAMES = {e.name for e in config.ENDPOINTS}
+ENDPOINT_NAMES = {e.name for e in contract.ENDPOINTS}
 
 
 @pytest.fixture(scope="module")
 def sandbox_url():
-    with running_sandbox() as url:
+    with running_sandbox(api_key=API_KEY) as url:
         yield url
 
 
@@ -35,11 +39,8 @@ def test_every_endpoint_with_two_processes(sandbox_url, run_locust):
 def test_tags_select_task_sets(sandbox_url, run_locust):
     run = run_locust(sandbox_url, "--tags", "dashboard", run_time="6s")
     names = set(run.stats()) - {"Aggregated"}
-    # Users sign up and sign in on start whatever the tags; the tasks are dashboard only.
-    assert names == {"GET /api/dashboard/", "GET /api/dashboard/v2/search/"} | {
-        "POST /api/accounts/sign-up/",
-        "POST /api/accounts/sign-in/",
-    }
+    # Users sign up on start whatever the tags (the API answers with tokens); the tasks are dashboard only.
+    assert names == {"GET /api/dashboard/", "GET /api/dashboard/v2/search/", "POST /api/accounts/sign-up/"}
 
 
 def test_exclude_write_leaves_no_writes(sandbox_url, run_locust):
@@ -53,25 +54,40 @@ def test_exclude_write_leaves_no_writes(sandbox_url, run_locust):
 
 def test_expired_access_tokens_are_refreshed_once_and_retried(run_locust):
     # Access tokens live one second; dashboard tasks only, so every refresh comes from a 401.
-    with running_sandbox(access_lifetime=1.0) as url:
+    with running_sandbox(api_key=API_KEY, access_lifetime=1.0) as url:
         run = run_locust(url, "--tags", "dashboard", run_time="8s", users=5)
     assert run.failures() == 0, run.failures_text()
     assert run.requests("POST /api/accounts/token/refresh/") >= 5
 
 
-def test_a_wrong_shape_is_a_failure_with_a_message(run_locust, tmp_path):
+def test_a_wrong_shape_is_a_failure_with_a_message(run_locust):
     """A 2xx without the expected fields fails, with a message naming what is missing."""
     from tests.integration.fake_api import serving_wrong_shapes
 
     with serving_wrong_shapes() as url:
-        run = run_locust(url, "--tags", "dashboard", run_time="4s", users=2)
-    failures = run.failures_text()
-    assert "'results' list" in failures
+        # A ready token: users start without signing in, so the dashboard tasks run.
+        run = run_locust(url, "--tags", "dashboard", run_time="4s", users=2, env={"LOADTEST_TOKEN": "t"})
+    assert "'results' list" in run.failures_text()
     assert run.failures("GET /api/dashboard/v2/search/") > 0
 
 
+def test_when_no_user_can_sign_up_the_run_stops_and_says_why(run_locust):
+    from tests.integration.fake_api import serving_wrong_shapes
+
+    with serving_wrong_shapes() as url:
+        run = run_locust(url, run_time="30s", users=3)
+    assert run.returncode == 3, run.output[-2000:]
+    assert "no simulated user could sign in, so the run stops before it sends load" in run.output
+    assert "sign-up answered 200 {}: the answer is not what the contract expects" in run.output
+    # Only the users' sign-ups went out: no task sent a request. (From --json-file: Locust writes the
+    # stats CSV once a second, so a run stopped within its first second leaves it empty.)
+    sent = json.loads(Path(f"{run.prefix}.json").read_text())
+    assert {e["name"] for e in sent} == {"POST /api/accounts/sign-up/"}
+    assert sum(e["num_requests"] for e in sent) >= 3, "every user tried"
+
+
 def test_the_production_guard_refuses_a_heavy_run_before_any_request(run_locust):
-    with running_sandbox(admin=True) as url:
+    with running_sandbox(api_key=API_KEY, admin=True) as url:
         run = run_locust(url, users=50, run_time="5s", env={"LOADTEST_PRODUCTION_HOSTS": "127.0.0.1"})
         served = get_stats(url)["requests_served"]
     assert run.returncode == 2
@@ -80,7 +96,7 @@ def test_the_production_guard_refuses_a_heavy_run_before_any_request(run_locust)
 
 
 def test_the_production_guard_refuses_writes_and_says_how_to_proceed(run_locust):
-    with running_sandbox(admin=True) as url:
+    with running_sandbox(api_key=API_KEY, admin=True) as url:
         # Light enough (quick's pace) that only the write tasks are refused.
         slow_waits = ("--wait-min", "1", "--wait-max", "3")
         run = run_locust(

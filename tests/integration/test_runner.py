@@ -6,10 +6,13 @@ import time
 import pytest
 import requests
 
-from loadtest import bundle, config
+from loadtest import bundle, contract
 from loadtest.presets import load_preset
-from loadtest.sandbox import running_sandbox
+from loadtest.sandbox import get_stats, running_sandbox
+from tests.conftest import API_KEY
 from tests.integration.conftest import run_script
+
+KEYED = {"LOADTEST_API_KEY": API_KEY}
 
 pytestmark = pytest.mark.slow
 
@@ -109,32 +112,47 @@ def test_an_unreachable_target_fails_within_seconds(tmp_path):
     assert time.monotonic() - started < 30
 
 
-def test_a_run_where_nothing_succeeds_exits_3(tmp_path):
-    # The stand-in answers, but with faults that fail every request.
-    with running_sandbox(faults=[{"match": "*", "error_rate": 1.0}]) as url:
+def test_a_target_that_fails_every_request_is_stopped_by_the_preflight(tmp_path):
+    # The stand-in answers, but with faults that fail every request: no load is worth sending.
+    with running_sandbox(api_key=API_KEY, admin=True, faults=[{"match": "*", "error_rate": 1.0}]) as url:
         proc = run_script(
-            "run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(tmp_path / "b")
+            "run_tests.py", "--preset", "smoke", "--host", url, "--out", str(tmp_path / "b"), env=KEYED
         )
+        served = get_stats(url)["requests_served"]
     assert proc.returncode == 3
-    assert "no request succeeded" in proc.stderr
+    assert "sign-up answered 503" in proc.stderr and "the API is failing" in proc.stderr
+    assert served == 1 and not (tmp_path / "b" / bundle.STATS_CSV).exists()
+
+
+def test_a_missing_api_key_stops_the_run_in_seconds_with_one_line(tmp_path):
+    started = time.monotonic()
+    with running_sandbox(api_key=API_KEY, admin=True) as url:
+        proc = run_script("run_tests.py", "--preset", "smoke", "--host", url, "--out", str(tmp_path / "b"))
+        served = get_stats(url)["requests_served"]
+    assert proc.returncode == 3
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "LOADTEST_API_KEY is not set" in lines[0] and "403" in lines[0], proc.stderr
+    assert time.monotonic() - started < 10 + 5  # the run's own 10 s, plus starting the stand-in here
+    assert served == 1, "only the preflight's one sign-up may reach the host"
+    assert not (tmp_path / "b" / bundle.STATS_CSV).exists()
 
 
 def test_secrets_never_reach_output_or_bundle(tmp_path):
     password = "Sup3r-Secret-Pa55word"
-    with running_sandbox() as url:
-        account = {
-            "email": "ci.user@example.org",
-            "password": password,
-            "first_name": "Ci",
-            "last_name": "User",
-        }
-        assert requests.post(url + config.SIGN_UP.path, json=account, timeout=5).status_code == 201
-        env = {"LOADTEST_EMAIL": account["email"], "LOADTEST_PASSWORD": password}
+    api_key = "f3c9a1d2-secret-api-key"
+    with running_sandbox(api_key=api_key) as url:
+        account = {"email": "ci.user@example.org", "password": password}
+        signed_up = requests.post(
+            url + contract.SIGN_UP.path, json=account, headers={contract.API_KEY_HEADER: api_key}, timeout=5
+        )
+        assert signed_up.status_code == 201
+        env = {"LOADTEST_EMAIL": account["email"], "LOADTEST_PASSWORD": password, "LOADTEST_API_KEY": api_key}
         out = tmp_path / "b"
         proc = run_script(
             "run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(out), env=env
         )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    assert password not in proc.stdout + proc.stderr
-    for path in out.iterdir():
-        assert password not in path.read_text(errors="replace"), f"{path.name} leaks the password"
+    for secret in (password, api_key):
+        assert secret not in proc.stdout + proc.stderr
+        for path in out.iterdir():
+            assert secret not in path.read_text(errors="replace"), f"{path.name} leaks a secret"

@@ -2,17 +2,17 @@
 
 import pytest
 
-from loadtest import config
+from loadtest import config, contract
 
 
 def test_thirteen_endpoints_with_unique_stats_names():
-    names = [e.name for e in config.ENDPOINTS]
+    names = [e.name for e in contract.ENDPOINTS]
     assert len(names) == 13 == len(set(names))
-    assert all(e.path.startswith("/api/") and e.path.endswith("/") for e in config.ENDPOINTS)
+    assert all(e.path.startswith("/api/") and e.path.endswith("/") for e in contract.ENDPOINTS)
 
 
 def test_only_sign_up_sign_in_refresh_and_help_articles_are_public():
-    public = {e.name for e in config.ENDPOINTS if not e.auth}
+    public = {e.name for e in contract.ENDPOINTS if not e.auth}
     assert public == {
         "POST /api/accounts/sign-up/",
         "POST /api/accounts/sign-in/",
@@ -42,20 +42,3 @@ def test_validate_host_rejects_malformed_urls(url):
 
 def test_redact_url_drops_userinfo():
     assert config.redact_url("https://bob:s3cret@host.example/x") == "https://host.example/x"
-
-
-def test_credentials_never_show_secrets_in_repr():
-    creds = config.Credentials.from_environ(
-        {
-            "LOADTEST_EMAIL": "a@example.org",
-            "LOADTEST_PASSWORD": "hunter2-secret",
-            "LOADTEST_TOKEN": "tok-XYZ",
-        }
-    )
-    assert creds.present
-    assert "hunter2-secret" not in repr(creds) and "tok-XYZ" not in repr(creds)
-    assert set(creds.secrets()) == {"hunter2-secret", "tok-XYZ"}
-
-
-def test_credentials_absent_without_password():
-    assert not config.Credentials.from_environ({"LOADTEST_EMAIL": "a@example.org"}).present

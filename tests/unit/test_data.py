@@ -17,14 +17,14 @@ def test_identities_are_unique_and_valid():
     pools = DataPools.build(seed=1, size=8)
     factory = IdentityFactory(pools, random.Random(1), process_tag="p1")
     identities = [factory.new() for _ in range(500)]
-    emails = [i["email"] for i in identities]
+    emails = [i.email for i in identities]
     assert len(set(emails)) == 500
     assert all(e.endswith("@example.org") and e.count("@") == 1 for e in emails)
-    assert all(len(i["password"]) >= 8 and not i["password"].isdigit() for i in identities)
+    assert all(len(i.password) >= 8 and not i.password.isdigit() for i in identities)
 
 
 def test_processes_sharing_a_seed_get_distinct_addresses():
     pools = DataPools.build(seed=1, size=8)
     a = IdentityFactory(pools, random.Random(1), process_tag="p1").new()
     b = IdentityFactory(pools, random.Random(1), process_tag="p2").new()
-    assert a["email"] != b["email"]
+    assert a.email != b.email

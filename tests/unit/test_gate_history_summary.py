@@ -77,6 +77,7 @@ def write_bundle(
         "target": "sandbox",
         "git_commit": commit * 40,
         "ended_at": "2026-11-25T10:00:00Z",
+        "endpoints": list(ENDPOINTS),
     }
     (folder / "run.json").write_text(json.dumps(facts), encoding="utf-8")
     return folder

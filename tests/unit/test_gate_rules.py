@@ -115,7 +115,8 @@ def test_upper_and_lower_limits(limit, value, broken):
 def test_a_limit_on_a_metric_the_results_lack_is_reported_not_passed():
     thresholds = Thresholds(source=Path("t.json"), document={"defaults": {"endpoint": {"p75": 10}}})
 
-    findings, notes = check_run(results(row()), thresholds.rules_for(preset=None, target=None))
+    run = results(row(), facts=RunFacts(endpoints=("GET /a",)))
+    findings, notes = check_run(run, thresholds.rules_for(preset=None, target=None))
 
     assert findings == []
     assert notes == ["`GET /a`: p75 not recorded in the results, so not checked."]

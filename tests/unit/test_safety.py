@@ -8,31 +8,36 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import safety
+from loadtest import contract, safety
+from loadtest.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @cache
-def write_task_tags() -> list[set[str]]:
+def task_endpoints() -> list[str]:
     """Read from the real task sets in a child process: importing Locust here would gevent-patch
     this test process after `requests` imported ssl (the conftest's sandbox fixtures use it)."""
-    code = "import json, loadtest.user as u; print(json.dumps([*map(sorted, u.write_task_tags())]))"
+    code = "import json, loadtest.user as u; print(json.dumps([e.name for e in u.task_endpoints()]))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return [set(tags) for tags in json.loads(out.stdout.strip().splitlines()[-1])]
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 PROD = "https://backend.amal.education"
+SETTINGS = Settings()
 
 
-def test_write_tasks_are_found_from_the_task_sets_tags():
-    tags = write_task_tags()
-    assert len(tags) == 4  # sign_up, create_thread, create_collection, submit_contact_us
-    assert {frozenset(t) for t in tags} == {
-        frozenset({"auth", "write"}),
-        frozenset({"ai", "write"}),
-        frozenset({"library", "write"}),
-        frozenset({"help", "write"}),
+def test_every_endpoint_of_the_contract_has_exactly_one_task():
+    assert sorted(task_endpoints()) == sorted(e.name for e in contract.API)
+
+
+def test_the_write_tags_come_from_the_contract():
+    writes = {e.name: set(e.tags) for e in contract.API if e.writes}
+    assert writes == {
+        "POST /api/accounts/sign-up/": {"auth", "write"},
+        "POST /api/ai-assistant/chat/thread/": {"ai", "write"},
+        "POST /api/ai-assistant/create-collection/": {"library", "write"},
+        "POST /api/help-center/contact-us/": {"help", "write"},
     }
 
 
@@ -49,7 +54,7 @@ def test_write_tasks_are_found_from_the_task_sets_tags():
     ],
 )
 def test_writes_enabled_follows_locusts_tag_filter(tags, exclude, expected):
-    assert safety.writes_enabled(write_task_tags(), tags, exclude) is expected
+    assert safety.writes_enabled(contract.API, tags, exclude) is expected
 
 
 @pytest.mark.parametrize(
@@ -78,14 +83,16 @@ def test_a_fast_pace_is_heavy_and_says_so():
 
 def test_heavy_run_against_production_is_refused_with_the_way_out():
     message = safety.production_refusal(
-        PROD, heavy=True, heavy_reason="50 users", writes=False, allowed=False
+        PROD, SETTINGS, heavy=True, heavy_reason="50 users", writes=False, allowed=False
     )
     assert "backend.amal.education" in message and "50 users" in message
     assert safety.ALLOW_FLAG in message and "staging" in message
 
 
 def test_writes_against_production_are_refused():
-    message = safety.production_refusal(PROD, heavy=False, heavy_reason="", writes=True, allowed=False)
+    message = safety.production_refusal(
+        PROD, SETTINGS, heavy=False, heavy_reason="", writes=True, allowed=False
+    )
     assert "--exclude-tags write" in message
 
 
@@ -100,12 +107,15 @@ def test_writes_against_production_are_refused():
 )
 def test_runs_that_go_ahead(host, heavy, writes, allowed):
     assert (
-        safety.production_refusal(host, heavy=heavy, heavy_reason="x", writes=writes, allowed=allowed) is None
+        safety.production_refusal(
+            host, SETTINGS, heavy=heavy, heavy_reason="x", writes=writes, allowed=allowed
+        )
+        is None
     )
 
 
-def test_extra_production_hosts_come_from_the_environment(monkeypatch):
-    monkeypatch.setenv("LOADTEST_PRODUCTION_HOSTS", "mirror.example.com, other.example.com")
+def test_extra_production_hosts_come_from_the_environment():
+    settings = Settings.from_environ({"LOADTEST_PRODUCTION_HOSTS": "mirror.example.com, other.example.com"})
     assert safety.production_refusal(
-        "https://mirror.example.com", heavy=True, heavy_reason="x", writes=False, allowed=False
+        "https://mirror.example.com", settings, heavy=True, heavy_reason="x", writes=False, allowed=False
     )

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.config import ENDPOINTS
+from loadtest.contract import ENDPOINTS
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.thresholds import Thresholds, load_thresholds, matching_patterns
 

@@ -1,0 +1,79 @@
+"""The load test's settings, read from the environment once: ``Settings.from_environ()``.
+
+Every ``LOADTEST_*`` variable is read here and nowhere else. Secrets (the password, the
+access token, the API key) are ``repr=False``, so they never reach a log line or a
+traceback through ``repr()``; ``secrets()`` lists them for masking the output of Locust.
+
+=========================  ====================================================================
+variable                   what it sets
+=========================  ====================================================================
+LOADTEST_HOST              the API's base URL; empty: the stand-in API on loopback
+LOADTEST_API_KEY           the app's API key, sent as ``X-API-Token`` on every request (secret)
+LOADTEST_EMAIL             the account the simulated users sign in with
+LOADTEST_PASSWORD          its password (secret)
+LOADTEST_TOKEN             a ready access token, instead of email and password (secret)
+LOADTEST_RUN_TIME          shortens every run, e.g. ``10s`` for a rehearsal of the workflows
+LOADTEST_COMMIT            the commit under test (CI sets the PR's head), else ``git rev-parse``
+LOADTEST_PRODUCTION_HOSTS  more production hosts for the guard, comma-separated
+=========================  ====================================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from loadtest.config import PRODUCTION_HOSTS, hostname
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    host: str = ""
+    api_key: str = field(default="", repr=False)
+    email: str = ""
+    password: str = field(default="", repr=False)
+    token: str = field(default="", repr=False)
+    run_time: str = ""
+    commit: str = ""
+    production_hosts: frozenset[str] = PRODUCTION_HOSTS
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        extra = {h.strip().lower() for h in env.get("LOADTEST_PRODUCTION_HOSTS", "").split(",") if h.strip()}
+        return cls(
+            host=env.get("LOADTEST_HOST", "").strip(),
+            api_key=env.get("LOADTEST_API_KEY", "").strip(),
+            email=env.get("LOADTEST_EMAIL", "").strip(),
+            password=env.get("LOADTEST_PASSWORD", ""),
+            token=env.get("LOADTEST_TOKEN", "").strip(),
+            run_time=env.get("LOADTEST_RUN_TIME", "").strip(),
+            commit=env.get("LOADTEST_COMMIT", "").strip(),
+            production_hosts=PRODUCTION_HOSTS | extra,
+        )
+
+    @property
+    def can_sign_in(self) -> bool:
+        """An account to sign in with (and so to refresh and sign in again)."""
+        return bool(self.email and self.password)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.token) or self.can_sign_in
+
+    @property
+    def token_only(self) -> bool:
+        """A ready access token and no account: users can neither sign in nor refresh."""
+        return bool(self.token) and not self.can_sign_in
+
+    def is_production(self, url: str) -> bool:
+        return hostname(url) in self.production_hosts
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must be masked wherever output may be shown."""
+        return tuple(s for s in (self.password, self.token, self.api_key) if s)
+
+    def environ_for_locust(self, *, api_key: str) -> dict[str, str]:
+        """The variables a Locust child process reads, with the API key the run uses."""
+        return {"LOADTEST_API_KEY": api_key} if api_key else {}

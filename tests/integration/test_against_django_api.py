@@ -1,0 +1,149 @@
+"""The load test against a server built on the real API's framework (Django REST Framework + SimpleJWT).
+
+The Django app in tests/django_api/ implements the 13 endpoints from the evidence about the real
+API, with SimpleJWT's own views (refresh rotation, blacklist) and the API-key check; it shares no
+code with the load test. These runs hold the load test to the framework's behaviour: its
+validation errors, its 401 bodies, its pagination.
+"""
+
+import csv
+import json
+
+import pytest
+import requests
+
+from loadtest import bundle, contract
+from loadtest.session import TOKEN_EXPIRED_HINT
+from tests.django_api import running_django_api
+from tests.integration.conftest import run_script
+
+pytestmark = pytest.mark.slow
+
+API_KEY = "5f1c8a3e-1f0d-4c4e-9a7b-django-test"
+ACCOUNT = {"email": "loadtest@example.org", "password": "Load-test-password-1"}
+ALL = {e.name for e in contract.API}
+NEED_AN_ACCOUNT = {contract.SIGN_IN.name, contract.TOKEN_REFRESH.name}
+
+
+def sign_up(base_url: str) -> dict:
+    answer = requests.post(
+        base_url + contract.SIGN_UP.path, json=ACCOUNT, headers={contract.API_KEY_HEADER: API_KEY}, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def rows(out) -> dict[str, tuple[int, int]]:
+    """(requests, failures) per endpoint from the stats CSV."""
+    with open(out / bundle.STATS_CSV, newline="", encoding="utf-8") as handle:
+        return {
+            bundle.stats_name(row["Type"], row["Name"]): (
+                int(row["Request Count"]),
+                int(row["Failure Count"]),
+            )
+            for row in csv.DictReader(handle)
+            if row["Type"]
+        }
+
+
+def exceptions(out) -> list[dict]:
+    with open(out / bundle.EXCEPTIONS_CSV, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def print_table(title: str, counts: dict[str, tuple[int, int]]) -> None:
+    """The table for the closing note (pytest -s shows it)."""
+    print(f"\n{title}\n| endpoint | requests | failures |\n|---|---:|---:|")
+    for name in (e.name for e in contract.API):
+        requests_, failures = counts.get(name, (0, 0))
+        print(f"| `{name}` | {requests_:,} | {failures:,} |")
+
+
+@pytest.fixture(scope="module")
+def short_lived_api():
+    """The Django API with 5-second access tokens: every user refreshes many times under rotation."""
+    with running_django_api(API_KEY, access_lifetime=5) as url:
+        sign_up(url)
+        yield url
+
+
+def test_every_endpoint_works_signed_in_with_email_and_password(short_lived_api, tmp_path):
+    out = tmp_path / "signed-in"
+    env = {
+        "LOADTEST_API_KEY": API_KEY,
+        "LOADTEST_EMAIL": ACCOUNT["email"],
+        "LOADTEST_PASSWORD": ACCOUNT["password"],
+    }
+    proc = run_script(
+        "run_tests.py",
+        "--preset",
+        "smoke",
+        "-t",
+        "30s",
+        "--host",
+        short_lived_api,
+        "--out",
+        str(out),
+        env=env,
+    )
+    counts = rows(out)
+    print_table("Django API, email and password, 5 s access tokens, 30 s smoke run", counts)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert set(counts) == ALL and all(requests_ > 0 for requests_, _ in counts.values())
+    assert sum(failures for _, failures in counts.values()) == 0, (out / bundle.FAILURES_CSV).read_text()
+    # 10 users refresh ahead of each 5-second token: the rotation path ran again and again.
+    assert counts[contract.TOKEN_REFRESH.name][0] >= 40
+    assert exceptions(out) == []
+
+
+def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(tmp_path):
+    with running_django_api(API_KEY) as url:
+        token = sign_up(url)["access"]
+        out = tmp_path / "token-only"
+        env = {"LOADTEST_API_KEY": API_KEY, "LOADTEST_TOKEN": token}
+        proc = run_script(
+            "run_tests.py", "--preset", "smoke", "-t", "15s", "--host", url, "--out", str(out), env=env
+        )
+    counts = rows(out)
+    print_table("Django API, LOADTEST_TOKEN only, 15 s smoke run", counts)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert set(counts) == ALL - NEED_AN_ACCOUNT
+    assert sum(failures for _, failures in counts.values()) == 0, (out / bundle.FAILURES_CSV).read_text()
+    assert exceptions(out) == []
+    verdict = json.loads((out / bundle.VERDICT_JSON).read_text())
+    unexercised = {f["scope"] for f in verdict["findings"] if f["observed"].startswith("not exercised")}
+    assert verdict["verdict"] == "warn" and unexercised == NEED_AN_ACCOUNT
+    summary = (out / bundle.SUMMARY_MD).read_text()
+    assert all(f"`{name}`" in summary for name in NEED_AN_ACCOUNT)
+
+
+def test_an_expired_ready_token_says_how_to_sign_in_again(run_locust):
+    # Plain Locust (no preflight): the token lives 2 s, the run 6 s.
+    with running_django_api(API_KEY, access_lifetime=2) as url:
+        token = sign_up(url)["access"]
+        run = run_locust(
+            url,
+            "--tags",
+            "dashboard",
+            run_time="6s",
+            users=2,
+            env={"LOADTEST_API_KEY": API_KEY, "LOADTEST_TOKEN": token},
+        )
+    assert TOKEN_EXPIRED_HINT in run.failures_text()
+
+
+def test_without_the_api_key_the_run_stops_before_any_load(tmp_path):
+    with running_django_api(API_KEY) as url:
+        proc = run_script(
+            "run_tests.py",
+            "--preset",
+            "smoke",
+            "--host",
+            url,
+            "--out",
+            str(tmp_path / "b"),
+            env={"LOADTEST_EMAIL": ACCOUNT["email"], "LOADTEST_PASSWORD": ACCOUNT["password"]},
+        )
+    assert proc.returncode == 3
+    assert "sign-in answered 403" in proc.stderr and "LOADTEST_API_KEY is not set" in proc.stderr
+    assert not (tmp_path / "b" / bundle.STATS_CSV).exists()
