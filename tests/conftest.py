@@ -1,6 +1,5 @@
 """Fixtures shared by every tier: a running sandbox, a way to start more, and fresh signed-in users."""
 
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -9,13 +8,11 @@ from pathlib import Path
 import pytest
 import requests
 
-# `pytest` as well as `python -m pytest`: the loadtest package sits at the repository root.
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+from loadtest import config, contract
+from loadtest.sandbox import running_sandbox
 
-from loadtest import config, contract  # noqa: E402
-from loadtest.sandbox import running_sandbox  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository root: scripts/, the workflows, the README."""
 
 SANDBOX_SEED = 1234
 PASSWORD = "correct-horse-battery"

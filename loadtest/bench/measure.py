@@ -149,7 +149,6 @@ def locust_env(api_key: str) -> dict[str, str]:
     runs) but the stand-in's API key."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LOADTEST_")}
     env["LOADTEST_API_KEY"] = api_key
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     return env
 
 

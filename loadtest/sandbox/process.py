@@ -14,12 +14,9 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 
 _LISTENING = re.compile(rb"listening on (http://\S+)")
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
-"""The folder holding the ``loadtest`` package, put on the child's PYTHONPATH."""
 
 
 class SandboxError(RuntimeError):
@@ -64,7 +61,6 @@ def start_server(
 ) -> ServerProcess:
     """Run ``[*wrapper, python, -m, module, *args]`` with ``env`` added; wait for its listening line."""
     env = {**os.environ, **(env or {})}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), env.get("PYTHONPATH")]))
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child, closed by stop()
     command = [*wrapper, sys.executable, "-m", module, *args]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)

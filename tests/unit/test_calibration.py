@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_gate_history_summary import write_bundle
 
 from loadtest import calibration
 from loadtest.bundle import read_results
 from loadtest.calibration import Measured, RunSpec, Settings, Tally
+from tests.unit.test_gate_history_summary import write_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOWED = "GET /api/dashboard/"
