@@ -24,28 +24,34 @@ so the steps are small numbers: 20 runs of 13 endpoints (about 3,700 requests a 
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from loadtest.bundle import (
     AGGREGATE,
     BASELINE_HISTORY,
-    COMPARABLE_SETTINGS,
+    BundleError,
     EndpointStats,
     Results,
     RunFacts,
-    comparable_settings,
+    read_json,
     read_results,
+    sum_histograms,
 )
+from loadtest.bundle.facts import COMPARABLE
+from loadtest.bundle.typed_json import expect_object, is_count, is_number, read_fields
 
 HISTORY_SCHEMA = 1
 DEFAULT_KEEP = 20
 HISTORY_METRICS = ("p50", "p95", "p99", "avg")
 """Latency metrics stored per row; the histogram gives any other percentile."""
+STORED_FACTS = ("git_commit", "ended_at", *COMPARABLE)
+"""The RunFacts each entry keeps: what it was, and every setting a later run must share with it."""
+ON_DISK_NAMES = {"git_commit": "commit"}
+"""RunFacts fields history.json spells otherwise (the layout predates RunFacts; old baselines still read)."""
 
 
 class HistoryError(ValueError):
@@ -56,15 +62,8 @@ class HistoryError(ValueError):
 class HistoryRun:
     """One earlier run: its facts and its rows (endpoints and the aggregate) as EndpointStats."""
 
-    commit: str | None = None
-    ended_at: str | None = None
-    preset: str | None = None
-    users: int | None = None
-    run_time_s: float | None = None
-    wait_min_s: float | None = None
-    wait_max_s: float | None = None
-    target: str | None = None
-    profile: str | None = None
+    facts: RunFacts = field(default_factory=RunFacts)
+    """Only the STORED_FACTS of the run."""
     duration_s: float | None = None
     rows: Mapping[str, EndpointStats] = field(default_factory=dict)
 
@@ -85,19 +84,13 @@ class History:
         return History(runs=(*self.runs, run)[-keep:], keep=keep)
 
     def compatible_with(self, facts: RunFacts | None, *, preset: str | None) -> tuple[History, list[str]]:
-        """Runs with the same settings (bundle.COMPARABLE_SETTINGS), and why the others were left out."""
-        here = comparable_settings(facts, preset=preset)
+        """Runs with the same settings (RunFacts.mismatches), and why the others were left out."""
+        here = facts or RunFacts()
         kept, reasons = [], []
         for run in self.runs:
-            differences = [
-                f"{label} {getattr(run, key)}"
-                for key, label in COMPARABLE_SETTINGS
-                if here.get(key) is not None
-                and getattr(run, key) is not None
-                and getattr(run, key) != here[key]
-            ]
-            if differences:
-                reasons.append(", ".join(differences))
+            mismatches = here.mismatches(run.facts, preset=preset)
+            if mismatches:
+                reasons.append(", ".join(f"{m.label} {m.there}" for m in mismatches))
             else:
                 kept.append(run)
         return History(runs=tuple(kept), keep=self.keep), reasons
@@ -111,19 +104,8 @@ def run_from_results(results: Results) -> HistoryRun:
     facts = results.facts or RunFacts()
     rows = {name: row for name, row in results.endpoints.items()}
     rows[AGGREGATE] = results.aggregate
-    return HistoryRun(
-        commit=facts.git_commit,
-        ended_at=facts.ended_at.strftime("%Y-%m-%dT%H:%M:%SZ") if facts.ended_at else None,
-        preset=facts.preset,
-        users=facts.users,
-        run_time_s=facts.run_time_s,
-        wait_min_s=facts.wait_min_s,
-        wait_max_s=facts.wait_max_s,
-        target=facts.target,
-        profile=facts.profile,
-        duration_s=results.duration_s,
-        rows=rows,
-    )
+    stored = RunFacts(**{name: getattr(facts, name) for name in STORED_FACTS})
+    return HistoryRun(facts=stored, duration_s=results.duration_s, rows=rows)
 
 
 # --- JSON ----------------------------------------------------------------------
@@ -141,20 +123,9 @@ def dumps(history: History) -> str:
 
 
 def _run_json(run: HistoryRun) -> dict[str, Any]:
-    facts = {
-        "commit": run.commit,
-        "ended_at": run.ended_at,
-        "preset": run.preset,
-        "users": run.users,
-        "run_time_s": run.run_time_s,
-        "wait_min_s": run.wait_min_s,
-        "wait_max_s": run.wait_max_s,
-        "target": run.target,
-        "profile": run.profile,
-        "duration_s": _rounded(run.duration_s, 2),
-    }
+    facts = {ON_DISK_NAMES.get(name, name): value for name, value in run.facts.to_json(STORED_FACTS).items()}
     rows = {name: _row_json(row, histogram=name != AGGREGATE) for name, row in run.rows.items()}
-    return {**facts, "rows": rows}
+    return {**facts, "duration_s": _rounded(run.duration_s, 2), "rows": rows}
 
 
 def _row_json(row: EndpointStats, *, histogram: bool) -> dict[str, Any]:
@@ -185,14 +156,14 @@ def pack_histogram(histogram: Mapping[float, int]) -> list[float | int]:
 
 def unpack_histogram(packed: list[Any], where: str) -> dict[float, int]:
     if len(packed) % 2:
-        raise HistoryError(
+        raise BundleError(
             f"{where}: histogram must hold pairs of step and count, found {len(packed)} numbers"
         )
     histogram: dict[float, int] = {}
     bucket = 0.0
     for step, count in zip(packed[::2], packed[1::2], strict=True):
-        if not (_is_number(step) and step >= 0 and _is_count(count)):
-            raise HistoryError(f"{where}: histogram has a bad pair {step!r}, {count!r}")
+        if not (is_number(step) and step >= 0 and is_count(count)):
+            raise BundleError(f"{where}: histogram has a bad pair {step!r}, {count!r}")
         bucket = round(bucket + step, 3)
         histogram[bucket] = histogram.get(bucket, 0) + count
     return histogram
@@ -200,115 +171,59 @@ def unpack_histogram(packed: list[Any], where: str) -> dict[float, int]:
 
 # --- reading -------------------------------------------------------------------
 
+_ROW_KINDS = {"requests": "count", "failures": "count"} | dict.fromkeys(
+    ("rps", *HISTORY_METRICS), "non_negative"
+)
+
 
 def read_history(path: Path) -> History:
     """Read history.json; HistoryError with a one-line message if it is unusable."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HistoryError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(f"{path}: cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise HistoryError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        return _parse_history(read_json(Path(path)), str(path))
+    except BundleError as exc:
+        raise HistoryError(str(exc)) from None
+
+
+def _parse_history(data: Any, where: str) -> History:
     if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
-        raise HistoryError(f'{path}: expected an object with a "runs" list (a baseline history.json)')
+        raise BundleError(f'{where}: expected an object with a "runs" list (a baseline history.json)')
     if data.get("schema") != HISTORY_SCHEMA:
-        raise HistoryError(f"{path}: schema {data.get('schema')!r} is not {HISTORY_SCHEMA}")
+        raise BundleError(f"{where}: schema {data.get('schema')!r} is not {HISTORY_SCHEMA}")
     keep = data.get("keep", DEFAULT_KEEP)
-    if not _is_count(keep) or keep < 1:
-        raise HistoryError(f"{path}: field 'keep' must be a whole number >= 1, got {keep!r}")
-    runs = tuple(_parse_run(item, f"{path}: run {index}") for index, item in enumerate(data["runs"]))
+    if not is_count(keep) or keep < 1:
+        raise BundleError(f"{where}: field 'keep' must be a whole number >= 1, got {keep!r}")
+    runs = tuple(_parse_run(item, f"{where}: run {index}") for index, item in enumerate(data["runs"]))
     return History(runs=runs, keep=keep)
 
 
-_RUN_FIELDS = {
-    "commit": str,
-    "ended_at": str,
-    "preset": str,
-    "users": int,
-    "run_time_s": float,
-    "wait_min_s": float,
-    "wait_max_s": float,
-    "target": str,
-    "profile": str,
-    "duration_s": float,
-}
-
-
 def _parse_run(item: Any, where: str) -> HistoryRun:
-    if not isinstance(item, dict):
-        raise HistoryError(f"{where}: expected an object, found {type(item).__name__}")
-    facts: dict[str, Any] = {}
-    for key, kind in _RUN_FIELDS.items():
-        value = item.get(key)
-        if value is None:
-            continue
-        ok = _is_number(value) if kind is float else isinstance(value, kind) and not isinstance(value, bool)
-        if not ok:
-            raise HistoryError(f"{where}: field {key!r} has a bad value {value!r}")
-        facts[key] = float(value) if kind is float else value
+    item = expect_object(item, where)
+    on_disk = {ON_DISK_NAMES.get(name, name): name for name in STORED_FACTS}
+    facts = RunFacts.from_json({on_disk[key]: value for key, value in item.items() if key in on_disk}, where)
+    duration = read_fields(item, {"duration_s": "number"}, where).get("duration_s")
     rows = item.get("rows")
     if not isinstance(rows, dict):
-        raise HistoryError(f"{where}: field 'rows' must be an object of endpoint rows")
+        raise BundleError(f"{where}: field 'rows' must be an object of endpoint rows")
     parsed = {name: _parse_row(name, row, f"{where} ({name})") for name, row in rows.items()}
     if AGGREGATE in parsed:
-        aggregate = parsed[AGGREGATE]
-        histogram = _sum_histograms(row.histogram for name, row in parsed.items() if name != AGGREGATE)
-        parsed[AGGREGATE] = _with_histogram(aggregate, histogram)
-    return HistoryRun(**facts, rows=parsed)
+        histogram = sum_histograms(row.histogram for name, row in parsed.items() if name != AGGREGATE)
+        parsed[AGGREGATE] = replace(parsed[AGGREGATE], histogram=histogram)
+    return HistoryRun(facts=facts, duration_s=duration, rows=parsed)
 
 
 def _parse_row(name: str, row: Any, where: str) -> EndpointStats:
-    if not isinstance(row, dict):
-        raise HistoryError(f"{where}: expected an object, found {type(row).__name__}")
-    for key in ("requests", "failures"):
-        if not _is_count(row.get(key)):
-            raise HistoryError(f"{where}: field {key!r} must be a whole number >= 0, got {row.get(key)!r}")
-    numbers = {}
-    for key in ("rps", *HISTORY_METRICS):
-        value = row.get(key)
-        if value is not None and not (_is_number(value) and value >= 0):
-            raise HistoryError(f"{where}: field {key!r} must be a number >= 0 or null, got {value!r}")
-        numbers[key] = None if value is None else float(value)
-    packed = row.get("histogram", [])
+    values = read_fields(row, _ROW_KINDS, where, required=("requests", "failures"))
+    packed = expect_object(row, where).get("histogram", [])
     if not isinstance(packed, list):
-        raise HistoryError(f"{where}: field 'histogram' must be a list")
+        raise BundleError(f"{where}: field 'histogram' must be a list")
     return EndpointStats(
         name=name,
-        requests=row["requests"],
-        failures=row["failures"],
-        rps=numbers.pop("rps"),
-        latency=numbers,
+        requests=values["requests"],
+        failures=values["failures"],
+        rps=values.get("rps"),
+        latency={metric: values.get(metric) for metric in HISTORY_METRICS},
         histogram=unpack_histogram(packed, where),
     )
-
-
-def _sum_histograms(histograms: Any) -> dict[float, int]:
-    total: dict[float, int] = {}
-    for histogram in histograms:
-        for bucket, count in histogram.items():
-            total[bucket] = total.get(bucket, 0) + count
-    return total
-
-
-def _with_histogram(row: EndpointStats, histogram: dict[float, int]) -> EndpointStats:
-    return EndpointStats(
-        name=row.name,
-        requests=row.requests,
-        failures=row.failures,
-        rps=row.rps,
-        latency=row.latency,
-        histogram=histogram,
-    )
-
-
-def _is_count(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 # --- recording a baseline ----------------------------------------------------------
@@ -334,7 +249,7 @@ def record_baseline(current: Path, *, previous: Path | None, out: Path, keep: in
     results = read_results(current)
     run = run_from_results(results)
     past = _previous_history(previous)
-    compatible, left_out = past.compatible_with(results.facts, preset=run.preset)
+    compatible, left_out = past.compatible_with(results.facts, preset=run.facts.preset)
     history = History(runs=compatible.runs, keep=keep).rolled(run)
     _copy_bundle(Path(current), Path(out))
     (Path(out) / BASELINE_HISTORY).write_text(dumps(history), encoding="utf-8")

@@ -13,18 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from loadtest.bundle import (
-    AGGREGATE,
-    COMPARABLE_SETTINGS,
-    EndpointStats,
-    Results,
-    RunFacts,
-    comparable_settings,
-)
+from loadtest.bundle import AGGREGATE, EndpointStats, Results, RunFacts
 from loadtest.gate.findings import RUN, Finding, Level
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 from loadtest.gate.units import (
-    format_duration,
     format_points,
     format_rps,
     format_value,
@@ -95,16 +87,10 @@ def compare_with_baseline(
 def settings_mismatches(
     current: RunFacts | None, baseline: RunFacts | None, *, preset: str | None
 ) -> list[str]:
-    """Settings both runs record and that differ, as ``users 10 here, 50 in the baseline``."""
+    """Settings both runs record and that differ, as ``users 10 here, 50 in the baseline`` (RunFacts)."""
     if baseline is None:
         return []
-    here = comparable_settings(current, preset=preset)
-    differences = []
-    for key, label in COMPARABLE_SETTINGS:
-        mine, theirs = here[key], getattr(baseline, key)
-        if mine is not None and theirs is not None and mine != theirs:
-            differences.append(f"{label} {_setting(key, mine)} here, {_setting(key, theirs)} in the baseline")
-    return differences
+    return [mismatch.describe() for mismatch in (current or RunFacts()).mismatches(baseline, preset=preset)]
 
 
 def tolerance_decision(
@@ -278,14 +264,6 @@ def _unchecked_settings(current: RunFacts | None, baseline: RunFacts | None) -> 
         f"No recorded settings for {who} (a plain Locust run has no run.json): "
         "compared without checking that preset, users and run length match."
     ]
-
-
-def _setting(key: str, value: object) -> str:
-    if key == "run_time_s" and isinstance(value, float):
-        return format_duration(value)
-    if key.startswith("wait_") and isinstance(value, float):
-        return f"{value:g} s"
-    return str(value)
 
 
 def _names(names: list[str]) -> str:

@@ -37,6 +37,11 @@ def row(name: str, histogram: dict[float, int], *, p95: float = 120.0) -> Endpoi
     )
 
 
+def run_of(**facts) -> HistoryRun:
+    """A history entry with these facts and no rows."""
+    return HistoryRun(facts=RunFacts(**facts))
+
+
 def lognormal_histogram(rng: random.Random, requests: int) -> dict[float, int]:
     """Lognormal response times (median 50 ms, p95 125 ms) rounded as Locust rounds them."""
     histogram: dict[float, int] = {}
@@ -74,14 +79,15 @@ def test_an_entry_keeps_the_run_facts_metrics_and_histograms(tmp_path):
 
     (run,) = read_history(path).runs
 
-    assert (run.commit, run.preset, run.users, run.run_time_s, run.target) == (
+    facts = run.facts
+    assert (facts.git_commit, facts.preset, facts.users, facts.run_time_s, facts.target) == (
         "a" * 40,
         "smoke",
         10,
         120.0,
         "sandbox",
     )
-    assert run.ended_at == "2026-11-25T11:34:00Z"
+    assert facts.ended_at == datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
     assert run.rows["GET /a/"].histogram == {48.0: 3, 52.0: 5, 130.0: 1}
     assert run.rows["GET /a/"].latency == {"p50": 50.0, "p95": 120.0, "p99": 180.0, "avg": 58.2}
 
@@ -109,16 +115,16 @@ def test_a_packed_histogram_is_steps_between_buckets():
 def test_rolling_keeps_the_newest_runs_and_drops_the_oldest():
     history = History(keep=20)
     for n in range(25):
-        history = history.rolled(HistoryRun(commit=f"{n:02d}"))
+        history = history.rolled(run_of(git_commit=f"{n:02d}"))
 
     assert len(history) == 20
-    assert [run.commit for run in history.runs] == [f"{n:02d}" for n in range(5, 25)]
+    assert [run.facts.git_commit for run in history.runs] == [f"{n:02d}" for n in range(5, 25)]
 
 
 def test_rolling_with_a_smaller_keep_shrinks_the_history():
-    history = History(runs=tuple(HistoryRun(commit=str(n)) for n in range(20)))
+    history = History(runs=tuple(run_of(git_commit=str(n)) for n in range(20)))
 
-    assert [run.commit for run in history.rolled(HistoryRun(commit="new"), keep=3).runs] == [
+    assert [run.facts.git_commit for run in history.rolled(run_of(git_commit="new"), keep=3).runs] == [
         "18",
         "19",
         "new",
@@ -128,16 +134,16 @@ def test_rolling_with_a_smaller_keep_shrinks_the_history():
 def test_runs_with_other_settings_are_left_out_with_the_reason():
     history = History(
         runs=(
-            HistoryRun(commit="1", preset="smoke", users=10, run_time_s=120.0, target="sandbox"),
-            HistoryRun(commit="2", preset="smoke", users=50, run_time_s=120.0, target="sandbox"),
-            HistoryRun(commit="3", preset="smoke", users=10, run_time_s=60.0, target="sandbox"),
-            HistoryRun(commit="4", preset=None, users=None),
+            run_of(git_commit="1", preset="smoke", users=10, run_time_s=120.0, target="sandbox"),
+            run_of(git_commit="2", preset="smoke", users=50, run_time_s=120.0, target="sandbox"),
+            run_of(git_commit="3", preset="smoke", users=10, run_time_s=60.0, target="sandbox"),
+            run_of(git_commit="4", preset=None, users=None),
         )
     )
 
     kept, reasons = history.compatible_with(results().facts, preset="smoke")
 
-    assert [run.commit for run in kept.runs] == ["1", "4"]
+    assert [run.facts.git_commit for run in kept.runs] == ["1", "4"]
     assert reasons == ["users 50", "run length 60.0"]
 
 
@@ -148,9 +154,12 @@ def test_runs_with_other_settings_are_left_out_with_the_reason():
         ("[]", 'expected an object with a "runs" list'),
         ('{"schema": 2, "runs": []}', "schema 2 is not 1"),
         ('{"schema": 1, "keep": 0, "runs": []}', "field 'keep' must be a whole number >= 1"),
-        ('{"schema": 1, "runs": [7]}', "run 0: expected an object"),
+        ('{"schema": 1, "runs": [7]}', "run 0: expected a JSON object, found int"),
         ('{"schema": 1, "runs": [{"rows": []}]}', "run 0: field 'rows' must be an object"),
-        ('{"schema": 1, "runs": [{"users": "ten", "rows": {}}]}', "run 0: field 'users' has a bad value"),
+        (
+            '{"schema": 1, "runs": [{"users": "ten", "rows": {}}]}',
+            "run 0: field 'users' must be an integer, got 'ten'",
+        ),
         ('{"schema": 1, "runs": [{"rows": {"GET /a/": {"requests": -1}}}]}', "field 'requests'"),
         (
             '{"schema":1,"runs":[{"rows":{"GET /a/":{"requests":1,"failures":0,"histogram":[1]}}}]}',
@@ -158,7 +167,7 @@ def test_runs_with_other_settings_are_left_out_with_the_reason():
         ),
         (
             '{"schema": 1, "runs": [{"rows": {"GET /a/": {"requests": 1, "failures": 0, "p95": "x"}}}]}',
-            "field 'p95' must be a number",
+            "field 'p95' must be a finite number >= 0, got 'x'",
         ),
     ],
 )
@@ -184,3 +193,38 @@ def test_twenty_smoke_runs_of_thirteen_endpoints_stay_small(tmp_path):
 
     assert len(history) == 20
     assert 50_000 < size < 250_000
+
+
+TODAYS_HISTORY = (
+    '{"schema": 1, "keep": 20, "runs": [\n'
+    '  {"commit":"4f2a9c1","ended_at":"2026-11-25T11:34:00Z","preset":"smoke","users":10,'
+    '"run_time_s":60.0,"wait_min_s":0.05,"wait_max_s":0.15,"target":"sandbox","profile":"none",'
+    '"duration_s":59.6,"rows":{"GET /a/":{"requests":9,"failures":0,"rps":0.151,"p50":50,"p95":130,'
+    '"p99":130,"avg":58.2,"histogram":[48,3,4,5,78,1]},"Aggregated":{"requests":9,"failures":0,'
+    '"rps":0.151,"p50":50,"p95":130,"p99":130,"avg":58.2}}}\n'
+    "]}\n"
+)
+"""history.json as record_baseline has written it since histories began (``commit``, not ``git_commit``)."""
+
+
+def test_a_history_written_before_run_facts_still_reads_and_writes_back_the_same(tmp_path):
+    path = tmp_path / "history.json"
+    path.write_text(TODAYS_HISTORY, encoding="utf-8")
+
+    history = read_history(path)
+
+    (run,) = history.runs
+    assert run.facts == RunFacts(
+        git_commit="4f2a9c1",
+        ended_at=datetime(2026, 11, 25, 11, 34, tzinfo=UTC),
+        preset="smoke",
+        users=10,
+        run_time_s=60.0,
+        wait_min_s=0.05,
+        wait_max_s=0.15,
+        target="sandbox",
+        profile="none",
+    )
+    assert run.duration_s == 59.6 and run.rows["GET /a/"].histogram == {48.0: 3, 52.0: 5, 130.0: 1}
+    assert run.rows[AGGREGATE].histogram == {48.0: 3, 52.0: 5, 130.0: 1}
+    assert dumps(history) == TODAYS_HISTORY

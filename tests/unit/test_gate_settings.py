@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.bundle import comparable_settings, read_results
+from loadtest.bundle import RunFacts, read_results
 from loadtest.gate import run_gate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
@@ -22,8 +22,11 @@ def bundle_with(tmp_path: Path, name: str, **facts) -> Path:
 
 def test_waits_are_read_from_run_json(tmp_path):
     facts = read_results(bundle_with(tmp_path, "pass", wait_min_s=0.05, wait_max_s=0.15)).facts
-    assert comparable_settings(facts)["wait_min_s"] == 0.05
-    assert comparable_settings(facts, preset="stress")["preset"] == "stress"
+    assert (facts.wait_min_s, facts.wait_max_s) == (0.05, 0.15)
+    same_but_the_preset = RunFacts(preset=facts.preset, wait_min_s=0.05)
+    assert facts.mismatches(same_but_the_preset) == []
+    (mismatch,) = facts.mismatches(same_but_the_preset, preset="stress")
+    assert mismatch.describe() == f"preset stress here, {facts.preset} in the baseline"
 
 
 def test_a_baseline_with_other_waits_is_not_compared_and_the_summary_says_why(tmp_path):

@@ -1,0 +1,153 @@
+"""run.json: the facts of one run, defined once (RunFacts).
+
+The runner writes every field; the gate, the baseline history and the README read them from here.
+A field's metadata says its JSON kind (loadtest.bundle.typed_json), what it means, and, for the
+settings two runs must share before their numbers are compared, the label a mismatch is named by.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from loadtest.bundle import typed_json
+
+RUN_SCHEMA = 1
+"""Version of run.json's layout."""
+
+
+def _run_length(seconds: Any) -> str:
+    # The summary's own way of writing a duration (``45 s``, ``5 min``), so mismatches read like it.
+    from loadtest.gate.units import format_duration
+
+    return format_duration(seconds) if isinstance(seconds, float) else str(seconds)
+
+
+def _seconds(value: Any) -> str:
+    return f"{value:g} s" if isinstance(value, float) else str(value)
+
+
+def _fact(
+    kind: str,
+    doc: str,
+    *,
+    comparable: str | None = None,
+    show: Callable[[Any], str] = str,
+    default: Any = None,
+) -> Any:
+    """A RunFacts field: its JSON kind, its description, and its label if runs must share it."""
+    return field(default=default, metadata={"kind": kind, "doc": doc, "comparable": comparable, "show": show})
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One setting two runs both record with different values."""
+
+    label: str
+    here: Any
+    there: Any
+    show: Callable[[Any], str] = field(repr=False, compare=False, default=str)
+
+    def describe(self) -> str:
+        """``users 10 here, 50 in the baseline``."""
+        return f"{self.label} {self.show(self.here)} here, {self.show(self.there)} in the baseline"
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunFacts:
+    """What the runner records in run.json; every field is optional, since hand-made bundles may lack any."""
+
+    schema: int | None = _fact("int", "version of run.json's layout (1)")
+    preset: str | None = _fact(
+        "str", "the preset's name, or `custom` for a run set by -u/-r/-t alone", comparable="preset"
+    )
+    users: int | None = _fact("int", "peak users", comparable="users")
+    spawn_rate: float | None = _fact("number", "users started per second")
+    run_time_s: float | None = _fact(
+        "number", "run time in seconds", comparable="run length", show=_run_length
+    )
+    wait_min_s: float | None = _fact(
+        "number",
+        "shortest wait between a user's tasks, in seconds",
+        comparable="shortest wait",
+        show=_seconds,
+    )
+    wait_max_s: float | None = _fact(
+        "number", "longest wait between a user's tasks, in seconds", comparable="longest wait", show=_seconds
+    )
+    """The users' wait between tasks: with users and run length it sets how many requests a run makes."""
+    workers: int | None = _fact("int", "Locust worker processes (local or remote)")
+    host: str | None = _fact("str", "the target's base URL, without credentials")
+    target: str | None = _fact(
+        "str", "`sandbox` (the stand-in API) or `external` (a real host)", comparable="target"
+    )
+    profile: str | None = _fact(
+        "str",
+        "the stand-in's latency profile, e.g. `realistic x0.1`, or `none`; null for a real host",
+        comparable="latency profile",
+    )
+    git_commit: str | None = _fact("str", "the commit under test (LOADTEST_COMMIT, else the checkout's)")
+    locust_version: str | None = _fact("str", "the Locust version that ran")
+    started_at: datetime | None = _fact("time", "when the run started (UTC, ISO 8601)")
+    ended_at: datetime | None = _fact("time", "when it ended (UTC, ISO 8601); null while it runs")
+    exit_code: int | None = _fact("int", "Locust's exit code; null while it runs")
+    tags: tuple[str, ...] = _fact("strings", "Locust's --tags: only tasks with these", default=())
+    exclude_tags: tuple[str, ...] = _fact("strings", "Locust's --exclude-tags: tasks skipped", default=())
+    seed: int | None = _fact("int", "the fake data's seed, for a reproducible run")
+    endpoints: tuple[str, ...] = _fact(
+        "strings",
+        "the endpoints the run was meant to exercise: the contract's, less those its tags leave out",
+        default=(),
+    )
+    lost_workers: tuple[Mapping[str, Any], ...] = _fact(
+        "objects",
+        "workers lost before the run was over: `id`, `index`, `how` (`quit` or `stopped sending "
+        "heartbeats`) and `at` (Locust's log time)",
+        default=(),
+    )
+
+    @classmethod
+    def from_json(cls, data: Any, where: str) -> RunFacts:
+        """Read run.json's object (or a history entry's facts); BundleError naming ``where`` and the field."""
+        values = typed_json.read_fields(data, KINDS, where)
+        return cls(**{key: value for key, value in values.items() if value is not None})
+
+    def to_json(self, names: tuple[str, ...] | None = None) -> dict[str, Any]:
+        """run.json's object: every field (or those ``names``), times as ``2026-11-25T11:34:00Z``."""
+        data = {}
+        for name in names or tuple(KINDS):
+            value = getattr(self, name)
+            if KINDS[name] == "time":
+                value = typed_json.format_time(value)
+            elif isinstance(value, tuple):
+                value = [dict(item) if isinstance(item, Mapping) else item for item in value]
+            data[name] = value
+        return data
+
+    def mismatches(self, other: RunFacts, *, preset: str | None = None) -> list[Mismatch]:
+        """The COMPARABLE settings both runs record with different values; ``preset`` overrides this run's."""
+        found = []
+        for name, (label, show) in COMPARABLE.items():
+            here = (preset or self.preset) if name == "preset" else getattr(self, name)
+            there = getattr(other, name)
+            if here is not None and there is not None and here != there:
+                found.append(Mismatch(label, here, there, show))
+        return found
+
+
+KINDS: Mapping[str, str] = {f.name: f.metadata["kind"] for f in fields(RunFacts)}
+"""Every run.json field and its kind in loadtest.bundle.typed_json."""
+
+COMPARABLE: Mapping[str, tuple[str, Callable[[Any], str]]] = {
+    f.name: (f.metadata["comparable"], f.metadata["show"])
+    for f in fields(RunFacts)
+    if f.metadata["comparable"]
+}
+"""The settings two runs must share before their latencies are compared: field -> (label, how shown)."""
+
+
+def describe_fields() -> list[tuple[str, str]]:
+    """(field, what it means) for every run.json field, in order: the README's run.json table."""
+    return [(f.name, f.metadata["doc"]) for f in fields(RunFacts)]

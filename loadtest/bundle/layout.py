@@ -1,0 +1,55 @@
+"""The results bundle's layout: the one place that spells its file names.
+
+A bundle is the folder one headless run writes (``results/<preset>-<UTC timestamp>/``)::
+
+    run.json                     facts about the run (RunFacts, loadtest/bundle/facts.py)
+    locust_stats.csv             Locust --csv PREFIX output, PREFIX = <bundle>/locust
+    locust_stats_history.csv
+    locust_failures.csv
+    locust_exceptions.csv
+    locust.json                  Locust --json-file output: per-endpoint response-time histograms
+    report.html                  Locust --html report
+    locust.log                   Locust's own log
+    summary.md                   the gate's markdown summary (written after the run)
+    verdict.json                 the gate's machine-readable verdict
+    history.json                 only in baseline bundles: rolling history of earlier runs
+
+The compare step, the workflows and the baseline artifacts all read this layout; nothing else
+spells these file names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CSV_PREFIX_NAME = "locust"
+RUN_FACTS = "run.json"
+STATS_CSV = f"{CSV_PREFIX_NAME}_stats.csv"
+HISTORY_CSV = f"{CSV_PREFIX_NAME}_stats_history.csv"
+FAILURES_CSV = f"{CSV_PREFIX_NAME}_failures.csv"
+EXCEPTIONS_CSV = f"{CSV_PREFIX_NAME}_exceptions.csv"
+HISTOGRAMS_JSON = f"{CSV_PREFIX_NAME}.json"
+HTML_REPORT = "report.html"
+LOCUST_LOG = "locust.log"
+SUMMARY_MD = "summary.md"
+VERDICT_JSON = "verdict.json"
+BASELINE_HISTORY = "history.json"
+
+
+def csv_prefix(bundle_dir: Path) -> Path:
+    """The ``--csv`` / ``--json-file`` prefix Locust is given for a bundle."""
+    return bundle_dir / CSV_PREFIX_NAME
+
+
+def stats_csv_of(prefix: Path) -> Path:
+    """Locust's stats CSV for a ``--csv`` prefix."""
+    return Path(f"{prefix}_stats.csv")
+
+
+def failures_csv_of(prefix: Path) -> Path:
+    return Path(f"{prefix}_failures.csv")
+
+
+def histograms_of(prefix: Path) -> Path:
+    """Locust's ``--json-file`` output for a prefix."""
+    return Path(f"{prefix}.json")
