@@ -10,19 +10,18 @@ Prints the markdown summary; exits 0 on pass or warn, 1 on fail, 2 on unusable i
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from loadtest.bundle import write_atomically  # noqa: E402 - after the path set-up above
-from loadtest.gate import (  # noqa: E402
+from loadtest.gate import (  # noqa: E402 - after the path set-up above
     DEFAULT_THRESHOLDS,
     GateInputError,
     publish_to_github_actions,
     run_gate,
 )
+from loadtest.gate.outputs import write_outputs  # noqa: E402
 
 EXIT_USAGE = 2
 
@@ -36,10 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             thresholds_path=args.thresholds,
             preset=args.preset,
         )
-        if args.summary:
-            write_atomically(args.summary, report.markdown)
-        if args.json:
-            write_atomically(args.json, json.dumps(report.to_json(), indent=2) + "\n")
+        write_outputs(report, summary=args.summary, verdict=args.json)
     except GateInputError as exc:
         print(f"compare: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

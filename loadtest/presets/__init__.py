@@ -8,9 +8,12 @@ from here; nothing else repeats them.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from loadtest import config
 
@@ -29,7 +32,8 @@ class Preset:
     path: Path
     question: str
     """The comment block at the top of the file: what this preset is for."""
-    settings: dict[str, str] = field(repr=False)
+    settings: Mapping[str, str] = field(repr=False)
+    """The file's ``key = value`` lines, read-only: one Preset is shared by every caller."""
 
     @property
     def users(self) -> int:
@@ -76,12 +80,14 @@ def available() -> list[str]:
 
 
 def load_preset(name: str) -> Preset:
+    """The preset ``NAME.conf``, read once per process however often it is asked for."""
     path = PRESETS_DIR / f"{name}.conf"
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not path.is_file():
         raise PresetError(f"unknown preset {name!r}; choose one of: {', '.join(available())}")
     return _parse(name, path)
 
 
+@functools.cache
 def _parse(name: str, path: Path) -> Preset:
     question: list[str] = []
     settings: dict[str, str] = {}
@@ -97,4 +103,4 @@ def _parse(name: str, path: Path) -> Preset:
         if not sep:
             raise PresetError(f"{path}: cannot read the line {line!r}: expected 'key = value'")
         settings[key.strip()] = value.strip()
-    return Preset(name=name, path=path, question=" ".join(question), settings=settings)
+    return Preset(name=name, path=path, question=" ".join(question), settings=MappingProxyType(settings))

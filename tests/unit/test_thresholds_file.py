@@ -8,6 +8,9 @@ import pytest
 from loadtest.contract import ENDPOINTS
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.thresholds import Thresholds, load_thresholds, matching_patterns
+from loadtest.presets import available
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def write(tmp_path: Path, document) -> Path:
@@ -24,12 +27,17 @@ def limits(document: dict, name: str, *, preset=None, target=None) -> dict[str, 
 def test_the_repository_thresholds_validate_and_give_every_endpoint_limits():
     thresholds = load_thresholds(DEFAULT_THRESHOLDS)
 
-    for preset in (None, "smoke", "quick", "medium", "stress", "soak", "spike"):
+    for preset in (None, *available()):
         for target in (None, "sandbox", "external"):
             rules = thresholds.rules_for(preset=preset, target=target)
             for endpoint in ENDPOINTS:
                 assert {"p95", "p99", "failure_ratio"} <= set(rules.endpoint_limits(endpoint.name))
             assert rules.regression.latency is not None
+
+
+def test_the_schema_knows_exactly_the_presets_in_the_folder():
+    schema = json.loads((ROOT / "thresholds.schema.json").read_text(encoding="utf-8"))
+    assert sorted(schema["$defs"]["presets"]["propertyNames"]["enum"]) == available()
 
 
 def test_every_limit_in_the_repository_thresholds_says_why():
