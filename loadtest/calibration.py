@@ -27,33 +27,29 @@ import json
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from tabulate import tabulate
 
-from loadtest import bundle, runner
+from loadtest import bundle
 from loadtest.bundle import AGGREGATE, Results, read_results
 from loadtest.gate.history import record_baseline
 from loadtest.gate.report import GateReport, run_gate
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, load_thresholds
 from loadtest.presets import load_preset
-from loadtest.sandbox import running_sandbox
+from loadtest.run import Overrides, plan_run, run_plan
+from loadtest.run.plan import ROOT
 
 LATENCY = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
 """The injected latency on every endpoint: heavy-tailed like a real API's, not a narrow jitter."""
 NAIVE_RATIOS = (2.0, 1.3, 1.2)
 """github-action-benchmark's default alert threshold (200%) and two tuned ones."""
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
-RUN_GRACE_S = 60.0
-"""A run that has not ended this long after its run time is killed."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,7 +69,7 @@ class Settings:
     endpoint: str = "GET /api/dashboard/"
     parallel: int = 4
     seed: int = 1
-    out: Path = field(default_factory=lambda: runner.ROOT / "results" / "calibration")
+    out: Path = field(default_factory=lambda: ROOT / "results" / "calibration")
     thresholds: Path = DEFAULT_THRESHOLDS
 
 
@@ -133,55 +129,23 @@ def faults_for(settings: Settings, slowdown: float) -> list[dict]:
 
 def run_one(settings: Settings, spec: RunSpec, seed: int) -> Path:
     """One headless run of the real locustfile against its own sandbox; returns the bundle."""
-    preset = load_preset(settings.preset)
     out = settings.out / "runs" / spec.name
     if (out / bundle.STATS_CSV).is_file():
         return out  # measured by an earlier, interrupted calibration
     shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    api_key = str(uuid.uuid4())
-    with running_sandbox(api_key=api_key, faults=faults_for(settings, spec.slowdown), seed=seed) as url:
-        plan = runner.RunPlan(
-            preset=preset.name,
-            config_file=preset.path,
-            users=settings.users or preset.users,
-            spawn_rate=float(settings.users or preset.spawn_rate),
-            run_time_s=settings.run_time_s or preset.run_time_s,
-            wait_s=_waits(settings, preset.wait_s),
-            host=url,
-            out=out,
-            seed=seed,
-            gate=False,
-        )
-        command = runner.locust_command(plan, url)
-        target = runner.Target(url, "sandbox", api_key)
-        facts = runner.run_facts(plan, target)
-        with open(out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
-            try:
-                completed = subprocess.run(
-                    command,
-                    cwd=runner.ROOT,
-                    env=runner.locust_environ(target),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    timeout=plan.run_time_s + RUN_GRACE_S,
-                    check=False,
-                )
-                exit_code = completed.returncode
-            except subprocess.TimeoutExpired:
-                exit_code = -1
-    facts.update(ended_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), exit_code=exit_code)
-    runner.write_json(out / bundle.RUN_FACTS, facts)
-    return out
-
-
-def _waits(settings: Settings, preset_waits: tuple[float, float]) -> tuple[float, float]:
-    """The preset's waits unless --wait-min/--wait-max override them."""
-    low, high = preset_waits
-    return (
-        low if settings.wait_min is None else settings.wait_min,
-        high if settings.wait_max is None else settings.wait_max,
+    overrides = Overrides(
+        users=settings.users,
+        spawn_rate=float(settings.users) if settings.users else None,
+        run_time_s=settings.run_time_s,
+        wait_min_s=settings.wait_min,
+        wait_max_s=settings.wait_max,
     )
+    faults = tuple(faults_for(settings, spec.slowdown))
+    plan = plan_run(
+        settings.preset, overrides, host=None, out=out, seed=seed, faults=faults, sandbox_seed=seed
+    )
+    run_plan(plan, echo=False)
+    return out
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 from loadtest.config import PRODUCTION_HOSTS, hostname
 
+_PREFIX = "LOADTEST_"
+
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
@@ -74,6 +76,13 @@ class Settings:
         """Values that must be masked wherever output may be shown."""
         return tuple(s for s in (self.password, self.token, self.api_key) if s)
 
-    def environ_for_locust(self, *, api_key: str) -> dict[str, str]:
+    @staticmethod
+    def without_settings(environ: Mapping[str, str]) -> dict[str, str]:
+        """``environ`` less every ``LOADTEST_*`` variable: for a child that must not see them
+        (a benchmark's Locust: no credentials, no other host, no shortened runs)."""
+        return {key: value for key, value in environ.items() if not key.startswith(_PREFIX)}
+
+    @staticmethod
+    def environ_for_locust(*, api_key: str) -> dict[str, str]:
         """The variables a Locust child process reads, with the API key the run uses."""
         return {"LOADTEST_API_KEY": api_key} if api_key else {}

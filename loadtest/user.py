@@ -14,6 +14,7 @@ from locust import FastHttpUser, events
 
 from loadtest import config, safety
 from loadtest.data import DataPools, IdentityFactory
+from loadtest.exitcodes import ExitCode
 from loadtest.preflight import explain_refusal
 from loadtest.session import ApiSession, SignInFailed, Tokens, UserData
 from loadtest.settings import Settings
@@ -26,9 +27,6 @@ from loadtest.tasks import (
 )
 
 logger = logging.getLogger(__name__)
-
-EXIT_SIGN_IN_FAILED = 3
-"""Locust's exit code when no simulated user could sign in (the runner's 'nothing measured')."""
 
 
 class AmalEducationUser(FastHttpUser):
@@ -128,7 +126,7 @@ class _SignIns:
         self.stopping = True
         hint = explain_refusal(exc.step, exc.status, exc.answer, AmalEducationUser.settings)
         logger.error("no simulated user could sign in, so the run stops before it sends load: %s", hint)
-        environment.process_exit_code = EXIT_SIGN_IN_FAILED
+        environment.process_exit_code = ExitCode.NOT_MEASURED  # no user could sign in
         # From another greenlet: quit() stops every user, this one included.
         gevent.spawn(runner.quit)
 
@@ -193,6 +191,8 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
     )
     if opts is not None:
         _refuse_unsafe_run(environment, opts)
+        # What the users will do, in the run's own log: run.json records the plan, this what Locust took.
+        logger.info("users wait %g-%g s between tasks", *_wait_range(environment))
 
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
@@ -208,4 +208,4 @@ def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
     )
     if refusal:
         logger.error(refusal)
-        sys.exit(2)
+        sys.exit(ExitCode.USAGE)

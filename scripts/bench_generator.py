@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark the load generator's CPU per 1,000 requests (see ``--help``).
 
     python scripts/bench_generator.py [--duration 5] [--users 20] [--repeat 3]
@@ -7,12 +6,6 @@ Starts the stand-in API on loopback; every run is bounded in time; installs noth
 Exit codes: 0 the full locustfile costs <= 1.5 x a bare FastHttpUser; 1 it costs more; 2 could not run.
 """
 
-import sys
-from pathlib import Path
+from loadtest.cli.bench_generator import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loadtest.bench.generator import main  # noqa: E402
-
-if __name__ == "__main__":
-    sys.exit(main())
+raise SystemExit(main())

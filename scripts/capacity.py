@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Find the highest request rate this machine reaches with 1 and 2 Locust workers (see ``--help``).
 
     python scripts/capacity.py [--duration 5] [--users 10 25 50 100 200] [--workers 1 2]
@@ -6,12 +5,6 @@
 Starts the stand-in API on loopback; every step is bounded in time; installs nothing.
 """
 
-import sys
-from pathlib import Path
+from loadtest.cli.capacity import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loadtest.bench.capacity import main  # noqa: E402
-
-if __name__ == "__main__":
-    sys.exit(main())
+raise SystemExit(main())

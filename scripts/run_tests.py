@@ -1,12 +1,5 @@
-#!/usr/bin/env python3
-"""Run the Amal Education load test: ``python scripts/run_tests.py --help``."""
+"""Run the Amal Education load test: ``python scripts/run_tests.py --help`` (= ``loadtest run``)."""
 
-import sys
-from pathlib import Path
+from loadtest.cli.run import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loadtest.runner import main  # noqa: E402
-
-if __name__ == "__main__":
-    sys.exit(main())
+raise SystemExit(main())

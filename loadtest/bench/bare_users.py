@@ -5,14 +5,13 @@ BareFastHttpUser`` (or ``BareHttpUser``). The endpoint needs no token, so nothin
 itself is measured.
 """
 
-import os
-
 from locust import FastHttpUser, HttpUser, constant, task
 
 from loadtest import contract
+from loadtest.settings import Settings
 
 PATH = contract.HELP_ARTICLES.path
-HEADERS = {contract.API_KEY_HEADER: os.environ.get("LOADTEST_API_KEY", "")}
+HEADERS = {contract.API_KEY_HEADER: Settings.from_environ().api_key}
 
 
 class BareFastHttpUser(FastHttpUser):

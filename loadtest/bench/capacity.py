@@ -8,15 +8,12 @@ Nothing is pinned: this is how a run on this machine behaves. Exit codes: 0 meas
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.bench.generator import FULL_ARGS
+from loadtest.bench.generator import FULL
 from loadtest.bench.measure import Target, Window, measure_locust
 
 BUSY = 0.9
@@ -53,12 +50,11 @@ def climb(
     workers: int, users_steps: Sequence[int], target: Target, window_s: float, logs: Path
 ) -> list[Step]:
     """Steps of growing user counts; stops after two steps without progress."""
-    args = FULL_ARGS + (("--processes", str(workers)) if workers > 1 else ())
     steps: list[Step] = []
     stalled = 0
     for users in users_steps:
         measured = measure_locust(
-            args, target, users=users, window_s=window_s, log=logs / f"{workers}-{users}.log"
+            FULL, target, users=users, window_s=window_s, workers=workers, log=logs / f"{workers}-{users}.log"
         )
         step = Step(workers, users, measured)
         print(f"  {render_row(step, os.cpu_count() or 1)}", flush=True)
@@ -82,45 +78,3 @@ def render_row(step: Step, cores: int) -> str:
         f"{w.busiest_generator_util:>7.0%} {w.target_util:>8.0%} {w.machine_util:>7.0%}  "
         f"{bottleneck(w, cores)}"
     )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="capacity.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per step (default 5)")
-    parser.add_argument(
-        "--users",
-        type=int,
-        nargs="+",
-        default=list(DEFAULT_USERS),
-        help=f"user counts to climb through (default {' '.join(map(str, DEFAULT_USERS))})",
-    )
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.duration <= 0 or min(args.users) <= 0 or min(args.workers) <= 0:
-        print("capacity: --duration, --users and --workers must be positive", file=sys.stderr)
-        return 2
-    cores = os.cpu_count() or 1
-    print(
-        f"Capacity on this machine ({cores} cores): full locustfile, zero wait, {args.duration:g}s per step"
-    )
-    print(f"  {HEADER}")
-    results = []
-    with tempfile.TemporaryDirectory() as tmp, Target() as target:
-        try:
-            for workers in args.workers:
-                results.append(best(climb(workers, args.users, target, args.duration, Path(tmp))))
-        except (RuntimeError, OSError) as exc:
-            print(f"capacity: error: {exc}", file=sys.stderr)
-            return 2
-    print(
-        "\nHighest rate per worker count (CPU in cores: 100% = one core busy; busiest = one Locust process;"
-    )
-    print("machine = all processes on this machine, this benchmark included):")
-    print(HEADER)
-    for step in results:
-        print(render_row(step, cores))
-    return 0

@@ -9,34 +9,31 @@ Exit codes: 0 (a) <= 1.5 x (b); 1 missed; 2 the benchmark could not run.
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import sys
-import tempfile
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.bench.measure import Target, Window, can_pin, measure_locust
+from loadtest.bench.measure import Target, Users, Window, can_pin, measure_locust
 
 TARGET_RATIO = 1.5
 """Issue 7: the full locustfile may cost at most 1.5 times the bare FastHttpUser loop per request:
 its sign-in, fake data and response checks are worth that much, no more."""
-BARE_USERS = "loadtest/bench/bare_users.py"
-FULL_ARGS = ("-f", "locustfile.py", "--wait-min", "0", "--wait-max", "0")
+BARE_USERS = Path(__file__).resolve().with_name("bare_users.py")
+FULL = Users()
+"""The full locustfile with zero wait."""
 
 
 @dataclass(frozen=True)
 class Scenario:
     key: str
     label: str
-    locust_args: tuple[str, ...]
+    users: Users
 
 
 SCENARIOS = (
-    Scenario("a", "full locustfile, zero wait", FULL_ARGS),
-    Scenario("b", "bare FastHttpUser, one GET", ("-f", BARE_USERS, "BareFastHttpUser")),
-    Scenario("c", "bare HttpUser, one GET", ("-f", BARE_USERS, "BareHttpUser")),
+    Scenario("a", "full locustfile, zero wait", FULL),
+    Scenario("b", "bare FastHttpUser, one GET", Users(BARE_USERS, ("BareFastHttpUser",), wait_s=None)),
+    Scenario("c", "bare HttpUser, one GET", Users(BARE_USERS, ("BareHttpUser",), wait_s=None)),
 )
 
 
@@ -104,16 +101,6 @@ def render(results: dict[str, Result], *, pinned: bool) -> str:
     return "\n".join(lines)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bench_generator.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
-    # Enough users to keep one Locust process busy: with fewer, wake-ups dominate the cost per request.
-    parser.add_argument("--users", type=int, default=50, help="simulated users per run (default 50)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario, median kept (default 3)")
-    parser.add_argument("--keep-logs", type=Path, help="folder to keep each run's Locust output in")
-    return parser
-
-
 def run(duration_s: float, users: int, repeat: int, logs: Path) -> dict[str, Result]:
     pin = can_pin()
     windows: dict[str, list[Window]] = {s.key: [] for s in SCENARIOS}
@@ -122,7 +109,7 @@ def run(duration_s: float, users: int, repeat: int, logs: Path) -> dict[str, Res
         for n in range(repeat):
             for scenario in SCENARIOS:
                 measured = measure_locust(
-                    scenario.locust_args,
+                    scenario.users,
                     target,
                     users=users,
                     window_s=duration_s,
@@ -136,21 +123,3 @@ def run(duration_s: float, users: int, repeat: int, logs: Path) -> dict[str, Res
                 )
                 windows[scenario.key].append(measured)
     return {s.key: Result(s, tuple(windows[s.key])) for s in SCENARIOS}
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.duration <= 0 or args.users <= 0 or args.repeat <= 0:
-        print("bench_generator: --duration, --users and --repeat must be positive", file=sys.stderr)
-        return 2
-    with tempfile.TemporaryDirectory() as tmp:
-        logs = args.keep_logs or Path(tmp)
-        logs.mkdir(parents=True, exist_ok=True)
-        try:
-            results = run(args.duration, args.users, args.repeat, logs)
-        except (RuntimeError, OSError) as exc:
-            print(f"bench_generator: error: {exc} (Locust output in {logs})", file=sys.stderr)
-            return 2
-    print(f"Generator efficiency: {args.users} users, {args.duration:g}s measured, {args.repeat} run(s) each")
-    print(render(results, pinned=can_pin()))
-    return 0 if verdict(ratio(results, "a", "b")) == "PASS" else 1

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.bench.procstat import machine_busy_seconds, process_tree, tree_cpu
+from loadtest.run.locust import start_locust, stop
+from loadtest.run.plan import LOCUSTFILE, RunPlan
+from loadtest.run.target import Target as RunTarget
 from loadtest.sandbox import get_stats, sandbox_args
 from loadtest.sandbox.process import ServerProcess, start_server
 
-ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 30.0
 """How long Locust may take to import, start its users and send a first request."""
 
@@ -144,39 +143,49 @@ class Target:
         return int(get_stats(self.url)["requests_served"])
 
 
-def locust_env(api_key: str) -> dict[str, str]:
-    """The environment without LOADTEST_* settings (no credentials, no other host, no shortened
-    runs) but the stand-in's API key."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LOADTEST_")}
-    env["LOADTEST_API_KEY"] = api_key
-    return env
+@dataclass(frozen=True)
+class Users:
+    """Which Locust users a measured run starts: a locustfile, its user classes, and their waits."""
+
+    locustfile: Path = LOCUSTFILE
+    classes: tuple[str, ...] = ()
+    wait_s: tuple[float, float] | None = (0.0, 0.0)
+    """The full locustfile's waits (zero: as fast as it goes); None for users with a wait of their own."""
 
 
 def measure_locust(
-    locust_args: Sequence[str],
+    who: Users,
     target: Target,
     *,
     users: int,
     window_s: float,
+    workers: int = 1,
     settle_s: float = 1.0,
     cores: str | None = None,
     log: Path | None = None,
 ) -> Window:
     """Run Locust headless against ``target`` and measure one window once its users are busy.
 
-    Locust's own ``-t`` bounds the run even if this process dies; it is stopped right after the window.
+    Locust's own run time bounds the run even if this process dies; it is stopped right after the
+    window. It runs without our LOADTEST_* settings (no credentials, no other host) but the key.
     """
-    run_time = int(START_TIMEOUT_S + settle_s + window_s + 5)
-    cmd = [*pinned(cores), sys.executable, "-m", "locust", *locust_args, "--headless", "--host", target.url]
-    cmd += ["-u", str(users), "-r", str(users), "-t", f"{run_time}s", "--only-summary", "--stop-timeout", "1"]
+    plan = RunPlan(
+        preset="benchmark",
+        locustfile=who.locustfile,
+        user_classes=who.classes,
+        users=users,
+        spawn_rate=users,
+        run_time_s=int(START_TIMEOUT_S + settle_s + window_s + 5),
+        wait_s=who.wait_s,
+        host=target.url,
+        out=None,
+        workers=workers,
+        stop_timeout_s=1,
+    )
+    locust_target = RunTarget(target.url, "sandbox", target.api_key)
     with open(log or os.devnull, "w", encoding="utf-8") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=locust_env(target.api_key),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        proc = start_locust(
+            plan, locust_target, stdout=out, wrapper=pinned(cores), own_settings=False, new_session=True
         )
         try:
             _wait_for_traffic(proc, target)
@@ -185,7 +194,7 @@ def measure_locust(
             time.sleep(window_s)
             last = _sample(proc.pid, target)
         finally:
-            _stop(proc)
+            stop(proc, wait_s=15)
     return window(first, last)
 
 
@@ -211,14 +220,3 @@ def _wait_for_traffic(proc: subprocess.Popen, target: Target) -> None:
             return
         time.sleep(0.2)
     raise RuntimeError(f"Locust sent no load within {START_TIMEOUT_S:g}s")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM to Locust (it stops its workers), then SIGKILL to its whole session if it lingers."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()

@@ -1,13 +1,13 @@
 """scripts/run_tests.py end to end: bundle layout, run facts, bad input, unreachable targets, secrets."""
 
 import json
+import re
 import time
 
 import pytest
 import requests
 
 from loadtest import bundle, contract
-from loadtest.presets import load_preset
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import API_KEY
 from tests.integration.conftest import run_script
@@ -50,16 +50,31 @@ def test_run_facts_describe_the_run(smoke_bundle):
     assert facts["preset"] == "smoke" and facts["users"] == 10 and facts["run_time_s"] == 10
     assert facts["target"] == "sandbox" and facts["host"].startswith("http://127.0.0.1:")
     assert facts["exit_code"] == 0 and facts["seed"] == 3
-    assert (facts["wait_min_s"], facts["wait_max_s"]) == load_preset("smoke").wait_s
     assert facts["started_at"] < facts["ended_at"]
     assert facts["locust_version"] == "2.47.0"
 
 
-def test_the_runner_prints_the_gates_verdict(smoke_bundle):
+def test_run_facts_record_the_waits_locust_used(smoke_bundle):
+    _, out = smoke_bundle
+    facts = json.loads((out / bundle.RUN_FACTS).read_text())
+    # The locustfile logs the waits it took from its options (here: from the preset's --config file).
+    used = re.findall(r"users wait ([\d.]+)-([\d.]+) s between tasks", (out / bundle.LOCUST_LOG).read_text())
+    assert used, "Locust's log does not say which waits its users took"
+    assert {(float(low), float(high)) for low, high in used} == {(facts["wait_min_s"], facts["wait_max_s"])}
+
+
+def test_the_runner_prints_the_gates_verdict_and_the_bundles_numbers(smoke_bundle):
     proc, out = smoke_bundle
     verdict = json.loads((out / bundle.VERDICT_JSON).read_text())
-    assert verdict["verdict"] in ("pass", "warn", "fail")
-    assert verdict["verdict"] in proc.stdout.lower()
+    lines = proc.stdout.splitlines()
+    expected = f"Verdict: {verdict['verdict'].upper()} (" if verdict["findings"] else verdict["headline"]
+    assert any(line.startswith(expected) for line in lines), proc.stdout[-2000:]
+    # The gate's console table (not Locust's own, which splits method and path into two columns):
+    # one row per endpoint and the aggregate, with the bundle's request and failure counts.
+    results = bundle.read_results(out)
+    for row in (results.aggregate, *results.endpoints.values()):
+        shown = rf"^{re.escape(row.name)}\s+{row.requests:,}\s+{row.failures:,}\s"
+        assert any(re.match(shown, line) for line in lines), f"no console row for {row.name}"
 
 
 def test_custom_headless_run_with_html_copy(tmp_path):

@@ -1,0 +1,58 @@
+"""The command lines, one module per command, each with ``main(argv=None) -> int``.
+
+``loadtest COMMAND ...`` (the console command pyproject.toml installs) runs any of them;
+scripts/*.py, which the workflows call, are three-line shims onto the same ``main``::
+
+    loadtest run --preset smoke          python scripts/run_tests.py --preset smoke
+    loadtest compare results/current     python scripts/compare.py results/current
+
+A command's module is imported only when it runs, so ``plan`` needs nothing but the standard
+library. Exit codes are loadtest.exitcodes.ExitCode; each command's ``--help`` says what they mean.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+
+from loadtest.exitcodes import ExitCode
+
+COMMANDS = {
+    "run": "run the load test: a preset or a custom run, headless, or Locust's web UI",
+    "compare": "the gate: judge a run against thresholds.json and a baseline",
+    "record-baseline": "record a passing run as the next baseline, with its rolling history",
+    "plan": "decide a workflow run's preset, time limit and whether it may become the baseline",
+    "sandbox": "the stand-in API, with fault injection",
+    "calibrate": "measure the gate's false alarms and detection on the stand-in API",
+    "bench-sandbox": "benchmark the stand-in API against a bare gevent hello-world",
+    "bench-generator": "benchmark the load generator's CPU per 1,000 requests",
+    "capacity": "the highest request rate this machine reaches with 1 and 2 Locust workers",
+    "fetch-baseline": "fetch the newest baseline bundle of a preset from the default branch",
+    "fetch-comment": "fetch a run's comment artifact, for the comment workflow",
+    "post-comment": "post or update the sticky load-test comment on a pull request",
+    "write-comment-artifact": "write the comment artifact a pull-request run uploads",
+}
+
+
+def usage() -> str:
+    width = max(map(len, COMMANDS))
+    lines = ["usage: loadtest COMMAND [options]   (loadtest COMMAND --help for its options)", "", "commands:"]
+    lines += [f"  {name:<{width}}  {what}" for name, what in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(usage(), file=sys.stdout if args else sys.stderr)
+        return ExitCode.OK if args else ExitCode.USAGE
+    name, rest = args[0], args[1:]
+    if name not in COMMANDS:
+        print(
+            f"loadtest: error: unknown command {name!r}; choose one of: {', '.join(COMMANDS)}",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    command = importlib.import_module(f"loadtest.cli.{name.replace('-', '_')}")
+    return command.main(rest)

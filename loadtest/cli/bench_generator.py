@@ -1,0 +1,58 @@
+"""``loadtest bench-generator`` (scripts/bench_generator.py): the load generator's CPU per 1,000 requests.
+
+    loadtest bench-generator [--duration 5] [--users 50] [--repeat 3] [--keep-logs DIR]
+
+Starts the stand-in API on loopback; every run is bounded in time; installs nothing.
+See loadtest/bench/generator.py for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.bench.generator import TARGET_RATIO, can_pin, ratio, render, run, verdict
+from loadtest.exitcodes import ExitCode
+
+EXIT_CODES_HELP = f"""\
+Exit codes:
+  0  the full locustfile costs at most {TARGET_RATIO:g} x a bare FastHttpUser per request
+  1  it costs more
+  2  the benchmark could not run (bad arguments, the stand-in or Locust failed)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bench_generator.py",
+        description="Benchmark the load generator's CPU per 1,000 requests.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
+    # Enough users to keep one Locust process busy: with fewer, wake-ups dominate the cost per request.
+    parser.add_argument("--users", type=int, default=50, help="simulated users per run (default 50)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per scenario, median kept (default 3)")
+    parser.add_argument("--keep-logs", type=Path, help="folder to keep each run's Locust output in")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.duration <= 0 or args.users <= 0 or args.repeat <= 0:
+        print("bench_generator: --duration, --users and --repeat must be positive", file=sys.stderr)
+        return ExitCode.USAGE
+    with tempfile.TemporaryDirectory() as tmp:
+        logs = args.keep_logs or Path(tmp)
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            results = run(args.duration, args.users, args.repeat, logs)
+        except (RuntimeError, OSError) as exc:
+            print(f"bench_generator: error: {exc} (Locust output in {logs})", file=sys.stderr)
+            return ExitCode.USAGE
+    print(f"Generator efficiency: {args.users} users, {args.duration:g}s measured, {args.repeat} run(s) each")
+    print(render(results, pinned=can_pin()))
+    return ExitCode.OK if verdict(ratio(results, "a", "b")) == "PASS" else ExitCode.FAILED

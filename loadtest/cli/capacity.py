@@ -1,0 +1,73 @@
+"""``loadtest capacity`` (scripts/capacity.py): the highest request rate with 1 and 2 Locust workers.
+
+    loadtest capacity [--duration 5] [--users 10 25 50 100 200] [--workers 1 2]
+
+Starts the stand-in API on loopback; every step is bounded in time; installs nothing.
+See loadtest/bench/capacity.py for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.bench.capacity import DEFAULT_USERS, HEADER, best, climb, render_row
+from loadtest.bench.measure import Target
+from loadtest.exitcodes import ExitCode
+
+EXIT_CODES_HELP = """\
+Exit codes:
+  0  measured
+  2  could not run (bad arguments, the stand-in or Locust failed)
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capacity.py",
+        description="The highest request rate this machine reaches with 1 and 2 Locust workers.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per step (default 5)")
+    parser.add_argument(
+        "--users",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_USERS),
+        help=f"user counts to climb through (default {' '.join(map(str, DEFAULT_USERS))})",
+    )
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="worker counts (default 1 2)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.duration <= 0 or min(args.users) <= 0 or min(args.workers) <= 0:
+        print("capacity: --duration, --users and --workers must be positive", file=sys.stderr)
+        return ExitCode.USAGE
+    cores = os.cpu_count() or 1
+    print(
+        f"Capacity on this machine ({cores} cores): full locustfile, zero wait, {args.duration:g}s per step"
+    )
+    print(f"  {HEADER}")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp, Target() as target:
+        try:
+            for workers in args.workers:
+                results.append(best(climb(workers, args.users, target, args.duration, Path(tmp))))
+        except (RuntimeError, OSError) as exc:
+            print(f"capacity: error: {exc}", file=sys.stderr)
+            return ExitCode.USAGE
+    print(
+        "\nHighest rate per worker count (CPU in cores: 100% = one core busy; busiest = one Locust process;"
+    )
+    print("machine = all processes on this machine, this benchmark included):")
+    print(HEADER)
+    for step in results:
+        print(render_row(step, cores))
+    return ExitCode.OK

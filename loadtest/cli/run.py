@@ -1,0 +1,251 @@
+"""``loadtest run`` (scripts/run_tests.py): plan a run, run it into a bundle, give the gate's verdict.
+
+With no host the stand-in API is started for the run; with no option at all, Locust's web UI opens.
+``--worker`` makes this machine a worker of a master elsewhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from loadtest import bundle, safety
+from loadtest import workers as workers_module
+from loadtest.exitcodes import ExitCode
+from loadtest.presets import PresetError, parse_duration
+from loadtest.run import (
+    Overrides,
+    Profile,
+    RunError,
+    RunPlan,
+    check_measured,
+    checked_host,
+    plan_run,
+    run_plan,
+)
+from loadtest.run.locust import call_locust, locust_environ, web_ui_command
+from loadtest.run.plan import LOCUSTFILE
+from loadtest.run.target import preflight, target_for
+from loadtest.sandbox.profiles import PROFILES
+from loadtest.settings import Settings
+
+EXIT_CODES_HELP = """\
+Exit codes:
+  0  the run completed and the gate passed (warnings allowed), or the web UI was closed
+  1  the gate failed: a threshold or a regression rule broke
+  2  bad input: unknown preset, malformed host, missing credentials, a refused production run
+  3  nothing could be measured: target unreachable, the API key or the account refused (the
+     preflight, before any load), Locust failed to start, or no request succeeded
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_tests.py",
+        description="Load test the Amal Education API with Locust. With no host, runs against the "
+        "stand-in API on loopback. With no option at all, opens Locust's web UI.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument("--preset", metavar="NAME", help="run a preset from loadtest/presets/ headless")
+    for name in ("quick", "medium", "stress"):
+        shape.add_argument(
+            f"--{name}", dest="preset", action="store_const", const=name, help=f"= --preset {name}"
+        )
+    parser.add_argument("--headless", action="store_true", help="custom headless run set by -u, -r, -t")
+    parser.add_argument("-u", "--users", type=int, help="peak users (overrides the preset)")
+    parser.add_argument("-r", "--spawn-rate", type=float, help="users started per second")
+    parser.add_argument(
+        "-t", "--run-time", help="run time, e.g. 30s, 5m (overrides the preset and $LOADTEST_RUN_TIME)"
+    )
+    parser.add_argument("--html", type=Path, help="also write the HTML report to this file")
+    parser.add_argument("--host", help="target base URL (default: $LOADTEST_HOST, else the stand-in API)")
+    parser.add_argument(
+        "--out", type=Path, help="bundle folder to write (default results/<preset>-<UTC time>)"
+    )
+    parser.add_argument("--workers", type=int, help="Locust worker processes on this machine")
+    _add_distributed_options(parser)
+    parser.add_argument("--tags", nargs="*", default=[], help="only tasks with these tags")
+    parser.add_argument("--exclude-tags", nargs="*", default=[], help="skip tasks with these tags")
+    parser.add_argument("--seed", type=int, help="seed for the fake data, for a reproducible run")
+    parser.add_argument(
+        "--profile", choices=PROFILES, help="the stand-in answers as slowly as production (realistic)"
+    )
+    parser.add_argument(
+        "--profile-scale", type=float, default=1.0, metavar="X", help="the profile's times x X, e.g. 0.1"
+    )
+    parser.add_argument("--baseline", type=Path, help="bundle to compare with at the end")
+    parser.add_argument("--thresholds", type=Path, help="thresholds file (default thresholds.json)")
+    parser.add_argument("--no-gate", action="store_true", help="skip the verdict (CI runs compare.py next)")
+    parser.add_argument(
+        safety.ALLOW_FLAG, action="store_true", help="allow heavy presets and writes against production"
+    )
+    return parser
+
+
+def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "several machines",
+        "The master runs the preset and writes the bundle; each other machine runs "
+        "'run_tests.py --worker --master-host MASTER' and exits when the master quits.",
+    )
+    group.add_argument("--expect-workers", type=int, metavar="N", help="be the master of N remote workers")
+    group.add_argument(
+        "--expect-workers-max-wait",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="give up (exit 3) if the workers have not all connected by then (default 60)",
+    )
+    group.add_argument(
+        "--master-bind-host",
+        default="127.0.0.1",
+        help="address the master listens on for workers (default 127.0.0.1; 0.0.0.0 for other machines)",
+    )
+    group.add_argument("--master-bind-port", type=int, default=workers_module.DEFAULT_MASTER_PORT)
+    group.add_argument("--worker", action="store_true", help="run a worker only: no bundle, no preset")
+    group.add_argument("--master-host", help="the master's host name or address (with --worker)")
+    group.add_argument("--master-port", type=int, default=workers_module.DEFAULT_MASTER_PORT)
+
+
+def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> RunPlan:
+    """Turn command-line arguments into a RunPlan, or raise RunError(USAGE) saying what is wrong."""
+    settings = Settings.from_environ(environ)
+    # LOADTEST_RUN_TIME shortens every run, e.g. for a local rehearsal of the workflows.
+    run_time_text = args.run_time or settings.run_time
+    try:
+        overrides = Overrides(
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            run_time_s=parse_duration(run_time_text) if run_time_text else None,
+            workers=_worker_count(args),
+        )
+        host = args.host or settings.host or None
+        options = {"out": args.out} if args.out else {}
+        return plan_run(
+            args.preset,
+            overrides,
+            host=checked_host(host, settings) if host else None,
+            expect_workers=args.expect_workers or 0,
+            expect_workers_max_wait_s=args.expect_workers_max_wait,
+            master_bind_host=args.master_bind_host,
+            master_bind_port=args.master_bind_port,
+            profile=_profile(args, host),
+            tags=tuple(args.tags),
+            exclude_tags=tuple(args.exclude_tags),
+            seed=args.seed,
+            allow_production_load=args.allow_production_load,
+            settings=settings,
+            **options,
+        )
+    except PresetError as exc:
+        raise RunError(str(exc), ExitCode.USAGE) from exc
+
+
+def _profile(args: argparse.Namespace, host: str | None) -> Profile | None:
+    if not args.profile:
+        return None
+    if host:
+        raise RunError(
+            "--profile slows the stand-in API: it cannot apply to --host/LOADTEST_HOST", ExitCode.USAGE
+        )
+    if not 0 < args.profile_scale <= 100:
+        raise RunError(
+            f"--profile-scale must be above 0 and at most 100, got {args.profile_scale:g}", ExitCode.USAGE
+        )
+    return Profile(args.profile, args.profile_scale)
+
+
+def _worker_count(args: argparse.Namespace) -> int | None:
+    """Local processes (--workers; None: the preset's ``processes``) or the remote workers expected."""
+    if args.expect_workers is None:
+        workers = args.workers
+    elif args.workers:
+        raise RunError(
+            "--workers and --expect-workers exclude each other: local or remote workers", ExitCode.USAGE
+        )
+    else:
+        workers = args.expect_workers
+    if workers is not None and workers < 1:
+        raise RunError(f"the worker count must be 1 or more, got {workers}", ExitCode.USAGE)
+    return workers
+
+
+def execute(plan: RunPlan, args: argparse.Namespace) -> int:
+    """Run the plan, keep the HTML copy, check something was measured, run the gate."""
+    facts = run_plan(plan)
+    assert plan.out is not None
+    if args.html and (plan.out / bundle.HTML_REPORT).is_file():
+        shutil.copyfile(plan.out / bundle.HTML_REPORT, args.html)
+    check_measured(plan, facts)
+    print(f"\nrun_tests: results bundle: {plan.out}")
+    return ExitCode.OK if args.no_gate else gate(plan.out, args)
+
+
+def gate(out: Path, args: argparse.Namespace) -> int:
+    """The same verdict compare gives, printed at the end of the run and saved in the bundle."""
+    from loadtest import gate as gate_module
+    from loadtest.gate.outputs import write_outputs
+
+    options = {"baseline": args.baseline}
+    if args.thresholds:
+        options["thresholds_path"] = args.thresholds
+    try:
+        report = gate_module.run_gate(out, **options)
+    except gate_module.GateInputError as exc:
+        raise RunError(f"gate: {exc}", ExitCode.USAGE) from exc
+    write_outputs(report, summary=out / bundle.SUMMARY_MD, verdict=out / bundle.VERDICT_JSON)
+    print(gate_module.render_console(report))
+    return report.exit_code
+
+
+def web_ui(host: str | None, settings: Settings) -> int:
+    """Locust's web UI on loopback, against the given host or the stand-in API."""
+    with target_for(host, settings) as target:
+        preflight(target, settings)
+        return call_locust(web_ui_command(target.url), locust_environ(target.api_key))
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """A Locust worker for a master on another machine: no bundle here; it exits when the master quits."""
+    if args.preset or args.headless or args.expect_workers:
+        raise RunError(
+            "--worker takes its load shape from the master: give --preset/-u/-t there", ExitCode.USAGE
+        )
+    if not args.master_host:
+        raise RunError(
+            "--worker needs --master-host, the address of the machine running the master", ExitCode.USAGE
+        )
+    try:
+        master_host = workers_module.check_master_host(args.master_host)
+    except ValueError as exc:
+        raise RunError(str(exc), ExitCode.USAGE) from exc
+    cmd = workers_module.worker_command(
+        master_host=master_host,
+        master_port=args.master_port,
+        locustfile=str(LOCUSTFILE),
+        processes=args.workers or 1,
+        seed=args.seed,
+    )
+    print(f"run_tests: worker of the master at {master_host}:{args.master_port}; exits when the master quits")
+    return call_locust(cmd, {**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.worker:
+            return run_worker(args)
+        if not args.preset and not args.headless:
+            settings = Settings.from_environ()
+            host = args.host or settings.host or None
+            return web_ui(checked_host(host, settings) if host else None, settings)
+        return execute(plan_from_args(args), args)
+    except RunError as exc:
+        print(f"run_tests: error: {exc}", file=sys.stderr)
+        return exc.exit_code

@@ -1,0 +1,119 @@
+"""run_plan: run a plan into its bundle, recording run.json (RunFacts) before and after Locust runs.
+
+Starts the stand-in API when the plan has no host, checks the target before any load (the
+preflight), runs Locust (loadtest.run.locust) and writes run.json through RunFacts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from loadtest import bundle, config, contract
+from loadtest.bundle import RUN_SCHEMA, RunFacts
+from loadtest.exitcodes import ExitCode
+from loadtest.run.locust import run_locust
+from loadtest.run.plan import ROOT, RunError, RunPlan
+from loadtest.run.target import Target, preflight, target_for
+
+
+def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
+    """Run ``plan`` into ``plan.out``: the target (started if needed), the preflight, Locust, run.json.
+
+    ``echo`` shows Locust's output and the run's messages on the console (parallel calibration runs
+    keep them in locust.log alone). RunError when the target fails its preflight.
+    """
+    say = print if echo else _silent
+    stand_in = {"faults": plan.faults, "seed": plan.sandbox_seed, "say": say}
+    with target_for(plan.host, plan.settings, plan.profile, **stand_in) as target:
+        preflight(target, plan.settings, say=say)
+        return run_into_bundle(plan, target, echo=echo)
+
+
+def run_into_bundle(plan: RunPlan, target: Target, *, echo: bool = True) -> RunFacts:
+    """Run Locust against a ready target; run.json is written before it starts and after it ends."""
+    assert plan.out is not None, "a run into a bundle needs the plan's out folder"
+    plan.out.mkdir(parents=True, exist_ok=True)
+    facts = facts_at_start(plan, target)
+    bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
+    exit_code, watch = run_locust(plan, target, echo=echo)
+    for warning in watch.warnings():
+        print(warning, file=sys.stderr)
+    facts = replace(facts, ended_at=_utc_now(), exit_code=exit_code, lost_workers=tuple(watch.as_json()))
+    bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
+    return facts
+
+
+def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:
+    """What run.json says while the run goes on: the plan, the target, the code and the start time."""
+    wait_min, wait_max = plan.wait_s or (None, None)
+    # "none", not null, on the stand-in: a null is a setting not recorded, which matches anything.
+    profile = (str(plan.profile) if plan.profile else "none") if target.kind == "sandbox" else None
+    return RunFacts(
+        schema=RUN_SCHEMA,
+        preset=plan.preset,
+        users=plan.users,
+        spawn_rate=plan.spawn_rate,
+        run_time_s=plan.run_time_s,
+        wait_min_s=wait_min,
+        wait_max_s=wait_max,
+        workers=plan.workers,
+        host=config.redact_url(target.url),
+        target=target.kind,
+        profile=profile,
+        git_commit=plan.settings.commit or git_commit(),
+        locust_version=version("locust"),
+        started_at=_utc_now(),
+        tags=plan.tags,
+        exclude_tags=plan.exclude_tags,
+        seed=plan.seed,
+        endpoints=tuple(expected_endpoints(plan)),
+    )
+
+
+def expected_endpoints(plan: RunPlan) -> list[str]:
+    """The endpoints the run is meant to exercise: the contract's, less those the tags leave out."""
+    return [e.name for e in contract.API.selected(plan.tags, plan.exclude_tags)]
+
+
+def check_measured(plan: RunPlan, facts: RunFacts) -> None:
+    """RunError unless Locust accepted the run and at least one request succeeded."""
+    assert plan.out is not None
+    if facts.exit_code == ExitCode.USAGE:
+        raise RunError("Locust refused the run: see its message above", ExitCode.USAGE)
+    succeeded = successful_requests(plan.out)
+    if not succeeded:
+        why = "Locust wrote no statistics" if succeeded is None else "no request succeeded"
+        raise RunError(f"{why}: see {plan.out / bundle.LOCUST_LOG}", ExitCode.NOT_MEASURED)
+
+
+def successful_requests(out: Path) -> int | None:
+    """Requests that succeeded, read by the one bundle reader; None when Locust wrote no usable stats."""
+    try:
+        aggregate = bundle.read_results(out).aggregate
+    except bundle.BundleError:
+        return None
+    return aggregate.requests - aggregate.failures
+
+
+def git_commit() -> str | None:
+    """The commit of this checkout (LOADTEST_COMMIT, which CI sets to the PR's head, comes first)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _silent(_message: str) -> None:
+    """Where the run's messages go when it does not echo."""

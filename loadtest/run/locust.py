@@ -1,0 +1,210 @@
+"""The Locust process: its command line and environment, starting it, relaying its output, stopping it.
+
+The one place that starts Locust for a run: the runner, the calibration and the benchmarks. A
+preset goes to Locust as ``--config FILE``; the command line adds only what the preset does not
+say or what the plan changed (Locust lets its command line override its config file).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import IO
+
+from loadtest import bundle, safety
+from loadtest.exitcodes import ExitCode
+from loadtest.presets import parse_duration
+from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
+from loadtest.run.target import Target
+from loadtest.settings import Settings
+from loadtest.workers import LostWorkerWatch
+
+SHUTDOWN_GRACE_S = 60.0
+"""How long past its run time a Locust process may take to stop before it is killed."""
+STOP_WAIT_S = 10.0
+"""How long a stopped Locust may take to write its reports before it is killed."""
+
+
+def locust_command(plan: RunPlan, host: str) -> list[str]:
+    """``python -m locust ...`` for a headless run of ``plan`` against ``host``."""
+    cmd = [sys.executable, "-m", "locust"]
+    cmd += ["--config", str(plan.config.path)] if plan.config else ["-f", str(plan.locustfile)]
+    cmd += [*plan.user_classes, "--host", host, *_shape_flags(plan)]
+    if plan.out:
+        prefix = str(bundle.csv_prefix(plan.out))
+        cmd += ["--csv", prefix, "--json-file", prefix, "--html", str(plan.out / bundle.HTML_REPORT)]
+    cmd.append("--only-summary")
+    if plan.expect_workers:
+        cmd += ["--master", "--expect-workers", str(plan.expect_workers)]
+        cmd += ["--expect-workers-max-wait", f"{plan.expect_workers_max_wait_s:g}"]
+        cmd += ["--master-bind-host", plan.master_bind_host, "--master-bind-port", str(plan.master_bind_port)]
+    # A preset may say ``processes = N``; the plan has the last word (and --master forbids forking).
+    processes = plan.workers if plan.workers > 1 and not plan.expect_workers else 0
+    if processes != int(_preset_says(plan).get("processes", "0")):
+        cmd += ["--processes", str(processes)]
+    if plan.tags:
+        cmd += ["--tags", *plan.tags]
+    if plan.exclude_tags:
+        cmd += ["--exclude-tags", *plan.exclude_tags]
+    if plan.seed is not None:
+        cmd += ["--seed", str(plan.seed)]
+    if plan.allow_production_load:
+        cmd += [safety.ALLOW_FLAG]
+    return cmd
+
+
+def _preset_says(plan: RunPlan) -> Mapping[str, str]:
+    return plan.config.settings if plan.config else {}
+
+
+def _shape_flags(plan: RunPlan) -> list[str]:
+    """The load shape's flags, less those the preset file already gives Locust with the same value."""
+    wanted = {
+        "headless": "true",
+        "users": str(plan.users),
+        "spawn-rate": f"{plan.spawn_rate:g}",
+        "run-time": f"{int(plan.run_time_s)}s",
+    }
+    if plan.wait_s is not None:
+        wanted |= {"wait-min": f"{plan.wait_s[0]:g}", "wait-max": f"{plan.wait_s[1]:g}"}
+    if plan.stop_timeout_s is not None:
+        wanted["stop-timeout"] = f"{plan.stop_timeout_s:g}"
+    said = _preset_says(plan)
+    flags: list[str] = []
+    for key, value in wanted.items():
+        if key in said and _same(key, said[key], value):
+            continue
+        flags += [f"--{key}"] if key == "headless" else [f"--{key}", value]
+    return flags
+
+
+def _same(key: str, preset_value: str, value: str) -> bool:
+    if key == "headless":
+        return preset_value.strip().lower() == value
+    if key == "run-time":
+        return parse_duration(preset_value) == parse_duration(value)
+    try:
+        return float(preset_value) == float(value)
+    except ValueError:
+        return False
+
+
+def web_ui_command(host: str) -> list[str]:
+    """Locust's web UI on loopback against ``host``."""
+    return [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--host", host, "--web-host", "127.0.0.1"]
+
+
+def locust_environ(api_key: str, *, own_settings: bool = True) -> dict[str, str]:
+    """Locust's environment: ours (without our LOADTEST_* settings unless ``own_settings``), with the
+    run's API key (the stand-in's own, when it runs one)."""
+    env = dict(os.environ) if own_settings else Settings.without_settings(os.environ)
+    return {**env, "PYTHONUNBUFFERED": "1", **Settings.environ_for_locust(api_key=api_key)}
+
+
+def start_locust(
+    plan: RunPlan,
+    target: Target,
+    *,
+    stdout: int | IO[str] = subprocess.PIPE,
+    wrapper: Sequence[str] = (),
+    own_settings: bool = True,
+    new_session: bool = False,
+) -> subprocess.Popen:
+    """Start Locust for ``plan`` against ``target``, output and errors together on ``stdout``.
+
+    ``wrapper`` prefixes the command (``taskset -c 1``); ``new_session`` puts Locust and the workers
+    it forks in a session of their own, so ``stop`` can kill them all.
+    """
+    return subprocess.Popen(
+        [*wrapper, *locust_command(plan, target.url)],
+        cwd=ROOT,
+        env=locust_environ(target.api_key, own_settings=own_settings),
+        stdout=stdout,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=new_session,
+    )
+
+
+def run_locust(plan: RunPlan, target: Target, *, echo: bool = True) -> tuple[int, LostWorkerWatch]:
+    """Run Locust headless into the plan's bundle; its exit code and the workers it lost.
+
+    Its output goes to locust.log (and the console with ``echo``), secrets masked; it is stopped
+    SHUTDOWN_GRACE_S after its run time (and the wait for remote workers)."""
+    assert plan.out is not None, "a run into a bundle needs the plan's out folder"
+    deadline = plan.run_time_s + SHUTDOWN_GRACE_S
+    if plan.expect_workers:
+        deadline += plan.expect_workers_max_wait_s
+    watch = LostWorkerWatch()
+    with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
+        proc = start_locust(plan, target)
+        secrets = (*plan.settings.secrets(), target.api_key)
+        exit_code = relay(proc, log, secrets, deadline, echo=echo, watch=watch.observe)
+    return exit_code, watch
+
+
+def relay(
+    proc: subprocess.Popen,
+    log: IO[str],
+    secrets: Sequence[str],
+    deadline_s: float,
+    *,
+    echo: bool = True,
+    watch: Callable[[str], None] = lambda line: None,
+) -> int:
+    """Copy Locust's output to ``log`` (and the console), masking secrets; stop it past the deadline.
+
+    ``watch`` sees every masked line (the lost-worker watch reads the master's log through it)."""
+    timer = threading.Timer(deadline_s, _overran, args=(proc,))
+    timer.start()
+    try:
+        for line in proc.stdout:
+            for secret in secrets:
+                if secret:
+                    line = line.replace(secret, "***")
+            if echo:
+                sys.stdout.write(line)
+            log.write(line)
+            watch(line)
+        return proc.wait()
+    except KeyboardInterrupt:
+        # Locust got the same Ctrl+C (same process group) and writes its reports; wait for them.
+        return proc.wait(timeout=30)
+    finally:
+        timer.cancel()
+
+
+def _overran(proc: subprocess.Popen) -> None:
+    print(
+        f"run_tests: Locust did not stop {SHUTDOWN_GRACE_S:.0f}s after its run time; stopping it",
+        file=sys.stderr,
+    )
+    stop(proc)
+
+
+def stop(proc: subprocess.Popen, *, wait_s: float = STOP_WAIT_S) -> None:
+    """SIGTERM (Locust stops its workers), then SIGKILL, to its whole session if it has its own."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        try:
+            own_session = os.getpgid(proc.pid) == proc.pid
+            os.killpg(proc.pid, signal.SIGKILL) if own_session else proc.kill()
+        except ProcessLookupError:
+            pass  # it ended between the two signals
+        proc.wait()
+
+
+def call_locust(command: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run an interactive Locust (the web UI, a worker) until it ends; Ctrl+C is a normal end."""
+    try:
+        return subprocess.call(list(command), cwd=ROOT, env=dict(env))
+    except KeyboardInterrupt:
+        return ExitCode.OK

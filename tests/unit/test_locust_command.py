@@ -1,0 +1,76 @@
+"""The Locust command line: a preset goes as --config FILE, and only what the plan changes goes again."""
+
+from pathlib import Path
+
+from loadtest.run import Overrides, plan_run
+from loadtest.run.locust import locust_command
+from loadtest.run.plan import LOCUSTFILE, RunPlan
+
+HOST = "http://127.0.0.1:8000"
+
+
+def command(preset: str | None, overrides: Overrides | None = None, **options) -> list[str]:
+    plan = plan_run(preset, overrides or Overrides(), host=None, out=Path("/nonexistent/bundle"), **options)
+    return locust_command(plan, HOST)
+
+
+def flag(cmd: list[str], name: str) -> str | None:
+    return cmd[cmd.index(name) + 1] if name in cmd else None
+
+
+def test_a_preset_goes_as_its_config_file_and_is_not_repeated():
+    cmd = command("smoke")
+
+    assert flag(cmd, "--config").endswith("loadtest/presets/smoke.conf")
+    for said_by_the_preset in (
+        "--headless",
+        "--users",
+        "--spawn-rate",
+        "--run-time",
+        "--wait-min",
+        "--processes",
+    ):
+        assert said_by_the_preset not in cmd
+    assert flag(cmd, "--host") == HOST and flag(cmd, "--csv") == "/nonexistent/bundle/locust"
+
+
+def test_what_the_plan_overrides_goes_on_the_command_line():
+    cmd = command("smoke", Overrides(users=3, run_time_s=10, wait_min_s=0.5, workers=2))
+
+    assert (flag(cmd, "--users"), flag(cmd, "--run-time"), flag(cmd, "--wait-min")) == ("3", "10s", "0.5")
+    assert flag(cmd, "--processes") == "2"
+    assert "--wait-max" not in cmd and "--spawn-rate" not in cmd
+
+
+def test_a_custom_run_gives_the_locustfile_and_every_value():
+    cmd = command(None, Overrides(users=5, run_time_s=30))
+
+    assert flag(cmd, "-f") == str(LOCUSTFILE) and "--config" not in cmd and "--headless" in cmd
+    assert (flag(cmd, "--users"), flag(cmd, "--spawn-rate"), flag(cmd, "--run-time")) == ("5", "5", "30s")
+    assert (flag(cmd, "--wait-min"), flag(cmd, "--wait-max")) == ("1", "3")
+
+
+def test_a_master_of_remote_workers_never_forks_local_ones():
+    cmd = command("smoke", Overrides(workers=3), expect_workers=3)
+
+    assert flag(cmd, "--expect-workers") == "3" and "--master" in cmd and "--processes" not in cmd
+
+
+def test_a_measured_run_writes_no_bundle_and_keeps_its_users_waits():
+    plan = RunPlan(
+        preset="benchmark",
+        locustfile=Path("bare.py"),
+        user_classes=("BareUser",),
+        users=4,
+        spawn_rate=4,
+        run_time_s=9,
+        wait_s=None,
+        host=HOST,
+        out=None,
+        stop_timeout_s=1,
+    )
+    cmd = locust_command(plan, HOST)
+
+    assert cmd[cmd.index("-f") : cmd.index("-f") + 3] == ["-f", "bare.py", "BareUser"]
+    assert "--csv" not in cmd and "--html" not in cmd and "--wait-min" not in cmd
+    assert flag(cmd, "--stop-timeout") == "1"
