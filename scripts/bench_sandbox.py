@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark the sandbox against a bare gevent hello-world with wrk (see ``--help``).
 
     python scripts/bench_sandbox.py [--duration 10] [--json FILE]
@@ -8,12 +7,6 @@ Exit codes: 0 targets met (p50 < 3 ms, >= 0.7 of hello-world's requests/s); 1 mi
 2 wrk missing or the run failed.
 """
 
-import sys
-from pathlib import Path
+from loadtest.cli.bench_sandbox import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loadtest.sandbox.bench import main  # noqa: E402
-
-if __name__ == "__main__":
-    sys.exit(main())
+raise SystemExit(main())

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Fetch a run's comment artifact for the comment workflow: ``python scripts/fetch_comment.py --help``.
 
     python scripts/fetch_comment.py --run-id ID --out DIR
@@ -7,12 +6,6 @@ Exit codes: 0 done, found or not (output found=true|false); 1 API failure or uns
 artifact; 2 usage error.
 """
 
-import sys
-from pathlib import Path
+from loadtest.cli.fetch_comment import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loadtest.github.cli import fetch_comment_main  # noqa: E402
-
-if __name__ == "__main__":
-    sys.exit(fetch_comment_main())
+raise SystemExit(main())

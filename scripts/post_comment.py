@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Post or update the sticky load-test comment on a PR: ``python scripts/post_comment.py --help``.
 
     python scripts/post_comment.py --summary FILE [--pr N]
@@ -8,12 +7,6 @@ Exit codes: 0 posted, or nothing to post to (summary printed); 1 GitHub failed a
 retries; 2 bad input or invalid artifact; 3 refused, the PR head is not the tested commit.
 """
 
-import sys
-from pathlib import Path
+from loadtest.cli.post_comment import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from loadtest.github.cli import post_comment_main  # noqa: E402
-
-if __name__ == "__main__":
-    sys.exit(post_comment_main())
+raise SystemExit(main())

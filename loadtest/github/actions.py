@@ -91,3 +91,9 @@ def print_untrusted(
     print(f"::stop-commands::{fence}", file=out)
     print(text, file=out)
     print(f"::{fence}::", file=out, flush=True)
+
+
+def default_branch(event: Mapping[str, Any], fallback: str = "main") -> str:
+    """The repository's default branch named in the event payload, else ``fallback``."""
+    branch = (event.get("repository") or {}).get("default_branch")
+    return branch if isinstance(branch, str) and branch else fallback

@@ -86,6 +86,11 @@ class GitHubSettings:
         """Whether there is enough to call the API: a token and a repository."""
         return bool(self.token and self.repository)
 
+    def redact(self, exc: BaseException) -> str:
+        """The error as one line, with the token blanked should any message ever echo it."""
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        return message.replace(self.token, "***") if self.token else message
+
 
 @dataclass(frozen=True, kw_only=True)
 class RetryPolicy:

@@ -15,13 +15,16 @@ must equal the head SHA of the run that produced the artifact (``verify_pr_head`
 
 from __future__ import annotations
 
+import argparse
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.bundle import SUMMARY_MD
 from loadtest.github.client import GitHubClient, GitHubError, json_of
-from loadtest.github.comment import trim_body
+from loadtest.github.comment import SUMMARY_MARKER, trim_body
 
 COMMENT_ARTIFACT_NAME = "loadtest-comment"
 """The artifact name both workflows use."""
@@ -133,3 +136,34 @@ def verify_pr_head(client: GitHubClient, artifact: CommentArtifact, *, expected_
             f"PR #{artifact.pr_number} is at {pr_head[:12] or 'an unknown commit'}, not at the tested "
             f"{expected_head_sha[:12]}: pushed again since, or the artifact names another PR; not posting"
         )
+
+
+def pr_number_argument(text: str) -> int:
+    """An argparse type: a pull request number (or a run id), digits only."""
+    try:
+        return parse_pr_number(text)
+    except InvalidArtifactError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer") from None
+
+
+def read_summary(path: Path) -> str:
+    """The markdown summary a run wrote (trusted: the run's own file, not an artifact's)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidArtifactError(f"{path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise OSError(f"cannot read the summary {path}: {exc.strerror or exc}") from None
+
+
+def no_result_summary(path: Path, environ: Mapping[str, str] | None = None) -> str:
+    """What the PR is told when the run ended before the gate wrote a summary."""
+    env = os.environ if environ is None else environ
+    run = env.get("GITHUB_RUN_ID", "")
+    server, repo = env.get("GITHUB_SERVER_URL", "https://github.com"), env.get("GITHUB_REPOSITORY", "")
+    where = f"[the run's log]({server}/{repo}/actions/runs/{run})" if run and repo else "the run's log"
+    return (
+        f"{SUMMARY_MARKER}\n### ❌ Load test: no result\n\n"
+        f"The load test ended before the gate wrote its summary ({path} is missing), "
+        f"so this change was not measured. See {where} for why.\n"
+    )

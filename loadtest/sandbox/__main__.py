@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtest.cli.console import OneLineParser
+from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.app import SandboxApp
 from loadtest.sandbox.faults import FaultInjector, FaultRule, FaultSpecError, parse_cli_rule, parse_rules
 from loadtest.sandbox.profiles import PROFILES, profile_rules
 from loadtest.sandbox.server import serve_until_signalled
 from loadtest.sandbox.state import Caps, Store
 from loadtest.sandbox.tokens import TokenSigner
+from loadtest.settings import Settings
 
 EPILOG = f"""\
 the API key: every request must carry it in X-API-Token, as the real API requires; give it with
@@ -48,12 +50,12 @@ state caps (oldest evicted first; users least recently active first), defaults:
   {Caps().threads_per_user} chat threads and {Caps().collections_per_user} collections per user, \
 {Caps().threads:,} threads and {Caps().collections:,} collections in all;
   {Caps().messages_per_thread} messages per thread; {Caps().contact_messages:,} contact messages.
+
+exit codes:
+  0  stopped by SIGTERM or Ctrl+C
+  1  cannot listen on --bind:--port
+  2  usage error: a bad option, fault rule or faults file, or no API key
 """
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def _positive_float(text: str) -> float:
@@ -71,7 +73,7 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = OneLineParser(
         prog="python -m loadtest.sandbox",
         description="Stand-in Amal Education API for load tests, with fault injection.",
         epilog=EPILOG,
@@ -128,7 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         caps = Caps(**{k.removeprefix("cap_"): v for k, v in vars(args).items() if k.startswith("cap_")})
     except ValueError as exc:  # FaultSpecError is a ValueError
         parser.error(str(exc))
-    api_key = (args.api_key or os.environ.get("LOADTEST_API_KEY", "")).strip()
+    api_key = (args.api_key or Settings.from_environ().api_key).strip()
     if not api_key:
         parser.error("the stand-in requires an API key as the real API does: --api-key or LOADTEST_API_KEY")
     logging.basicConfig(level=logging.INFO, format="sandbox: %(levelname)s %(message)s", stream=sys.stderr)
@@ -144,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve_until_signalled(app, bind=args.bind, port=args.port, access_log=args.access_log)
     except OSError as exc:
         print(f"{parser.prog}: error: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitCode.FAILED
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

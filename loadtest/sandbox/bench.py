@@ -10,23 +10,19 @@ Exit codes: 0 targets met, 1 targets missed, 2 wrk missing or the run could not 
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import requests
 
 from loadtest import config, contract
 from loadtest.sandbox import sandbox_args
-from loadtest.sandbox.process import SandboxError, ServerProcess, start_server
+from loadtest.sandbox.process import ServerProcess, start_server
 
 TARGET_P50_MS = 3.0
 """Issue 2: a sandbox answer well under the few milliseconds a real API takes, so it never dominates."""
@@ -158,42 +154,3 @@ def report(hello_runs: list[WrkResult], sandbox_runs: list[WrkResult], header: s
         "passed": passed,
     }
     return passed, figures
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="scripts/bench_sandbox.py", description=__doc__)
-    parser.add_argument(
-        "--duration", type=int, default=10, metavar="SECONDS", help="per target (default: 10)"
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=ROUNDS, help=f"alternating runs per target (default: {ROUNDS})"
-    )
-    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
-    args = parser.parse_args(argv)
-    if args.duration < 1 or args.rounds < 1:
-        parser.error("--duration and --rounds must be at least 1")
-    wrk_path = shutil.which("wrk")
-    if wrk_path is None:
-        print("bench_sandbox: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
-        return 2
-    server_prefix, wrk_prefix, pinned = pinning()
-    round_s = max(1, round(args.duration / args.rounds))
-    try:
-        runs = measure(round_s, args.rounds, server_prefix, [*wrk_prefix, wrk_path])
-    except (
-        SandboxError,
-        RuntimeError,
-        ValueError,
-        requests.RequestException,
-        subprocess.SubprocessError,
-    ) as exc:
-        print(f"bench_sandbox: {exc}", file=sys.stderr)
-        return 2
-    header = (
-        f"wrk -t1 -c{CONNECTIONS} keep-alive, best of {args.rounds} alternating {round_s}s runs; {pinned}"
-    )
-    passed, figures = report(*runs, header)
-    if args.json:
-        figures |= {"round_s": round_s, "pinning": pinned}
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if passed else 1

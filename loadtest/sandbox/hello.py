@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.server import serve_until_signalled
 
 _BODY = b'{"hello":"world"}'
@@ -25,7 +26,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
     serve_until_signalled(hello_world, bind=args.bind, port=args.port, label="hello-world")
-    return 0
+    return ExitCode.OK
 
 
 if __name__ == "__main__":

@@ -1,0 +1,75 @@
+"""``loadtest bench-sandbox`` (scripts/bench_sandbox.py): the stand-in API against a bare gevent hello-world.
+
+    loadtest bench-sandbox [--duration 10] [--rounds 5] [--json FILE]
+
+Needs wrk (Debian package: apt-get install -y wrk); installs nothing. Loopback only.
+See loadtest/sandbox/bench.py for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import requests
+
+from loadtest.exitcodes import ExitCode
+from loadtest.sandbox.bench import CONNECTIONS, ROUNDS, TARGET_P50_MS, TARGET_RATIO, measure, pinning, report
+from loadtest.sandbox.process import SandboxError
+
+EXIT_CODES_HELP = f"""\
+Exit codes:
+  0  targets met: the stand-in's p50 under {TARGET_P50_MS:g} ms and at least {TARGET_RATIO:g} of
+     hello-world's requests/s
+  1  targets missed
+  2  wrk is missing or the run could not be made
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench_sandbox.py",
+        description="Benchmark the stand-in API against a bare gevent hello-world with wrk.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--duration", type=int, default=10, metavar="SECONDS", help="per target (default: 10)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=ROUNDS, help=f"alternating runs per target (default: {ROUNDS})"
+    )
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.duration < 1 or args.rounds < 1:
+        parser.error("--duration and --rounds must be at least 1")
+    wrk_path = shutil.which("wrk")
+    if wrk_path is None:
+        print("bench_sandbox: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
+        return ExitCode.USAGE
+    server_prefix, wrk_prefix, pinned = pinning()
+    round_s = max(1, round(args.duration / args.rounds))
+    try:
+        runs = measure(round_s, args.rounds, server_prefix, [*wrk_prefix, wrk_path])
+    except (
+        SandboxError,
+        RuntimeError,
+        ValueError,
+        requests.RequestException,
+        subprocess.SubprocessError,
+    ) as exc:
+        print(f"bench_sandbox: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    header = (
+        f"wrk -t1 -c{CONNECTIONS} keep-alive, best of {args.rounds} alternating {round_s}s runs; {pinned}"
+    )
+    passed, figures = report(*runs, header)
+    if args.json:
+        figures |= {"round_s": round_s, "pinning": pinned}
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    return ExitCode.OK if passed else ExitCode.FAILED

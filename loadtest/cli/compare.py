@@ -1,0 +1,77 @@
+"""``loadtest compare`` (scripts/compare.py): the gate, judging a run against thresholds.json and a baseline.
+
+    loadtest compare RESULTS [--baseline BASELINE] [--thresholds FILE] [--preset NAME]
+                             [--summary FILE] [--json FILE]
+
+RESULTS and BASELINE are results bundles or the CSV prefix of a plain ``locust --csv PREFIX`` run.
+Prints the markdown summary; inside GitHub Actions also the step summary, annotations and outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.exitcodes import ExitCode
+from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
+from loadtest.gate.outputs import write_outputs
+
+EXIT_CODES_HELP = """\
+Exit codes:
+  0  pass (warnings allowed)
+  1  a limit or a regression rule failed
+  2  unusable input (a results bundle, the baseline or the thresholds file), or a usage error
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        report = run_gate(
+            args.results,
+            baseline=args.baseline,
+            thresholds_path=args.thresholds,
+            preset=args.preset,
+        )
+        write_outputs(report, summary=args.summary, verdict=args.json)
+    except GateInputError as exc:
+        print(f"compare: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except OSError as exc:
+        print(f"compare: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return ExitCode.USAGE
+    sys.stdout.write(report.markdown)
+    sys.stdout.flush()
+    publish_to_github_actions(report)
+    return report.exit_code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="compare",
+        description="Judge a load-test run against thresholds.json and a baseline; print a markdown summary.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "results", type=Path, metavar="RESULTS", help="results bundle folder or Locust CSV prefix"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=_path_or_none,
+        metavar="BASELINE",
+        help="bundle or CSV prefix to compare with; empty means none (handy in workflows)",
+    )
+    parser.add_argument(
+        "--thresholds", type=Path, default=DEFAULT_THRESHOLDS, metavar="FILE", help="default: %(default)s"
+    )
+    parser.add_argument("--preset", metavar="NAME", help="default: the preset recorded in the bundle")
+    parser.add_argument("--summary", type=Path, metavar="FILE", help="also write the markdown summary here")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="write the machine-readable verdict here")
+    return parser
+
+
+def _path_or_none(text: str) -> Path | None:
+    return Path(text) if text.strip() else None

@@ -1,0 +1,77 @@
+"""``loadtest record-baseline`` (scripts/record_baseline.py): a passing run becomes the next baseline.
+
+    loadtest record-baseline RESULTS --previous BASELINE --out OUT [--keep N]
+
+OUT becomes the RESULTS bundle plus history.json: BASELINE's history (or a new one when BASELINE
+is missing or empty) with this run appended, runs recorded with other settings dropped, and only
+the newest N kept (default: regression.history.keep of thresholds.json for the run, else 20).
+Inside GitHub Actions, writes ``recorded=true`` to $GITHUB_OUTPUT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.bundle import BundleError
+from loadtest.exitcodes import ExitCode
+from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
+from loadtest.gate.history import HistoryError, default_keep, record_baseline
+from loadtest.github.actions import write_outputs
+
+EXIT_CODES_HELP = """\
+Exit codes:
+  0  recorded
+  2  unusable input (the run, the previous baseline or its history), the folder not writable, or usage
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        keep = args.keep or default_keep(args.results, DEFAULT_THRESHOLDS)
+        recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
+    except (BundleError, HistoryError, GateInputError) as exc:
+        print(f"record_baseline: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    except OSError as exc:
+        print(
+            f"record_baseline: error: cannot write {exc.filename or args.out}: {exc.strerror}",
+            file=sys.stderr,
+        )
+        return ExitCode.USAGE
+    dropped = f", {recorded.dropped} with other settings dropped" if recorded.dropped else ""
+    print(f"record_baseline: {args.out}: history of {len(recorded.history)} runs (keeps {keep}{dropped})")
+    write_outputs({"recorded": "true"})
+    return ExitCode.OK
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="record_baseline",
+        description="Write the next baseline: this run's bundle plus the rolling history of earlier runs.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("results", type=Path, metavar="RESULTS", help="the passing run's results bundle")
+    parser.add_argument(
+        "--previous",
+        type=Path,
+        metavar="BASELINE",
+        help="the current baseline; missing or empty starts a history",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="OUT", help="folder to write (new or empty)"
+    )
+    parser.add_argument(
+        "--keep", type=_positive, metavar="N", help="runs to keep (default: thresholds.json, else 20)"
+    )
+    return parser

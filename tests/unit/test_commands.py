@@ -1,0 +1,109 @@
+"""The commands: one ``main`` per loadtest.cli module, run by ``loadtest NAME`` and by three-line shims."""
+
+import ast
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loadtest import cli
+from loadtest.exitcodes import ExitCode
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
+SHIM_NAMES = {"run_tests": "run", "plan_run": "plan"}
+"""Scripts whose command has another name; every other scripts/NAME.py runs ``loadtest NAME``."""
+BOOTSTRAPPED = {"plan_run.py"}
+"""The workflow's Plan job runs plan_run.py on the runner's python3 before anything is installed."""
+SOURCES = [*ROOT.glob("loadtest/**/*.py"), *SCRIPTS, *ROOT.glob("tests/**/*.py"), ROOT / "locustfile.py"]
+
+
+def command_of(script: Path) -> str:
+    return SHIM_NAMES.get(script.stem, script.stem).replace("_", "-")
+
+
+@pytest.mark.parametrize("script", [s for s in SCRIPTS if s.name not in BOOTSTRAPPED], ids=lambda s: s.name)
+def test_a_script_is_a_three_line_shim_onto_its_command(script):
+    docstring, imported, run = ast.parse(script.read_text(encoding="utf-8")).body
+    assert isinstance(docstring, ast.Expr) and isinstance(docstring.value, ast.Constant)
+    module = f"loadtest.cli.{command_of(script).replace('-', '_')}"
+    assert isinstance(imported, ast.ImportFrom) and imported.module == module
+    assert [alias.name for alias in imported.names] == ["main"]
+    assert ast.unparse(run) == "raise SystemExit(main())"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.name)
+def test_every_script_has_a_command(script):
+    assert command_of(script) in cli.COMMANDS
+
+
+def test_nothing_edits_sys_path_or_hides_a_late_import():
+    offenders = [
+        path.relative_to(ROOT).as_posix()
+        for path in SOURCES
+        if path.name not in BOOTSTRAPPED and path != Path(__file__)
+        for text in [path.read_text(encoding="utf-8")]
+        if "sys.path" in text or "noqa: E402" in text
+    ]
+    assert offenders == []
+
+
+def test_loadtest_settings_are_read_only_by_settings_py():
+    read = re.compile(r"""(environ|getenv)\b[^\n]*["']LOADTEST_""")
+    readers = [
+        path.relative_to(ROOT).as_posix()
+        for path in ROOT.glob("loadtest/**/*.py")
+        if path.name != "settings.py" and read.search(path.read_text(encoding="utf-8"))
+    ]
+    assert readers == []
+
+
+def test_no_command_defines_exit_codes_of_its_own():
+    constants = re.compile(r"^\s*EXIT_[A-Z_]+\s*=\s*\d", re.MULTILINE)
+    assert [
+        p.name for p in ROOT.glob("loadtest/**/*.py") if constants.search(p.read_text(encoding="utf-8"))
+    ] == []
+
+
+@pytest.mark.parametrize("name", cli.COMMANDS)
+def test_every_command_documents_its_exit_codes_in_its_help(name, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main([name, "--help"])
+
+    assert done.value.code in (0, None)
+    text = capsys.readouterr().out
+    assert re.search(r"^exit codes:$", text, re.MULTILINE | re.IGNORECASE), text
+    assert "also in ``--help``" not in text
+
+
+def test_loadtest_lists_its_commands_and_refuses_an_unknown_one(capsys):
+    assert cli.main(["--help"]) == ExitCode.OK
+    listed = capsys.readouterr().out
+    assert all(f"  {name} " in listed for name in cli.COMMANDS)
+    assert cli.main(["nope"]) == ExitCode.USAGE
+    assert "unknown command 'nope'" in capsys.readouterr().err
+
+
+def test_the_console_command_is_installed_and_runs():
+    proc = subprocess.run(["loadtest", "plan", "--help"], capture_output=True, text=True, timeout=60)
+
+    assert proc.returncode == 0 and "Exit codes:" in proc.stdout
+
+
+def test_the_plan_step_runs_on_a_bare_python_before_anything_is_installed(tmp_path):
+    # -S: no site-packages, so neither this package nor its requirements, like the Plan job's python3.
+    env = {"PATH": os.environ["PATH"], "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}
+    proc = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "scripts" / "plan_run.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert proc.returncode == 0, proc.stderr
+    assert "preset=smoke" in proc.stdout and "record-baseline=true" in proc.stdout
