@@ -1,10 +1,4 @@
-"""Benchmark the load generator's CPU per 1,000 requests (see ``--help``).
-
-    python scripts/bench_generator.py [--duration 5] [--users 20] [--repeat 3]
-
-Starts the stand-in API on loopback; every run is bounded in time; installs nothing.
-Exit codes: 0 the full locustfile costs <= 1.5 x a bare FastHttpUser; 1 it costs more; 2 could not run.
-"""
+"""Benchmark the load generator's CPU per 1,000 requests: ``python scripts/bench_generator.py --help``."""
 
 from loadtest.cli.bench_generator import main
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bench.generator import TARGET_RATIO, can_pin, ratio, render, run, verdict
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 
 EXIT_CODES_HELP = f"""\
@@ -26,11 +27,10 @@ Exit codes:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="bench_generator.py",
-        description="Benchmark the load generator's CPU per 1,000 requests.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "bench_generator.py",
+        "Benchmark the load generator's CPU per 1,000 requests.",
+        EXIT_CODES_HELP,
     )
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per run (default 5)")
     # Enough users to keep one Locust process busy: with fewer, wake-ups dominate the cost per request.

@@ -8,7 +8,6 @@ See loadtest/sandbox/bench.py for the method.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import subprocess
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import requests
 
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.bench import CONNECTIONS, ROUNDS, TARGET_P50_MS, TARGET_RATIO, measure, pinning, report
 from loadtest.sandbox.process import SandboxError
@@ -32,11 +32,10 @@ Exit codes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="scripts/bench_sandbox.py",
-        description="Benchmark the stand-in API against a bare gevent hello-world with wrk.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "scripts/bench_sandbox.py",
+        "Benchmark the stand-in API against a bare gevent hello-world with wrk.",
+        EXIT_CODES_HELP,
     )
     parser.add_argument(
         "--duration", type=int, default=10, metavar="SECONDS", help="per target (default: 10)"

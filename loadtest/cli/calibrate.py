@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest import calibration
+from loadtest.cli.console import command_parser, positive_int
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 
@@ -72,29 +73,22 @@ def _slowdowns(text: str) -> list[float]:
     return values
 
 
-def _count(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="calibrate",
-        description="Measure the gate's false alarms and detection on the stand-in API.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "calibrate",
+        "Measure the gate's false alarms and detection on the stand-in API.",
+        EXIT_CODES_HELP,
     )
     parser.add_argument("--preset", default="smoke", help="preset to run (default: %(default)s)")
     parser.add_argument(
-        "-K", type=_count, default=10, help="runs in each baseline history (default: %(default)s)"
+        "-K", type=positive_int, default=10, help="runs in each baseline history (default: %(default)s)"
     )
-    parser.add_argument("-T", type=_count, default=20, help="trials per column (default: %(default)s)")
+    parser.add_argument("-T", type=positive_int, default=20, help="trials per column (default: %(default)s)")
     parser.add_argument(
         "--slowdowns", type=_slowdowns, default=[0.1, 0.2, 0.3], help="percent, e.g. 10,20,30 (default)"
     )
     parser.add_argument("--run-time", help="run time per run, e.g. 1m (default: the preset's)")
-    parser.add_argument("--users", type=_count, help="users (default: the preset's)")
+    parser.add_argument("--users", type=positive_int, help="users (default: the preset's)")
     parser.add_argument(
         "--wait-min", type=float, help="shortest wait between tasks, s (default: the preset's)"
     )
@@ -104,7 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--endpoint", default="GET /api/dashboard/", help="the endpoint to slow (default: %(default)s)"
     )
-    parser.add_argument("--parallel", type=_count, default=4, help="runs at a time (default: %(default)s)")
+    parser.add_argument(
+        "--parallel", type=positive_int, default=4, help="runs at a time (default: %(default)s)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="seed of the run order and the sandboxes")
     parser.add_argument(
         "--out",

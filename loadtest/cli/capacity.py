@@ -17,6 +17,7 @@ from pathlib import Path
 
 from loadtest.bench.capacity import DEFAULT_USERS, HEADER, best, climb, render_row
 from loadtest.bench.measure import Target
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 
 EXIT_CODES_HELP = """\
@@ -27,11 +28,10 @@ Exit codes:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="capacity.py",
-        description="The highest request rate this machine reaches with 1 and 2 Locust workers.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "capacity.py",
+        "The highest request rate this machine reaches with 1 and 2 Locust workers.",
+        EXIT_CODES_HELP,
     )
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per step (default 5)")
     parser.add_argument(

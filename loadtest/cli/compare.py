@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_outputs
@@ -49,11 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="compare",
-        description="Judge a load-test run against thresholds.json and a baseline; print a markdown summary.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "compare",
+        "Judge a load-test run against thresholds.json and a baseline; print a markdown summary.",
+        EXIT_CODES_HELP,
     )
     parser.add_argument(
         "results", type=Path, metavar="RESULTS", help="results bundle folder or Locust CSV prefix"

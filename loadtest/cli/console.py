@@ -25,3 +25,26 @@ def fail(message: str, code: ExitCode) -> ExitCode:
 
 def log_to_stderr() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+
+
+def command_parser(
+    prog: str, description: str, exit_codes_help: str, *, one_line: bool = False
+) -> argparse.ArgumentParser:
+    """A command's parser, with its exit codes (and any notes) under the options in ``--help``.
+
+    ``one_line``: usage errors are one line (OneLineParser), for the steps whose output a workflow shows.
+    """
+    parser_class = OneLineParser if one_line else argparse.ArgumentParser
+    return parser_class(
+        prog=prog,
+        description=description,
+        epilog=exit_codes_help,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
+    return int(text)

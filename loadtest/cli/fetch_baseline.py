@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from loadtest.cli.console import OneLineParser, fail, log_to_stderr
+from loadtest.cli.console import command_parser, fail, log_to_stderr
 from loadtest.config import ConfigError
 from loadtest.exitcodes import ExitCode
 from loadtest.github.actions import annotate, default_branch, load_event, write_outputs
@@ -45,11 +44,11 @@ def main(
     policy: RetryPolicy | None = None,
     limits: UnpackLimits | None = None,
 ) -> int:
-    parser = OneLineParser(
-        prog="fetch_baseline.py",
-        description="Fetch the newest baseline results bundle of a preset from the default branch.",
-        epilog=FETCH_BASELINE_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "fetch_baseline.py",
+        "Fetch the newest baseline results bundle of a preset from the default branch.",
+        FETCH_BASELINE_HELP,
+        one_line=True,
     )
     parser.add_argument("--preset", required=True, help="preset name, e.g. smoke")
     parser.add_argument(

@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from loadtest.cli.console import OneLineParser, fail, log_to_stderr
+from loadtest.cli.console import command_parser, fail, log_to_stderr
 from loadtest.config import ConfigError
 from loadtest.exitcodes import ExitCode
 from loadtest.github.actions import annotate, write_outputs
@@ -37,11 +36,11 @@ def main(
     environ: Mapping[str, str] | None = None,
     policy: RetryPolicy | None = None,
 ) -> int:
-    parser = OneLineParser(
-        prog="fetch_comment.py",
-        description="Fetch the comment artifact of a load-test run.",
-        epilog=FETCH_COMMENT_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "fetch_comment.py",
+        "Fetch the comment artifact of a load-test run.",
+        FETCH_COMMENT_HELP,
+        one_line=True,
     )
     parser.add_argument(
         "--run-id", required=True, type=pr_number_argument, help="id of the run that uploaded it"

@@ -9,13 +9,12 @@ the workflow's Plan job runs it before anything is installed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Sequence
 
 from loadtest.ci_plan import plan_for_event
-from loadtest.cli.console import OneLineParser
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.github.actions import default_branch, load_event, write_outputs
 from loadtest.presets import PresetError
@@ -28,12 +27,12 @@ Exit codes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    OneLineParser(
-        prog="plan_run.py",
-        description="Decide the preset, the job time limit and whether the run may become the baseline, "
+    command_parser(
+        "plan_run.py",
+        "Decide the preset, the job time limit and whether the run may become the baseline, "
         "from the GitHub event in the environment.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EXIT_CODES_HELP,
+        one_line=True,
     ).parse_args(argv)
     env = os.environ
     try:

@@ -5,12 +5,11 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from loadtest.cli.console import OneLineParser, fail, log_to_stderr
+from loadtest.cli.console import command_parser, fail, log_to_stderr
 from loadtest.config import ConfigError
 from loadtest.exitcodes import ExitCode
 from loadtest.github.actions import annotate, load_event, print_untrusted
@@ -49,11 +48,11 @@ def main(
     environ: Mapping[str, str] | None = None,
     policy: RetryPolicy | None = None,
 ) -> int:
-    parser = OneLineParser(
-        prog="post_comment.py",
-        description="Post or update the sticky load-test summary comment on a pull request.",
-        epilog=POST_COMMENT_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "post_comment.py",
+        "Post or update the sticky load-test summary comment on a pull request.",
+        POST_COMMENT_HELP,
+        one_line=True,
     )
     parser.add_argument(
         "--summary", type=Path, help="markdown summary (default with --artifact: its summary.md)"

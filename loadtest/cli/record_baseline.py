@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bundle import BundleError
+from loadtest.cli.console import command_parser, positive_int
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
@@ -48,18 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return ExitCode.OK
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
-    return int(text)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="record_baseline",
-        description="Write the next baseline: this run's bundle plus the rolling history of earlier runs.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "record_baseline",
+        "Write the next baseline: this run's bundle plus the rolling history of earlier runs.",
+        EXIT_CODES_HELP,
     )
     parser.add_argument("results", type=Path, metavar="RESULTS", help="the passing run's results bundle")
     parser.add_argument(
@@ -72,6 +66,6 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar="OUT", help="folder to write (new or empty)"
     )
     parser.add_argument(
-        "--keep", type=_positive, metavar="N", help="runs to keep (default: thresholds.json, else 20)"
+        "--keep", type=positive_int, metavar="N", help="runs to keep (default: thresholds.json, else 20)"
     )
     return parser

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from loadtest import bundle, safety
 from loadtest import workers as workers_module
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 from loadtest.run import (
@@ -44,12 +45,11 @@ Exit codes:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="run_tests.py",
-        description="Load test the Amal Education API with Locust. With no host, runs against the "
+    parser = command_parser(
+        "run_tests.py",
+        "Load test the Amal Education API with Locust. With no host, runs against the "
         "stand-in API on loopback. With no option at all, opens Locust's web UI.",
-        epilog=EXIT_CODES_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        EXIT_CODES_HELP,
     )
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--preset", metavar="NAME", help="run a preset from loadtest/presets/ headless")

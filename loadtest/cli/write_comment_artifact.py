@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import OneLineParser, fail
+from loadtest.cli.console import command_parser, fail
 from loadtest.exitcodes import ExitCode
 from loadtest.github.comment_artifact import (
     InvalidArtifactError,
@@ -29,11 +28,11 @@ Exit codes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = OneLineParser(
-        prog="write_comment_artifact.py",
-        description="Write the comment artifact a PR run uploads for the comment workflow.",
-        epilog=WRITE_ARTIFACT_HELP,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "write_comment_artifact.py",
+        "Write the comment artifact a PR run uploads for the comment workflow.",
+        WRITE_ARTIFACT_HELP,
+        one_line=True,
     )
     parser.add_argument("--summary", required=True, type=Path, help="markdown summary")
     parser.add_argument("--pr", required=True, type=pr_number_argument, help="pull request number")

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import OneLineParser
+from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.app import SandboxApp
 from loadtest.sandbox.faults import FaultInjector, FaultRule, FaultSpecError, parse_cli_rule, parse_rules
@@ -73,11 +73,11 @@ def _port(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = OneLineParser(
-        prog="python -m loadtest.sandbox",
-        description="Stand-in Amal Education API for load tests, with fault injection.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    parser = command_parser(
+        "python -m loadtest.sandbox",
+        "Stand-in Amal Education API for load tests, with fault injection.",
+        EPILOG,
+        one_line=True,
     )
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     parser.add_argument(
