@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,16 @@ def act(github, tmp_path_factory):
         assert TOKEN not in proc.stdout + proc.stderr, "the token must never reach a log"
         return ActRun(proc.returncode, proc.stdout + proc.stderr, artifacts)
 
-    return run
+    yield run
+    # act runs the jobs on this host with this interpreter, so the workflows' Install step
+    # (pip install -e .) left this environment's editable install pointing at act's copy of the
+    # tree: point it back at this checkout, where the later tests' scripts import the package from.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)],
+        capture_output=True,
+        check=True,
+        timeout=300,
+    )
 
 
 def repository(github) -> dict:
