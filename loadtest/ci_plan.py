@@ -1,6 +1,6 @@
 """What a workflow run should do, decided from the GitHub event: preset, time limit, baseline.
 
-The workflow YAML stays free of logic: it asks ``scripts/plan_run.py`` and
+The workflow YAML stays free of logic: it asks ``loadtest.cli.plan`` (``python3 -m loadtest.cli.plan``) and
 uses its outputs. The preset's own run time sets the job's time limit, so a
 preset file stays the only place that says how long a run takes.
 """

@@ -48,3 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(f"{key}={value}" for key, value in plan.outputs().items()))
     write_outputs(plan.outputs())
     return ExitCode.OK
+
+
+if __name__ == "__main__":  # the workflow's Plan job: python3 -m loadtest.cli.plan
+    raise SystemExit(main())
