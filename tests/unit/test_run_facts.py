@@ -103,11 +103,6 @@ def test_every_field_is_described():
     assert all(doc and "\n" not in doc for _, doc in describe_fields())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README.md's run.json table is being rewritten by the lead (it lacks the waits and more); "
-    "drop this mark once it lists every RunFacts field",
-)
 def test_the_readme_run_json_table_lists_every_field_with_its_description():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(\w+)` \| (.+?) \|$", readme, re.MULTILINE))
