@@ -17,11 +17,9 @@ first): 10,000 users; 100 chat threads and 100 collections per user, 20,000 thre
 20,000 collections in all; 50 messages per thread; 10,000 contact messages. Text fields are
 length-limited and bodies are at most 1 MiB, so a 30-minute soak cannot grow memory without limit.
 
-Speed: raw WSGI with a dict router, not Flask, on ``NoDelayWSGIServer``. Measured with wrk on one
-core, keep-alive, best of alternating runs (``scripts/bench_sandbox.py`` does the first two):
-bare gevent hello-world 13.6k req/s, p50 0.72 ms; sandbox ``GET /api/dashboard/`` 12.4k req/s,
-p50 0.80 ms (0.91 of hello-world); the same handler behind Flask 5.5k req/s, p50 1.82 ms (0.41);
-pywsgi without TCP_NODELAY 229 req/s, p50 44 ms.
+Speed: raw WSGI with a dict router, not Flask, on ``NoDelayWSGIServer`` (pywsgi with Nagle's
+algorithm off): the stand-in must never be what a load test measures. The figures, and the
+command that measures them, are in docs/performance.md.
 """
 
 from __future__ import annotations
