@@ -38,7 +38,7 @@ from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, hist
 from loadtest.gate.findings import Finding, Level
 from loadtest.gate.history import History
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
-from loadtest.gate.units import format_ms, format_rps
+from loadtest.gate.units import format_ms, format_pct, format_rps, format_signed_pct
 
 _MAD_TO_SD = 1.4826
 """A normal distribution's standard deviation is 1.4826 times its median absolute deviation."""
@@ -238,13 +238,14 @@ class HistoryDecision:
                 kind="regression",
                 metric=band.metric,
                 rule=(
-                    f"{band.metric} within the band of its history ({_pct(rate)} false alarms per run), "
-                    f"or slower by under {_pct(effect.relative)} and {effect.absolute:g} ms"
+                    f"{band.metric} within the band of its history "
+                    f"({format_pct(rate)} false alarms per run), "
+                    f"or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
                 ),
                 observed=(
                     f"{format_ms(band.current)} ms, band {format_ms(low)}–{format_ms(high)} ms "
                     f"({band.runs} runs, median {format_ms(band.center)} ms; "
-                    f"{change / band.center * 100:+.0f}%, {change:+,.0f} ms)"
+                    f"{format_signed_pct(change, band.center)}, {change:+,.0f} ms)"
                 ),
                 reason=reason,
                 value=band.current,
@@ -273,14 +274,16 @@ class HistoryDecision:
                         kind="regression",
                         metric="rps",
                         rule=(
-                            f"requests/s within the band of its history ({_pct(self.rule.levels[level][0])} "
-                            f"false alarms per run), or lower by under {_pct(tolerance.relative)} "
+                            f"requests/s within the band of its history "
+                            f"({format_pct(self.rule.levels[level][0])} false alarms per run), "
+                            f"or lower by under {format_pct(tolerance.relative)} "
                             f"and {format_rps(tolerance.absolute)} req/s"
                         ),
                         observed=(
                             f"{format_rps(band.current)} req/s, band {format_rps(max(low, 0.0))}–"
                             f"{format_rps(high)} req/s ({band.runs} runs, "
-                            f"median {format_rps(band.center)} req/s; {-drop / band.center * 100:+.0f}%)"
+                            f"median {format_rps(band.center)} req/s; "
+                            f"{format_signed_pct(-drop, band.center)})"
                         ),
                         reason=rule.reason,
                         value=band.current,
@@ -290,10 +293,6 @@ class HistoryDecision:
                     )
                 ]
         return []
-
-
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
 
 
 def bands_by_metric(

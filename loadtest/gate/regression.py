@@ -25,8 +25,10 @@ from loadtest.gate.findings import RUN, Finding, Level
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 from loadtest.gate.units import (
     format_duration,
+    format_pct,
     format_points,
     format_rps,
+    format_signed_pct,
     format_value,
 )
 
@@ -139,10 +141,10 @@ def _latency(now: EndpointStats, then: EndpointStats, rule: RegressionRule, metr
             scope=now.name,
             kind="regression",
             metric=metric,
-            rule=f"{metric} slower by over {_pct(tolerance.relative)} and {tolerance.absolute:g} ms",
+            rule=f"{metric} slower by over {format_pct(tolerance.relative)} and {tolerance.absolute:g} ms",
             observed=(
                 f"{format_value(metric, baseline)} → {format_value(metric, current)} "
-                f"({_signed_pct(growth, baseline)}, {growth:+,.0f} ms)"
+                f"({format_signed_pct(growth, baseline)}, {growth:+,.0f} ms)"
             ),
             reason=rule.reason,
             value=current,
@@ -168,10 +170,12 @@ def _throughput(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -
             kind="regression",
             metric="rps",
             rule=(
-                f"requests/s lower by over {_pct(tolerance.relative)} "
+                f"requests/s lower by over {format_pct(tolerance.relative)} "
                 f"and {format_rps(tolerance.absolute)} req/s"
             ),
-            observed=f"{format_rps(then.rps)} → {format_rps(now.rps)} req/s ({_signed_pct(-drop, then.rps)})",
+            observed=(
+                f"{format_rps(then.rps)} → {format_rps(now.rps)} req/s ({format_signed_pct(-drop, then.rps)})"
+            ),
             reason=rule.reason,
             value=now.rps,
             baseline=then.rps,
@@ -188,7 +192,7 @@ def _failure_ratio(now: EndpointStats, then: EndpointStats, rule: RegressionRule
     tolerance = _tolerance(rule, level)
     rule_text = f"failure ratio higher by over {tolerance.absolute * 100:g} pp"
     if tolerance.relative:
-        rule_text += f" and {_pct(tolerance.relative)}"
+        rule_text += f" and {format_pct(tolerance.relative)}"
     return [
         Finding(
             level=level,
@@ -228,14 +232,6 @@ def _relative(change: float, baseline: float) -> float:
     if baseline > 0:
         return change / baseline
     return math.inf if change > 0 else 0.0
-
-
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
-
-
-def _signed_pct(change: float, baseline: float) -> str:
-    return "from 0" if baseline == 0 else f"{change / baseline * 100:+.0f}%"
 
 
 def _shared_rows(current: Results, baseline: Results) -> Iterator[tuple[EndpointStats, EndpointStats]]:

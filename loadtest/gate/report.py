@@ -17,6 +17,7 @@ from loadtest.gate.noise import MIN_TAIL, HistoryDecision, count_tests
 from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
+from loadtest.gate.units import format_pct
 
 REPORT_SCHEMA = 1
 """Version of the verdict.json layout (GateReport.to_json)."""
@@ -171,7 +172,7 @@ def _history_decision(
         return None, notes
     tests = count_tests(current, previous, rules)
     fail_rate = rule.levels["fail"][0] if "fail" in rule.levels else None
-    rate = f"at most {fail_rate * 100:g}% false alarms per run, " if fail_rate else ""
+    rate = f"at most {format_pct(fail_rate)} false alarms per run, " if fail_rate else ""
     notes.append(
         f"Latency judged against the band of the last {len(compatible)} runs "
         f"({rate}{tests} metrics tested at once); failures against the latest run."
