@@ -21,16 +21,17 @@ from loadtest.bundle import (
     RunFacts,
     comparable_settings,
 )
-from loadtest.gate.findings import RUN, Finding, Level
-from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
-from loadtest.gate.units import (
-    format_duration,
-    format_pct,
-    format_points,
-    format_rps,
-    format_signed_pct,
-    format_value,
+from loadtest.gate.findings import (
+    Finding,
+    Level,
+    baseline_mismatch,
+    failure_ratio_regression,
+    latency_regression,
+    missing_from_run,
+    throughput_regression,
 )
+from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
+from loadtest.gate.units import format_duration
 
 BaselineStatus = Literal["none", "compared", "skipped"]
 
@@ -70,12 +71,12 @@ def compare_with_baseline(
     if mismatches:
         return Comparison(
             status="skipped",
-            findings=[_mismatch_finding(mismatches)],
+            findings=[baseline_mismatch(mismatches)],
         )
     notes = _unchecked_settings(current.facts, baseline.facts)
     new = [name for name in current.endpoints if name not in baseline.endpoints]
     missing = [name for name in baseline.endpoints if name not in current.endpoints]
-    findings = [_missing_finding(name) for name in missing]
+    findings = [missing_from_run(name) for name in missing]
     too_few = []
     for now_row, then_row in _shared_rows(current, baseline):
         if min(now_row.requests, then_row.requests) < rules.min_requests:
@@ -134,23 +135,15 @@ def _latency(now: EndpointStats, then: EndpointStats, rule: RegressionRule, metr
     level = _level(rule, _relative(growth, baseline), growth)
     if level is None:
         return []
-    tolerance = _tolerance(rule, level)
     return [
-        Finding(
-            level=level,
-            scope=now.name,
-            kind="regression",
-            metric=metric,
-            rule=f"{metric} slower by over {format_pct(tolerance.relative)} and {tolerance.absolute:g} ms",
-            observed=(
-                f"{format_value(metric, baseline)} → {format_value(metric, current)} "
-                f"({format_signed_pct(growth, baseline)}, {growth:+,.0f} ms)"
-            ),
-            reason=rule.reason,
-            value=current,
+        latency_regression(
+            level,
+            now.name,
+            metric,
+            current=current,
             baseline=baseline,
-            limit=tolerance.absolute,
-            source=f"regression.latency.{level}",
+            tolerance=_tolerance(rule, level),
+            reason=rule.reason,
         )
     ]
 
@@ -162,24 +155,14 @@ def _throughput(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -
     level = _level(rule, _relative(drop, then.rps), drop)
     if level is None:
         return []
-    tolerance = _tolerance(rule, level)
     return [
-        Finding(
-            level=level,
-            scope=now.name,
-            kind="regression",
-            metric="rps",
-            rule=(
-                f"requests/s lower by over {format_pct(tolerance.relative)} "
-                f"and {format_rps(tolerance.absolute)} req/s"
-            ),
-            observed=(
-                f"{format_rps(then.rps)} → {format_rps(now.rps)} req/s ({format_signed_pct(-drop, then.rps)})"
-            ),
-            reason=rule.reason,
-            value=now.rps,
+        throughput_regression(
+            level,
+            now.name,
+            current=now.rps,
             baseline=then.rps,
-            source=f"regression.throughput.{level}",
+            tolerance=_tolerance(rule, level),
+            reason=rule.reason,
         )
     ]
 
@@ -189,26 +172,14 @@ def _failure_ratio(now: EndpointStats, then: EndpointStats, rule: RegressionRule
     level = _level(rule, _relative(rise, then.failure_ratio), rise)
     if level is None:
         return []
-    tolerance = _tolerance(rule, level)
-    rule_text = f"failure ratio higher by over {tolerance.absolute * 100:g} pp"
-    if tolerance.relative:
-        rule_text += f" and {format_pct(tolerance.relative)}"
     return [
-        Finding(
-            level=level,
-            scope=now.name,
-            kind="regression",
-            metric="failure_ratio",
-            rule=rule_text,
-            observed=(
-                f"{format_value('failure_ratio', then.failure_ratio)} → "
-                f"{format_value('failure_ratio', now.failure_ratio)} "
-                f"({format_points(now.failure_ratio, then.failure_ratio)})"
-            ),
-            reason=rule.reason,
-            value=now.failure_ratio,
+        failure_ratio_regression(
+            level,
+            now.name,
+            current=now.failure_ratio,
             baseline=then.failure_ratio,
-            source=f"regression.failure_ratio.{level}",
+            tolerance=_tolerance(rule, level),
+            reason=rule.reason,
         )
     ]
 
@@ -239,30 +210,6 @@ def _shared_rows(current: Results, baseline: Results) -> Iterator[tuple[Endpoint
     for name, row in current.endpoints.items():
         if name in baseline.endpoints:
             yield row, baseline.endpoints[name]
-
-
-def _mismatch_finding(mismatches: list[str]) -> Finding:
-    return Finding(
-        level="warn",
-        scope=RUN,
-        kind="baseline",
-        metric=None,
-        rule="the baseline must have the same preset, users, run length and target",
-        observed="; ".join(mismatches),
-        reason="Runs with different settings are not comparable: regression checks skipped.",
-    )
-
-
-def _missing_finding(name: str) -> Finding:
-    return Finding(
-        level="warn",
-        scope=name,
-        kind="baseline",
-        metric="requests",
-        rule="every endpoint of the baseline is exercised",
-        observed="in the baseline, missing from this run",
-        reason="An endpoint that is no longer called cannot regress, nor show that it did.",
-    )
 
 
 def _unchecked_settings(current: RunFacts | None, baseline: RunFacts | None) -> list[str]:
