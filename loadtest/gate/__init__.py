@@ -15,9 +15,10 @@ from loadtest.gate.actions import publish_to_github_actions
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import Finding
 from loadtest.gate.regression import RegressionDecision, tolerance_decision
-from loadtest.gate.render import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown
+from loadtest.gate.render import render_console, render_markdown
 from loadtest.gate.report import GateReport, run_gate
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS
+from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

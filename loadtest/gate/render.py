@@ -23,15 +23,10 @@ from loadtest.gate.units import (
     format_percent,
     format_rps,
 )
+from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
 
 if TYPE_CHECKING:
     from loadtest.gate.report import GateReport
-
-SUMMARY_MARKER = "<!-- amal-loadtest-summary -->"
-"""First line of every summary: the PR-comment step finds (and updates) its comment by it."""
-
-MAX_SUMMARY_CHARS = 60_000
-"""GitHub rejects comments over 65,536 characters; this leaves room for what the comment step adds."""
 
 TOP_FAILURE_MESSAGES = 10
 MAX_ERROR_CHARS = 200
@@ -107,12 +102,8 @@ def render_markdown(report: GateReport, *, max_chars: int = MAX_SUMMARY_CHARS) -
         if len(text) <= max_chars:
             return text
         text = _compose(report, budget)
-    if len(text) <= max_chars:
-        return text
-    cut = (
-        f"\n\n_…cut at {max_chars:,} characters to fit a GitHub comment; see verdict.json for everything._\n"
-    )
-    return text[: max_chars - len(cut)] + cut
+    # Even the smallest budget can overflow (an endpoint name in the headline is the PR's to choose).
+    return fit_comment(text, limit=max_chars, target=max_chars)
 
 
 def _smaller_budgets(report: GateReport):

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import NoReturn
 
 from loadtest.config import ConfigError
-from loadtest.gate import SUMMARY_MARKER
 from loadtest.github.actions import annotate, load_event, print_untrusted, write_outputs
 from loadtest.github.baseline import (
     DEFAULT_BRANCH,
@@ -45,6 +44,7 @@ from loadtest.github.comment_artifact import (
     verify_pr_head,
     write_comment_artifact,
 )
+from loadtest.summary_limits import SUMMARY_MARKER
 
 EXIT_OK = 0
 EXIT_FAILED = 1
