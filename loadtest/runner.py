@@ -503,8 +503,8 @@ def gate(plan: RunPlan) -> int:
         report = gate_module.run_gate(plan.out, **options)
     except gate_module.GateInputError as exc:
         raise RunError(f"gate: {exc}", EXIT_USAGE) from exc
-    bundle.write_atomically(plan.out / bundle.SUMMARY_MD, report.markdown)
-    write_json(plan.out / bundle.VERDICT_JSON, report.to_json())
+    bundle.write_atomically(plan.out / bundle.SUMMARY_MD, gate_module.render_markdown(report))
+    write_json(plan.out / bundle.VERDICT_JSON, gate_module.verdict_json(report))
     print(gate_module.render_console(report))
     return report.exit_code
 

@@ -21,7 +21,9 @@ from loadtest.gate import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     GateInputError,
     publish_to_github_actions,
+    render_markdown,
     run_gate,
+    verdict_json,
 )
 
 EXIT_USAGE = 2
@@ -36,17 +38,18 @@ def main(argv: list[str] | None = None) -> int:
             thresholds_path=args.thresholds,
             preset=args.preset,
         )
+        markdown = render_markdown(report)
         if args.summary:
-            write_atomically(args.summary, report.markdown)
+            write_atomically(args.summary, markdown)
         if args.json:
-            write_atomically(args.json, json.dumps(report.to_json(), indent=2) + "\n")
+            write_atomically(args.json, json.dumps(verdict_json(report), indent=2) + "\n")
     except GateInputError as exc:
         print(f"compare: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except OSError as exc:
         print(f"compare: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return EXIT_USAGE
-    sys.stdout.write(report.markdown)
+    sys.stdout.write(markdown)
     sys.stdout.flush()
     publish_to_github_actions(report)
     return report.exit_code
