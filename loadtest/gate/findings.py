@@ -123,8 +123,8 @@ def describe_limit(limit: Limit) -> str:
 def latency_regression(
     level: Level,
     scope: str,
-    metric: str,
     *,
+    metric: str,
     current: float,
     baseline: float,
     tolerance: Tolerance,

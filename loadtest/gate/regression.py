@@ -9,8 +9,9 @@ baseline history can replace it without touching the comparison around it or the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal, Protocol
 
 from loadtest.bundle import (
@@ -131,56 +132,45 @@ def _latency(now: EndpointStats, then: EndpointStats, rule: RegressionRule, metr
     current, baseline = now.value(metric), then.value(metric)
     if current is None or baseline is None:
         return []
-    growth = current - baseline
-    level = _level(rule, _relative(growth, baseline), growth)
-    if level is None:
-        return []
-    return [
-        latency_regression(
-            level,
-            now.name,
-            metric,
-            current=current,
-            baseline=baseline,
-            tolerance=_tolerance(rule, level),
-            reason=rule.reason,
-        )
-    ]
+    finding = partial(latency_regression, metric=metric)
+    return _beyond_tolerance(finding, rule, now.name, current, baseline, worse=current - baseline)
 
 
 def _throughput(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -> list[Finding]:
     if now.rps is None or then.rps is None:
         return []
-    drop = then.rps - now.rps
-    level = _level(rule, _relative(drop, then.rps), drop)
-    if level is None:
-        return []
-    return [
-        throughput_regression(
-            level,
-            now.name,
-            current=now.rps,
-            baseline=then.rps,
-            tolerance=_tolerance(rule, level),
-            reason=rule.reason,
-        )
-    ]
+    return _beyond_tolerance(
+        throughput_regression, rule, now.name, now.rps, then.rps, worse=then.rps - now.rps
+    )
 
 
 def _failure_ratio(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -> list[Finding]:
     rise = now.failure_ratio - then.failure_ratio
-    level = _level(rule, _relative(rise, then.failure_ratio), rise)
+    return _beyond_tolerance(
+        failure_ratio_regression, rule, now.name, now.failure_ratio, then.failure_ratio, worse=rise
+    )
+
+
+def _beyond_tolerance(
+    finding: Callable[..., Finding],
+    rule: RegressionRule,
+    scope: str,
+    current: float,
+    baseline: float,
+    *,
+    worse: float,
+) -> list[Finding]:
+    """``finding`` at the level whose tolerance the change exceeds; none within both.
+
+    ``worse`` is the change in the direction that hurts: growth of a latency or a failure
+    ratio, a drop of throughput.
+    """
+    level = _level(rule, _relative(worse, baseline), worse)
     if level is None:
         return []
+    tolerance = _tolerance(rule, level)
     return [
-        failure_ratio_regression(
-            level,
-            now.name,
-            current=now.failure_ratio,
-            baseline=then.failure_ratio,
-            tolerance=_tolerance(rule, level),
-            reason=rule.reason,
-        )
+        finding(level, scope, current=current, baseline=baseline, tolerance=tolerance, reason=rule.reason)
     ]
 
 

@@ -46,7 +46,13 @@ ENDPOINT = "GET /api/dashboard/"
         ),
         (
             latency_regression(
-                "warn", ENDPOINT, "p95", current=118, baseline=100, tolerance=Tolerance(0.15, 5), reason=""
+                "warn",
+                ENDPOINT,
+                metric="p95",
+                current=118,
+                baseline=100,
+                tolerance=Tolerance(0.15, 5),
+                reason="",
             ),
             ("warn", ENDPOINT, "regression"),
             "p95 slower by over 15% and 5 ms",
