@@ -17,7 +17,7 @@ from pathlib import Path
 from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
-from loadtest.gate.outputs import write_outputs
+from loadtest.gate.outputs import write_gate_files
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -36,16 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             thresholds_path=args.thresholds,
             preset=args.preset,
         )
-        write_outputs(report, summary=args.summary, verdict=args.json)
+        markdown = write_gate_files(report, summary=args.summary, verdict=args.json)
     except GateInputError as exc:
         print(f"compare: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     except OSError as exc:
         print(f"compare: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
         return ExitCode.USAGE
-    sys.stdout.write(report.markdown)
+    sys.stdout.write(markdown)
     sys.stdout.flush()
-    publish_to_github_actions(report)
+    publish_to_github_actions(report, markdown)
     return report.exit_code
 
 

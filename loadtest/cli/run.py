@@ -190,7 +190,7 @@ def execute(plan: RunPlan, args: argparse.Namespace) -> int:
 def gate(out: Path, args: argparse.Namespace) -> int:
     """The same verdict compare gives, printed at the end of the run and saved in the bundle."""
     from loadtest import gate as gate_module
-    from loadtest.gate.outputs import write_outputs
+    from loadtest.gate.outputs import write_gate_files
 
     options = {"baseline": args.baseline}
     if args.thresholds:
@@ -199,7 +199,7 @@ def gate(out: Path, args: argparse.Namespace) -> int:
         report = gate_module.run_gate(out, **options)
     except gate_module.GateInputError as exc:
         raise RunError(f"gate: {exc}", ExitCode.USAGE) from exc
-    write_outputs(report, summary=out / bundle.SUMMARY_MD, verdict=out / bundle.VERDICT_JSON)
+    write_gate_files(report, summary=out / bundle.SUMMARY_MD, verdict=out / bundle.VERDICT_JSON)
     print(gate_module.render_console(report))
     return report.exit_code
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
-from loadtest.gate.findings import Finding
+from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import describe
+from loadtest.gate.report import GateReport
 from loadtest.github.actions import append_step_summary, in_actions, workflow_command, write_outputs
-
-if TYPE_CHECKING:
-    from loadtest.gate.report import GateReport
 
 _COMMANDS = {"fail": "error", "warn": "warning"}
 
 
 def publish_to_github_actions(
-    report: GateReport, environ: Mapping[str, str] = os.environ, *, stream: TextIO | None = None
+    report: GateReport,
+    markdown: str,
+    environ: Mapping[str, str] = os.environ,
+    *,
+    stream: TextIO | None = None,
 ) -> None:
     """Append the summary to $GITHUB_STEP_SUMMARY, annotate each finding, set ``verdict`` in $GITHUB_OUTPUT.
 
@@ -31,13 +33,13 @@ def publish_to_github_actions(
     for finding in report.findings:
         print(annotation(finding), file=stream)
     stream.flush()
-    append_step_summary(report.markdown + "\n", environ=environ)
+    append_step_summary(markdown + "\n", environ=environ)
     write_outputs({"verdict": report.verdict}, environ=environ)
 
 
 def annotation(finding: Finding) -> str:
     """``::error title=GET /api/x/::...`` for a failure, ``::warning`` for a warning."""
-    title = finding.scope if finding.scope != "run" else "load test baseline"
+    title = finding.scope if finding.scope != RUN else "load test baseline"
     message = f"{describe(finding)}. Rule: {finding.rule}."
     if finding.reason:
         message += f" Why: {finding.reason}"

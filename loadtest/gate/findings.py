@@ -1,10 +1,24 @@
-"""What the gate found: one Finding per broken rule, and the verdict they add up to."""
+"""What the gate found: one Finding per broken rule, the verdict they add up to, and one
+constructor per kind of finding (the only place that writes ``Finding(...)``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
+
+from loadtest.bundle import AGGREGATE
+from loadtest.gate.thresholds import Coverage, Limit, Tolerance
+from loadtest.gate.units import (
+    LIMIT_METRICS,
+    METRIC_LABELS,
+    format_ms,
+    format_pct,
+    format_points,
+    format_rps,
+    format_signed_pct,
+    format_value,
+)
 
 Level = Literal["warn", "fail"]
 Verdict = Literal["pass", "warn", "fail"]
@@ -47,3 +61,238 @@ def verdict_of(findings: Iterable[Finding]) -> Verdict:
         if rank(finding.level) > rank(worst):
             worst = finding.level
     return worst
+
+
+# --- one constructor per kind of finding -----------------------------------------
+# Each rule is worded here and nowhere else: the summary, the console, the annotations and
+# verdict.json all show these texts, and the expected summaries in tests pin them.
+
+
+def run_without_requests() -> Finding:
+    """The run made no request at all."""
+    return Finding(
+        level="fail",
+        scope=AGGREGATE,
+        kind="run",
+        metric="requests",
+        rule="at least 1 request",
+        observed="0 requests",
+        reason="A run without requests tested nothing: is the target up, is the locustfile right?",
+        value=0,
+    )
+
+
+def not_exercised(endpoint: str, coverage: Coverage) -> Finding:
+    """An endpoint the run was meant to exercise (or Locust listed) that got no request."""
+    return Finding(
+        level=coverage.level,
+        scope=endpoint,
+        kind="run",
+        metric="requests",
+        rule="every endpoint the run was meant to exercise gets requests",
+        observed="not exercised: 0 requests",
+        reason=coverage.reason,
+        value=0,
+        source="coverage.level",
+    )
+
+
+def limit_broken(scope: str, metric: str, observed: float, limit: Limit) -> Finding:
+    """A row's ``metric`` broke an absolute limit of thresholds.json."""
+    return Finding(
+        level="fail",
+        scope=scope,
+        kind="limit",
+        metric=metric,
+        rule=describe_limit(limit),
+        observed=format_value(metric, observed),
+        reason=limit.reason,
+        value=observed,
+        limit=limit.value,
+        source=limit.source,
+    )
+
+
+def describe_limit(limit: Limit) -> str:
+    """``p95 ≤ 500 ms``, ``requests/s ≥ 1.00 req/s``."""
+    metric = LIMIT_METRICS.get(limit.metric, limit.metric)
+    sign = "≥" if limit.is_floor else "≤"
+    return f"{METRIC_LABELS[metric]} {sign} {format_value(metric, limit.value)}"
+
+
+def latency_regression(
+    level: Level,
+    scope: str,
+    *,
+    metric: str,
+    current: float,
+    baseline: float,
+    tolerance: Tolerance,
+    reason: str,
+) -> Finding:
+    """A response-time metric slower than the baseline run by more than the fixed tolerance."""
+    growth = current - baseline
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric=metric,
+        rule=f"{metric} slower by over {format_pct(tolerance.relative)} and {tolerance.absolute:g} ms",
+        observed=(
+            f"{format_value(metric, baseline)} → {format_value(metric, current)} "
+            f"({format_signed_pct(growth, baseline)}, {growth:+,.0f} ms)"
+        ),
+        reason=reason,
+        value=current,
+        baseline=baseline,
+        limit=tolerance.absolute,
+        source=f"regression.latency.{level}",
+    )
+
+
+def throughput_regression(
+    level: Level, scope: str, *, current: float, baseline: float, tolerance: Tolerance, reason: str
+) -> Finding:
+    """Requests/s lower than the baseline run's by more than the fixed tolerance."""
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric="rps",
+        rule=(
+            f"requests/s lower by over {format_pct(tolerance.relative)} "
+            f"and {format_rps(tolerance.absolute)} req/s"
+        ),
+        observed=(
+            f"{format_rps(baseline)} → {format_rps(current)} req/s "
+            f"({format_signed_pct(current - baseline, baseline)})"
+        ),
+        reason=reason,
+        value=current,
+        baseline=baseline,
+        source=f"regression.throughput.{level}",
+    )
+
+
+def failure_ratio_regression(
+    level: Level, scope: str, *, current: float, baseline: float, tolerance: Tolerance, reason: str
+) -> Finding:
+    """A failure ratio higher than the baseline run's by more than the fixed tolerance."""
+    rule = f"failure ratio higher by over {tolerance.absolute * 100:g} pp"
+    if tolerance.relative:
+        rule += f" and {format_pct(tolerance.relative)}"
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric="failure_ratio",
+        rule=rule,
+        observed=(
+            f"{format_value('failure_ratio', baseline)} → {format_value('failure_ratio', current)} "
+            f"({format_points(current, baseline)})"
+        ),
+        reason=reason,
+        value=current,
+        baseline=baseline,
+        source=f"regression.failure_ratio.{level}",
+    )
+
+
+def latency_out_of_band(
+    level: Level,
+    scope: str,
+    metric: str,
+    *,
+    current: float,
+    center: float,
+    runs: int,
+    edges: tuple[float, float],
+    false_alarm_rate: float,
+    effect: Tolerance,
+    reason: str,
+) -> Finding:
+    """A response-time metric above the band its baseline history predicts (loadtest.gate.noise)."""
+    low, high = edges
+    change = current - center
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric=metric,
+        rule=(
+            f"{metric} within the band of its history ({format_pct(false_alarm_rate)} false alarms per run), "
+            f"or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
+        ),
+        observed=(
+            f"{format_ms(current)} ms, band {format_ms(low)}–{format_ms(high)} ms "
+            f"({runs} runs, median {format_ms(center)} ms; "
+            f"{format_signed_pct(change, center)}, {change:+,.0f} ms)"
+        ),
+        reason=reason,
+        value=current,
+        baseline=center,
+        limit=high,
+        source=f"regression.history.{level}",
+    )
+
+
+def throughput_out_of_band(
+    level: Level,
+    scope: str,
+    *,
+    current: float,
+    center: float,
+    runs: int,
+    edges: tuple[float, float],
+    false_alarm_rate: float,
+    tolerance: Tolerance,
+    reason: str,
+) -> Finding:
+    """Requests/s below the band the baseline history predicts, by more than the throughput tolerance."""
+    low, high = edges
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric="rps",
+        rule=(
+            f"requests/s within the band of its history ({format_pct(false_alarm_rate)} false alarms "
+            f"per run), or lower by under {format_pct(tolerance.relative)} "
+            f"and {format_rps(tolerance.absolute)} req/s"
+        ),
+        observed=(
+            f"{format_rps(current)} req/s, band {format_rps(low)}–{format_rps(high)} req/s "
+            f"({runs} runs, median {format_rps(center)} req/s; {format_signed_pct(current - center, center)})"
+        ),
+        reason=reason,
+        value=current,
+        baseline=center,
+        limit=low,
+        source=f"regression.history.throughput.{level}",
+    )
+
+
+def baseline_mismatch(mismatches: list[str]) -> Finding:
+    """The baseline ran with other settings, so nothing was compared."""
+    return Finding(
+        level="warn",
+        scope=RUN,
+        kind="baseline",
+        metric=None,
+        rule="the baseline must have the same preset, users, run length and target",
+        observed="; ".join(mismatches),
+        reason="Runs with different settings are not comparable: regression checks skipped.",
+    )
+
+
+def missing_from_run(endpoint: str) -> Finding:
+    """An endpoint of the baseline that this run no longer calls."""
+    return Finding(
+        level="warn",
+        scope=endpoint,
+        kind="baseline",
+        metric="requests",
+        rule="every endpoint of the baseline is exercised",
+        observed="in the baseline, missing from this run",
+        reason="An endpoint that is no longer called cannot regress, nor show that it did.",
+    )

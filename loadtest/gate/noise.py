@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, histogram_percentile
-from loadtest.gate.findings import Finding, Level
+from loadtest.gate.findings import Finding, Level, latency_out_of_band, throughput_out_of_band
 from loadtest.gate.history import History
+from loadtest.gate.regression import tolerance_decision
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
-from loadtest.gate.units import format_ms, format_rps
 
 _MAD_TO_SD = 1.4826
 """A normal distribution's standard deviation is 1.4826 times its median absolute deviation."""
@@ -187,8 +187,6 @@ class HistoryDecision:
     def __call__(
         self, current: EndpointStats, baseline: EndpointStats, rules: RegressionRules
     ) -> list[Finding]:
-        from loadtest.gate.regression import tolerance_decision
-
         past = [row for row in self.by_row.get(current.name, []) if row.requests >= rules.min_requests]
         if len(past) < self.rule.min_runs or rules.latency is None:
             if rules.latency is not None:
@@ -229,28 +227,18 @@ class HistoryDecision:
         if level is None:
             return []
         rate, effect = self.rule.levels[level]
-        low, high = band.edges(z_for(rate, self.tests), effect)
-        change = band.current - band.center
         return [
-            Finding(
-                level=level,
-                scope=scope,
-                kind="regression",
-                metric=band.metric,
-                rule=(
-                    f"{band.metric} within the band of its history ({_pct(rate)} false alarms per run), "
-                    f"or slower by under {_pct(effect.relative)} and {effect.absolute:g} ms"
-                ),
-                observed=(
-                    f"{format_ms(band.current)} ms, band {format_ms(low)}–{format_ms(high)} ms "
-                    f"({band.runs} runs, median {format_ms(band.center)} ms; "
-                    f"{change / band.center * 100:+.0f}%, {change:+,.0f} ms)"
-                ),
+            latency_out_of_band(
+                level,
+                scope,
+                band.metric,
+                current=band.current,
+                center=band.center,
+                runs=band.runs,
+                edges=band.edges(z_for(rate, self.tests), effect),
+                false_alarm_rate=rate,
+                effect=effect,
                 reason=reason,
-                value=band.current,
-                baseline=band.center,
-                limit=high,
-                source=f"regression.history.{level}",
             )
         ]
 
@@ -267,33 +255,19 @@ class HistoryDecision:
             if -band.z() > z and tolerance.is_exceeded(drop / band.center, drop):
                 high = band.center * math.exp(z * band.sd_log)
                 return [
-                    Finding(
-                        level=level,
-                        scope=scope,
-                        kind="regression",
-                        metric="rps",
-                        rule=(
-                            f"requests/s within the band of its history ({_pct(self.rule.levels[level][0])} "
-                            f"false alarms per run), or lower by under {_pct(tolerance.relative)} "
-                            f"and {format_rps(tolerance.absolute)} req/s"
-                        ),
-                        observed=(
-                            f"{format_rps(band.current)} req/s, band {format_rps(max(low, 0.0))}–"
-                            f"{format_rps(high)} req/s ({band.runs} runs, "
-                            f"median {format_rps(band.center)} req/s; {-drop / band.center * 100:+.0f}%)"
-                        ),
+                    throughput_out_of_band(
+                        level,
+                        scope,
+                        current=band.current,
+                        center=band.center,
+                        runs=band.runs,
+                        edges=(max(low, 0.0), high),
+                        false_alarm_rate=self.rule.levels[level][0],
+                        tolerance=tolerance,
                         reason=rule.reason,
-                        value=band.current,
-                        baseline=band.center,
-                        limit=max(low, 0.0),
-                        source=f"regression.history.throughput.{level}",
                     )
                 ]
         return []
-
-
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
 
 
 def bands_by_metric(

@@ -6,17 +6,20 @@ One function writes them, for the runner (into the bundle) and for compare (wher
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from loadtest.bundle import write_atomically, write_json
+from loadtest.gate.render import render_markdown, verdict_json
+from loadtest.gate.report import GateReport
 
-if TYPE_CHECKING:
-    from loadtest.gate.report import GateReport
 
+def write_gate_files(report: GateReport, *, summary: Path | None, verdict: Path | None) -> str:
+    """Write each file that is given, atomically, and return the summary's markdown (rendered once).
 
-def write_outputs(report: GateReport, *, summary: Path | None, verdict: Path | None) -> None:
-    """Write each file that is given, atomically; OSError (with its filename) if one cannot be written."""
+    OSError (with its filename) if one cannot be written.
+    """
+    markdown = render_markdown(report)
     if summary is not None:
-        write_atomically(summary, report.markdown)
+        write_atomically(summary, markdown)
     if verdict is not None:
-        write_json(verdict, report.to_json())
+        write_json(verdict, verdict_json(report))
+    return markdown

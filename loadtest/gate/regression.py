@@ -9,18 +9,22 @@ baseline history can replace it without touching the comparison around it or the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Literal, Protocol
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results, RunFacts
-from loadtest.gate.findings import RUN, Finding, Level
-from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
-from loadtest.gate.units import (
-    format_points,
-    format_rps,
-    format_value,
+from loadtest.gate.findings import (
+    Finding,
+    Level,
+    baseline_mismatch,
+    failure_ratio_regression,
+    latency_regression,
+    missing_from_run,
+    throughput_regression,
 )
+from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 
 BaselineStatus = Literal["none", "compared", "skipped"]
 
@@ -60,12 +64,12 @@ def compare_with_baseline(
     if mismatches:
         return Comparison(
             status="skipped",
-            findings=[_mismatch_finding(mismatches)],
+            findings=[baseline_mismatch(mismatches)],
         )
     notes = _unchecked_settings(current.facts, baseline.facts)
     new = [name for name in current.endpoints if name not in baseline.endpoints]
     missing = [name for name in baseline.endpoints if name not in current.endpoints]
-    findings = [_missing_finding(name) for name in missing]
+    findings = [missing_from_run(name) for name in missing]
     too_few = []
     for now_row, then_row in _shared_rows(current, baseline):
         if min(now_row.requests, then_row.requests) < rules.min_requests:
@@ -114,84 +118,45 @@ def _latency(now: EndpointStats, then: EndpointStats, rule: RegressionRule, metr
     current, baseline = now.value(metric), then.value(metric)
     if current is None or baseline is None:
         return []
-    growth = current - baseline
-    level = _level(rule, _relative(growth, baseline), growth)
-    if level is None:
-        return []
-    tolerance = _tolerance(rule, level)
-    return [
-        Finding(
-            level=level,
-            scope=now.name,
-            kind="regression",
-            metric=metric,
-            rule=f"{metric} slower by over {_pct(tolerance.relative)} and {tolerance.absolute:g} ms",
-            observed=(
-                f"{format_value(metric, baseline)} → {format_value(metric, current)} "
-                f"({_signed_pct(growth, baseline)}, {growth:+,.0f} ms)"
-            ),
-            reason=rule.reason,
-            value=current,
-            baseline=baseline,
-            limit=tolerance.absolute,
-            source=f"regression.latency.{level}",
-        )
-    ]
+    finding = partial(latency_regression, metric=metric)
+    return _beyond_tolerance(finding, rule, now.name, current, baseline, worse=current - baseline)
 
 
 def _throughput(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -> list[Finding]:
     if now.rps is None or then.rps is None:
         return []
-    drop = then.rps - now.rps
-    level = _level(rule, _relative(drop, then.rps), drop)
-    if level is None:
-        return []
-    tolerance = _tolerance(rule, level)
-    return [
-        Finding(
-            level=level,
-            scope=now.name,
-            kind="regression",
-            metric="rps",
-            rule=(
-                f"requests/s lower by over {_pct(tolerance.relative)} "
-                f"and {format_rps(tolerance.absolute)} req/s"
-            ),
-            observed=f"{format_rps(then.rps)} → {format_rps(now.rps)} req/s ({_signed_pct(-drop, then.rps)})",
-            reason=rule.reason,
-            value=now.rps,
-            baseline=then.rps,
-            source=f"regression.throughput.{level}",
-        )
-    ]
+    return _beyond_tolerance(
+        throughput_regression, rule, now.name, now.rps, then.rps, worse=then.rps - now.rps
+    )
 
 
 def _failure_ratio(now: EndpointStats, then: EndpointStats, rule: RegressionRule) -> list[Finding]:
     rise = now.failure_ratio - then.failure_ratio
-    level = _level(rule, _relative(rise, then.failure_ratio), rise)
+    return _beyond_tolerance(
+        failure_ratio_regression, rule, now.name, now.failure_ratio, then.failure_ratio, worse=rise
+    )
+
+
+def _beyond_tolerance(
+    finding: Callable[..., Finding],
+    rule: RegressionRule,
+    scope: str,
+    current: float,
+    baseline: float,
+    *,
+    worse: float,
+) -> list[Finding]:
+    """``finding`` at the level whose tolerance the change exceeds; none within both.
+
+    ``worse`` is the change in the direction that hurts: growth of a latency or a failure
+    ratio, a drop of throughput.
+    """
+    level = _level(rule, _relative(worse, baseline), worse)
     if level is None:
         return []
     tolerance = _tolerance(rule, level)
-    rule_text = f"failure ratio higher by over {tolerance.absolute * 100:g} pp"
-    if tolerance.relative:
-        rule_text += f" and {_pct(tolerance.relative)}"
     return [
-        Finding(
-            level=level,
-            scope=now.name,
-            kind="regression",
-            metric="failure_ratio",
-            rule=rule_text,
-            observed=(
-                f"{format_value('failure_ratio', then.failure_ratio)} → "
-                f"{format_value('failure_ratio', now.failure_ratio)} "
-                f"({format_points(now.failure_ratio, then.failure_ratio)})"
-            ),
-            reason=rule.reason,
-            value=now.failure_ratio,
-            baseline=then.failure_ratio,
-            source=f"regression.failure_ratio.{level}",
-        )
+        finding(level, scope, current=current, baseline=baseline, tolerance=tolerance, reason=rule.reason)
     ]
 
 
@@ -216,43 +181,11 @@ def _relative(change: float, baseline: float) -> float:
     return math.inf if change > 0 else 0.0
 
 
-def _pct(fraction: float) -> str:
-    return f"{fraction * 100:g}%"
-
-
-def _signed_pct(change: float, baseline: float) -> str:
-    return "from 0" if baseline == 0 else f"{change / baseline * 100:+.0f}%"
-
-
 def _shared_rows(current: Results, baseline: Results) -> Iterator[tuple[EndpointStats, EndpointStats]]:
     yield current.aggregate, baseline.aggregate
     for name, row in current.endpoints.items():
         if name in baseline.endpoints:
             yield row, baseline.endpoints[name]
-
-
-def _mismatch_finding(mismatches: list[str]) -> Finding:
-    return Finding(
-        level="warn",
-        scope=RUN,
-        kind="baseline",
-        metric=None,
-        rule="the baseline must have the same preset, users, run length and target",
-        observed="; ".join(mismatches),
-        reason="Runs with different settings are not comparable: regression checks skipped.",
-    )
-
-
-def _missing_finding(name: str) -> Finding:
-    return Finding(
-        level="warn",
-        scope=name,
-        kind="baseline",
-        metric="requests",
-        rule="every endpoint of the baseline is exercised",
-        observed="in the baseline, missing from this run",
-        reason="An endpoint that is no longer called cannot regress, nor show that it did.",
-    )
 
 
 def _unchecked_settings(current: RunFacts | None, baseline: RunFacts | None) -> list[str]:

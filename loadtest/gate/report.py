@@ -1,15 +1,16 @@
-"""run_gate: read a run (and its baseline), apply thresholds.json, and hold the verdict."""
+"""run_gate: read a run (and its baseline), apply thresholds.json, and hold the verdict.
+
+GateReport is plain data; loadtest.gate.render shows it (markdown, console, verdict.json).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from loadtest.bundle import AGGREGATE, BASELINE_HISTORY, BundleError, EndpointStats, Results, read_results
-from loadtest.gate import render
+from loadtest.exitcodes import ExitCode
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
 from loadtest.gate.history import HistoryError, read_history
@@ -17,9 +18,7 @@ from loadtest.gate.noise import MIN_TAIL, HistoryDecision, count_tests
 from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
-
-REPORT_SCHEMA = 1
-"""Version of the verdict.json layout (GateReport.to_json)."""
+from loadtest.gate.units import format_pct
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,16 +43,9 @@ class GateReport:
         return verdict_of(self.findings)
 
     @property
-    def exit_code(self) -> int:
-        return 1 if self.verdict == "fail" else 0
-
-    @property
-    def headline(self) -> str:
-        return render.headline(self)
-
-    @cached_property
-    def markdown(self) -> str:
-        return render.render_markdown(self)
+    def exit_code(self) -> ExitCode:
+        """A failed verdict fails the CI step; warnings only show in the summary."""
+        return ExitCode.FAILED if self.verdict == "fail" else ExitCode.OK
 
     def endpoints_worst_first(self) -> list[EndpointStats]:
         """Endpoints ordered by their worst finding, then how many, then p95."""
@@ -66,30 +58,6 @@ class GateReport:
         mine = self.findings_for(row.name)
         worst = max((rank(finding.level) for finding in mine), default=0)
         return (-worst, -len(mine), -(row.value("p95") or 0.0), row.name)
-
-    def to_json(self) -> dict[str, Any]:
-        """The machine-readable verdict (verdict.json)."""
-        facts = self.results.facts
-        return {
-            "schema": REPORT_SCHEMA,
-            "verdict": self.verdict,
-            "exit_code": self.exit_code,
-            "headline": self.headline,
-            "preset": self.preset,
-            "target": self.target,
-            "git_commit": facts.git_commit if facts else None,
-            "results": str(self.results.source),
-            "baseline": str(self.baseline.source) if self.baseline else None,
-            "baseline_git_commit": _commit(self.baseline),
-            "baseline_status": self.baseline_status,
-            "history_runs": self.history_runs,
-            "thresholds": str(self.thresholds),
-            "percentiles_from": self.results.percentiles_from,
-            "findings": [_finding_json(finding) for finding in self.findings],
-            "notes": list(self.notes),
-            "aggregate": _row_json(self.results.aggregate),
-            "endpoints": {name: _row_json(row) for name, row in self.results.endpoints.items()},
-        }
 
 
 def run_gate(
@@ -171,7 +139,7 @@ def _history_decision(
         return None, notes
     tests = count_tests(current, previous, rules)
     fail_rate = rule.levels["fail"][0] if "fail" in rule.levels else None
-    rate = f"at most {fail_rate * 100:g}% false alarms per run, " if fail_rate else ""
+    rate = f"at most {format_pct(fail_rate)} false alarms per run, " if fail_rate else ""
     notes.append(
         f"Latency judged against the band of the last {len(compatible)} runs "
         f"({rate}{tests} metrics tested at once); failures against the latest run."
@@ -200,21 +168,3 @@ def _worst_first(report: GateReport) -> tuple[Finding, ...]:
     order = {RUN: 0} | {row.name: place for place, row in enumerate(report.endpoints_worst_first(), start=1)}
     order[AGGREGATE] = len(order) + 1
     return tuple(sorted(report.findings, key=lambda f: (-rank(f.level), order.get(f.scope, len(order)))))
-
-
-def _commit(results: Results | None) -> str | None:
-    return results.facts.git_commit if results and results.facts else None
-
-
-def _finding_json(finding: Finding) -> dict[str, Any]:
-    return {key: value for key, value in finding.__dict__.items() if value not in (None, "")}
-
-
-def _row_json(row: EndpointStats) -> dict[str, Any]:
-    return {
-        "requests": row.requests,
-        "failures": row.failures,
-        "failure_ratio": row.failure_ratio,
-        "rps": row.rps,
-        **row.latency,
-    }

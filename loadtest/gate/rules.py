@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from loadtest.bundle import AGGREGATE, EndpointStats, Results
-from loadtest.gate.findings import Finding
+from loadtest.bundle import EndpointStats, Results
+from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests
 from loadtest.gate.thresholds import Coverage, Limit, Rules
-from loadtest.gate.units import LIMIT_METRICS, METRIC_LABELS, format_value
+from loadtest.gate.units import LIMIT_METRICS
 
 
 def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]:
@@ -26,20 +26,7 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
 
 def check_activity(results: Results) -> list[Finding]:
     """A run without requests tested nothing."""
-    if results.aggregate.requests == 0:
-        return [
-            Finding(
-                level="fail",
-                scope=AGGREGATE,
-                kind="run",
-                metric="requests",
-                rule="at least 1 request",
-                observed="0 requests",
-                reason="A run without requests tested nothing: is the target up, is the locustfile right?",
-                value=0,
-            )
-        ]
-    return []
+    return [run_without_requests()] if results.aggregate.requests == 0 else []
 
 
 def expected_endpoints(results: Results) -> tuple[list[str], list[str]]:
@@ -60,21 +47,7 @@ def check_coverage(results: Results, coverage: Coverage) -> tuple[list[Finding],
     expected, notes = expected_endpoints(results)
     idle = [name for name in expected if _requests(results, name) == 0]
     idle += [name for name, row in results.endpoints.items() if row.requests == 0 and name not in idle]
-    findings = [
-        Finding(
-            level=coverage.level,
-            scope=name,
-            kind="run",
-            metric="requests",
-            rule="every endpoint the run was meant to exercise gets requests",
-            observed="not exercised: 0 requests",
-            reason=coverage.reason,
-            value=0,
-            source="coverage.level",
-        )
-        for name in idle
-    ]
-    return findings, notes
+    return [not_exercised(name, coverage) for name in idle], notes
 
 
 def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[list[Finding], list[str]]:
@@ -86,32 +59,10 @@ def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[lis
         if observed is None:
             unchecked.append(limit.metric)
         elif stats.requests and limit.is_broken_by(observed):
-            findings.append(_broken(stats.name, metric, observed, limit))
+            findings.append(limit_broken(stats.name, metric, observed, limit))
     return findings, unchecked
 
 
 def _requests(results: Results, name: str) -> int:
     row = results.endpoints.get(name)
     return row.requests if row else 0
-
-
-def describe_limit(limit: Limit) -> str:
-    """``p95 ≤ 500 ms``, ``requests/s ≥ 1.00 req/s``."""
-    metric = LIMIT_METRICS.get(limit.metric, limit.metric)
-    sign = "≥" if limit.is_floor else "≤"
-    return f"{METRIC_LABELS[metric]} {sign} {format_value(metric, limit.value)}"
-
-
-def _broken(scope: str, metric: str, observed: float, limit: Limit) -> Finding:
-    return Finding(
-        level="fail",
-        scope=scope,
-        kind="limit",
-        metric=metric,
-        rule=describe_limit(limit),
-        observed=format_value(metric, observed),
-        reason=limit.reason,
-        value=observed,
-        limit=limit.value,
-        source=limit.source,
-    )

@@ -47,7 +47,19 @@ def format_rps(value: float | None) -> str:
 
 
 def format_percent(ratio: float) -> str:
+    """A measured ratio, to two decimals: ``1.25%``."""
     return f"{ratio * 100:.2f}%"
+
+
+def format_pct(fraction: float) -> str:
+    """A configured fraction (a tolerance, a false-alarm rate) as short as thresholds.json wrote it:
+    ``20%``, ``2.5%``; unlike a measured ratio, padding it to two decimals would only add noise."""
+    return f"{fraction * 100:g}%"
+
+
+def format_signed_pct(change: float, baseline: float) -> str:
+    """A change as a whole percentage of its baseline, sign always shown: ``+18%``, ``-3%``, ``from 0``."""
+    return "from 0" if baseline == 0 else f"{change / baseline * 100:+.0f}%"
 
 
 def format_relative(current: float, baseline: float) -> str:

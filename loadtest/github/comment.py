@@ -13,18 +13,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from loadtest.gate import SUMMARY_MARKER  # the gate starts every summary with it
 from loadtest.github.client import AmbiguousWriteError, GitHubClient, GitHubError, json_of
+from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
 
-MAX_COMMENT_CHARS = 65_536
-"""GitHub answers 422 to a longer comment body."""
-TRIM_TARGET_CHARS = 60_000
-"""A trimmed body aims here, well under the limit, note included."""
-TRIM_NOTE = (
-    "\n\n> [!NOTE]\n"
-    "> This summary was trimmed to fit in a GitHub comment. "
-    "The full summary is in the run's job summary and its results artifact.\n"
-)
 BOT_USER_TYPE = "Bot"
 MAX_WRITE_ATTEMPTS = 3
 
@@ -40,23 +31,13 @@ class CommentResult:
 
 
 def sticky_body(summary: str) -> str:
-    """The comment body: the marker first, then the summary, trimmed to fit."""
+    """The comment body: the marker first, then the summary, within GitHub's limit.
+
+    The gate's summaries already fit; a summary from anywhere else (the artifact is the PR's
+    to write) is cut with a note rather than refused by GitHub with a 422.
+    """
     body = summary if summary.lstrip().startswith(SUMMARY_MARKER) else f"{SUMMARY_MARKER}\n{summary}"
-    return trim_body(body)
-
-
-def trim_body(body: str, *, limit: int = MAX_COMMENT_CHARS, target: int = TRIM_TARGET_CHARS) -> str:
-    """``body`` itself if it fits within ``limit``; else cut at a line break before ``target`` with a note."""
-    if len(body) <= limit:
-        return body
-    room = target - len(TRIM_NOTE) - len("\n```")
-    cut = body[:room]
-    line_break = cut.rfind("\n")
-    if line_break > room // 2:
-        cut = cut[:line_break]
-    if _open_code_fence(cut):
-        cut += "\n```"
-    return cut + TRIM_NOTE
+    return fit_comment(body)
 
 
 def is_sticky(comment: dict[str, Any]) -> bool:
@@ -113,8 +94,3 @@ def _update(client: GitHubClient, existing: dict[str, Any], body: str) -> Commen
         client.request("PATCH", client.repo_url(f"issues/comments/{comment_id}"), json={"body": body})
     )
     return CommentResult("updated", comment_id, str(updated.get("html_url", "")))
-
-
-def _open_code_fence(text: str) -> bool:
-    fences = sum(1 for line in text.splitlines() if line.lstrip().startswith("```"))
-    return fences % 2 == 1

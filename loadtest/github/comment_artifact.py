@@ -24,7 +24,7 @@ from pathlib import Path
 
 from loadtest.bundle import SUMMARY_MD
 from loadtest.github.client import GitHubClient, GitHubError, json_of
-from loadtest.github.comment import SUMMARY_MARKER, trim_body
+from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
 
 COMMENT_ARTIFACT_NAME = "loadtest-comment"
 """The artifact name both workflows use."""
@@ -104,11 +104,12 @@ def read_comment_artifact(directory: Path) -> CommentArtifact:
 def write_comment_artifact(out_dir: Path, *, summary: str, pr_number: int, head_sha: str) -> None:
     """Write the layout the comment workflow reads, validated the same way it will be read.
 
-    The summary is trimmed to what a comment can hold, so it always fits MAX_SUMMARY_BYTES.
+    The summary is held within GitHub's comment limit (``fit_comment``), so it always fits
+    MAX_SUMMARY_BYTES: an artifact too large to read would leave the PR without a comment.
     """
     parse_pr_number(str(pr_number))
     parse_head_sha(head_sha)
-    summary = trim_body(summary)
+    summary = fit_comment(summary)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / SUMMARY_FILE).write_text(summary, encoding="utf-8")
     (out_dir / PR_NUMBER_FILE).write_text(str(pr_number), encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.gate import run_gate
+from loadtest.gate import headline, render_markdown, run_gate
 
 pytestmark = pytest.mark.slow
 
@@ -151,12 +151,12 @@ def test_the_gate_passes_a_repeat_and_fails_a_slowed_endpoint(
     assert passed.results.percentiles_from == "histograms"
     assert set(passed.results.endpoints) == {"GET /api/dashboard/", SLOWED}
     assert passed.baseline_status == "compared"
-    assert passed.verdict == "pass", passed.markdown
+    assert passed.verdict == "pass", render_markdown(passed)
     assert failed.verdict == "fail" and failed.exit_code == 1
     assert {f.scope for f in failed.findings if f.level == "fail"} >= {SLOWED}
     assert "GET /api/dashboard/" not in {f.scope for f in failed.findings}
-    assert failed.headline.startswith(f"FAIL: {SLOWED}: ")
-    assert "compared without checking that preset, users and run length match" in failed.markdown
+    assert headline(failed).startswith(f"FAIL: {SLOWED}: ")
+    assert "compared without checking that preset, users and run length match" in render_markdown(failed)
 
 
 def test_compare_reads_a_plain_csv_prefix_without_histograms(

@@ -1,6 +1,7 @@
 """The sticky PR comment against the fake server: found on any page, updated in place, never duplicated."""
 
-from loadtest.github.comment import MAX_COMMENT_CHARS, SUMMARY_MARKER, TRIM_TARGET_CHARS, post_sticky_comment
+from loadtest.github.comment import post_sticky_comment
+from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER
 from tests.fakes.github_server import BOT_USER
 
 PR = 7
@@ -98,7 +99,7 @@ def test_a_body_over_the_limit_is_trimmed_and_accepted(github, client):
     assert len(summary) > MAX_COMMENT_CHARS
     post_sticky_comment(client, pr_number=PR, summary=summary)
     (comment,) = github.comments(PR)
-    assert len(comment["body"]) <= TRIM_TARGET_CHARS
+    assert len(comment["body"]) <= MAX_SUMMARY_CHARS
     assert comment["body"].startswith(SUMMARY_MARKER)
     assert "trimmed to fit in a GitHub comment" in comment["body"]
 

@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from loadtest.github.comment import SUMMARY_MARKER
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE, write_comment_artifact
+from loadtest.summary_limits import SUMMARY_MARKER
 from tests.fakes.github_client import ROOT, TOKEN, script_environ
 from tests.fakes.github_server import FakeGitHub, make_bundle_zip, make_zip
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.gate import publish_to_github_actions, run_gate
+from loadtest.gate import publish_to_github_actions, render_markdown, run_gate
 from loadtest.github.actions import escape_data, escape_property
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
@@ -33,9 +33,10 @@ def test_inside_actions_the_summary_annotations_and_verdict_are_published(tmp_pa
     env = actions_env(tmp_path)
     stream = io.StringIO()
 
-    publish_to_github_actions(warning_report, env, stream=stream)
+    publish_to_github_actions(warning_report, render_markdown(warning_report), env, stream=stream)
 
-    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text() == "earlier step\n" + warning_report.markdown + "\n"
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert summary == "earlier step\n" + render_markdown(warning_report) + "\n"
     assert Path(env["GITHUB_OUTPUT"]).read_text() == "other=1\nverdict=warn\n"
     # The title escapes ":" and ","; the message escapes "%" (as %25) but keeps ":".
     assert stream.getvalue() == (
@@ -54,7 +55,7 @@ def test_outside_actions_nothing_is_written(tmp_path, warning_report, value):
         env["GITHUB_ACTIONS"] = value
     stream = io.StringIO()
 
-    publish_to_github_actions(warning_report, env, stream=stream)
+    publish_to_github_actions(warning_report, render_markdown(warning_report), env, stream=stream)
 
     assert stream.getvalue() == ""
     assert Path(env["GITHUB_OUTPUT"]).read_text() == "other=1\n"

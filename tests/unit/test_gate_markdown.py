@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
+from loadtest.summary_limits import TRIM_NOTE
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
@@ -40,7 +41,7 @@ def expected(name: str) -> str:
     ],
 )
 def test_summary_markdown(results, baseline, summary):
-    assert gate(results, baseline).markdown == expected(summary)
+    assert render_markdown(gate(results, baseline)) == expected(summary)
 
 
 def test_a_summary_over_its_limit_drops_the_least_important_parts_and_says_so():
@@ -73,12 +74,31 @@ def test_a_huge_run_still_fits_a_github_comment(tmp_path):
     )
 
     report = run_gate(bundle, thresholds_path=FIXTURES / "thresholds.json", now=NOW)
+    markdown = render_markdown(report)
 
     assert report.verdict == "fail"
-    assert len(report.markdown) <= MAX_SUMMARY_CHARS
-    assert report.markdown.startswith(SUMMARY_MARKER + "\n")
-    assert "**Trimmed** to stay under GitHub's comment limit" in report.markdown
-    assert report.markdown.rstrip().endswith("</sub>")
+    assert len(markdown) <= MAX_SUMMARY_CHARS
+    assert markdown.startswith(SUMMARY_MARKER + "\n")
+    assert "**Trimmed** to stay under GitHub's comment limit" in markdown
+    assert markdown.rstrip().endswith("</sub>")
+
+
+def test_a_summary_no_budget_can_fit_is_cut_with_the_note(tmp_path):
+    """The headline names the worst endpoint, whose name the PR chooses: no row left out shortens it."""
+    header = (FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
+    cells = ",".join(["900"] * 11)
+    bundle = tmp_path / "long-name"
+    bundle.mkdir()
+    (bundle / "locust_stats.csv").write_text(
+        f"{header}\nGET,/api/{'x' * 70_000}/,100,0,900,900,1,9000,2.0,1.0,0.0,{cells}\n"
+        f",Aggregated,100,0,900,900,1,9000,2.0,1.0,0.0,{cells}\n"
+    )
+
+    markdown = render_markdown(gate_at(bundle))
+
+    assert len(markdown) <= MAX_SUMMARY_CHARS
+    assert markdown.startswith(SUMMARY_MARKER + "\n\n## ❌ Load test FAIL: GET /api/xxx")
+    assert markdown.endswith(TRIM_NOTE)
 
 
 def test_table_cells_cannot_break_the_table(tmp_path):
@@ -91,7 +111,7 @@ def test_table_cells_cannot_break_the_table(tmp_path):
         f"Method,Name,Error,Occurrences,First Seen,Last Seen\n{failure}\n"
     )
 
-    markdown = gate_at(bundle).markdown
+    markdown = render_markdown(gate_at(bundle))
 
     assert "| `GET /api/dashboard/` | bad \\| pipe and a newline | 3" in markdown.replace("  ", " ")
 

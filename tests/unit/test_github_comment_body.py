@@ -1,17 +1,12 @@
-"""The sticky comment's body: the marker, trimming to GitHub's limit, recognising our own comment."""
+"""The sticky comment's body: the marker, GitHub's limit, recognising our own comment.
+
+How a text is cut to the limit is tests/unit/test_summary_limits.py's; here, that the body uses it.
+"""
 
 import pytest
 
-from loadtest.github.comment import (
-    MAX_COMMENT_CHARS,
-    SUMMARY_MARKER,
-    TRIM_NOTE,
-    TRIM_TARGET_CHARS,
-    is_sticky,
-    pr_number_from_event,
-    sticky_body,
-    trim_body,
-)
+from loadtest.github.comment import is_sticky, pr_number_from_event, sticky_body
+from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, TRIM_NOTE
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 
@@ -21,29 +16,16 @@ def test_the_marker_comes_first_exactly_once():
     assert sticky_body(f"{SUMMARY_MARKER}\n## Load test\n") == f"{SUMMARY_MARKER}\n## Load test\n"
 
 
-@pytest.mark.parametrize("length", [0, 1, MAX_COMMENT_CHARS - 1, MAX_COMMENT_CHARS])
-def test_bodies_within_the_limit_are_untouched(length):
-    assert trim_body("x" * length) == "x" * length
+@pytest.mark.parametrize("length", [1, MAX_COMMENT_CHARS - len(SUMMARY_MARKER) - 1])
+def test_a_body_within_the_limit_is_the_summary_itself(length):
+    summary = f"{SUMMARY_MARKER}\n" + "x" * (length - 1)
+    assert sticky_body(summary) == summary
 
 
-def test_a_body_over_the_limit_is_cut_at_a_line_with_a_note():
-    body = "".join(f"| row {i} | {i} ms |\n" for i in range(5000))
-    trimmed = trim_body(body)
-    assert len(body) > MAX_COMMENT_CHARS
-    assert len(trimmed) <= TRIM_TARGET_CHARS
-    assert trimmed.endswith(TRIM_NOTE)
-    kept = trimmed.removesuffix(TRIM_NOTE)
-    assert body.startswith(kept) and kept.endswith("ms |")
-
-
-def test_a_one_line_giant_is_still_trimmed():
-    assert len(trim_body("x" * 100_000)) <= TRIM_TARGET_CHARS
-
-
-def test_a_code_fence_cut_open_is_closed():
-    body = "```text\n" + "log line\n" * 10_000
-    trimmed = trim_body(body).removesuffix(TRIM_NOTE)
-    assert trimmed.endswith("\n```")
+def test_a_body_over_the_limit_arrives_trimmed_with_a_note_and_the_marker_first():
+    body = sticky_body("".join(f"| row {i} | {i} ms |\n" for i in range(5000)))
+    assert len(body) <= MAX_SUMMARY_CHARS
+    assert body.startswith(f"{SUMMARY_MARKER}\n| row 0 | 0 ms |\n") and body.endswith(TRIM_NOTE)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The summary: markdown for the PR comment and step summary, plain text for a terminal.
+"""The summary as markdown, for the PR comment and the step summary.
 
 The markdown is a PR comment first: a hidden marker so the comment step finds its own comment,
 a one-line verdict, the run facts, the aggregate, the violations with their reasons, then the
@@ -9,12 +9,13 @@ comment limit: when it would not, the least important rows go first and a note s
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 from tabulate import tabulate
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results
 from loadtest.gate.findings import RUN, Finding
+from loadtest.gate.render.headline import headline
+from loadtest.gate.report import GateReport
 from loadtest.gate.units import (
     format_age,
     format_change,
@@ -23,15 +24,7 @@ from loadtest.gate.units import (
     format_percent,
     format_rps,
 )
-
-if TYPE_CHECKING:
-    from loadtest.gate.report import GateReport
-
-SUMMARY_MARKER = "<!-- amal-loadtest-summary -->"
-"""First line of every summary: the PR-comment step finds (and updates) its comment by it."""
-
-MAX_SUMMARY_CHARS = 60_000
-"""GitHub rejects comments over 65,536 characters; this leaves room for what the comment step adds."""
+from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
 
 TOP_FAILURE_MESSAGES = 10
 MAX_ERROR_CHARS = 200
@@ -41,52 +34,6 @@ VERDICT_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 TABLE_METRICS = ("requests", "failure_ratio", "rps", "p50", "p95", "p99")
 HEADERS = ("Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)")
 _COLUMN_OF = {"failures": "failure_ratio", "min_rps": "rps", "min_requests": "requests"}
-
-
-# --- one line ----------------------------------------------------------------
-
-
-def headline(report: GateReport) -> str:
-    """The verdict and why, in one line: ``FAIL: GET /api/x/: 812 ms breaks p95 ≤ 500 ms (+2 more)``."""
-    verdict = report.verdict.upper()
-    if not report.findings:
-        endpoints = len(report.results.endpoints)
-        within = f"all {endpoints} endpoints and the aggregate within limits"
-        baseline = {
-            "compared": "no regression against the baseline",
-            "none": "no baseline, so no regression check",
-            "skipped": "regression not checked",
-        }[report.baseline_status]
-        return f"{verdict}: {within}; {baseline}"
-    first, rest = _headline_finding(report), len(report.findings) - 1
-    more = f" (+{rest} more)" if rest else ""
-    return f"{verdict}: {describe(first)}{more}"
-
-
-def _headline_finding(report: GateReport) -> Finding:
-    """The worst finding, preferring one that names an endpoint: that is where a reader looks first."""
-    worst = report.findings[0].level
-    for finding in report.findings:
-        if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
-            return finding
-    return report.findings[0]
-
-
-def describe(finding: Finding) -> str:
-    """One finding in one line, for the headline and annotations."""
-    scope = "aggregate" if finding.scope == AGGREGATE else finding.scope
-    if finding.kind == "limit":
-        return f"{scope}: {finding.observed} breaks {finding.rule}"
-    if finding.kind == "regression":
-        return f"{scope}: {finding.metric} {finding.observed}"
-    if finding.scope == RUN:
-        return f"baseline not comparable ({finding.observed}): regression checks skipped"
-    if finding.scope == AGGREGATE and finding.kind == "run":
-        return f"the run made {finding.observed}"
-    return f"{scope}: {finding.observed}"
-
-
-# --- markdown ----------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -107,12 +54,8 @@ def render_markdown(report: GateReport, *, max_chars: int = MAX_SUMMARY_CHARS) -
         if len(text) <= max_chars:
             return text
         text = _compose(report, budget)
-    if len(text) <= max_chars:
-        return text
-    cut = (
-        f"\n\n_…cut at {max_chars:,} characters to fit a GitHub comment; see verdict.json for everything._\n"
-    )
-    return text[: max_chars - len(cut)] + cut
+    # Even the smallest budget can overflow (an endpoint name in the headline is the PR's to choose).
+    return fit_comment(text, limit=max_chars, target=max_chars)
 
 
 def _smaller_budgets(report: GateReport):
@@ -353,41 +296,3 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
 def _details(summary: str, body: str, *, open_: bool = False) -> str:
     opening = "<details open>" if open_ else "<details>"
     return f"{opening}\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
-
-
-# --- console -------------------------------------------------------------------
-
-
-def render_console(report: GateReport) -> str:
-    """A short plain-text table for a terminal: aggregate and endpoints, then the verdict line."""
-    rows = [_console_row(report.results.aggregate, "Aggregated")]
-    rows += [_console_row(row, row.name) for row in report.endpoints_worst_first()]
-    table = tabulate(
-        rows,
-        headers=["Endpoint", "Requests", "Failures", "Req/s", "p50", "p95", "p99"],
-        tablefmt="simple",
-        disable_numparse=True,
-        colalign=("left", *["right"] * 6),
-    )
-    lines = [table, ""]
-    lines += [f"  {finding.level.upper()}: {describe(finding)}" for finding in report.findings]
-    lines.append(
-        report.headline if not report.findings else f"Verdict: {report.verdict.upper()} ({_counts(report)})"
-    )
-    return "\n".join(lines)
-
-
-def _counts(report: GateReport) -> str:
-    failures = sum(finding.level == "fail" for finding in report.findings)
-    warnings = len(report.findings) - failures
-    return f"{failures} failure{'s' * (failures != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-
-
-def _console_row(row: EndpointStats, name: str) -> list[str]:
-    return [
-        name,
-        f"{row.requests:,}",
-        f"{row.failures:,}",
-        format_rps(row.rps),
-        *(format_ms(row.value(metric)) for metric in ("p50", "p95", "p99")),
-    ]

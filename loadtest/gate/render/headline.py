@@ -1,0 +1,47 @@
+"""The verdict in one line, and one finding in one line: the summary's title, the console, annotations."""
+
+from __future__ import annotations
+
+from loadtest.bundle import AGGREGATE
+from loadtest.gate.findings import RUN, Finding
+from loadtest.gate.report import GateReport
+
+
+def headline(report: GateReport) -> str:
+    """The verdict and why, in one line: ``FAIL: GET /api/x/: 812 ms breaks p95 ≤ 500 ms (+2 more)``."""
+    verdict = report.verdict.upper()
+    if not report.findings:
+        endpoints = len(report.results.endpoints)
+        within = f"all {endpoints} endpoints and the aggregate within limits"
+        baseline = {
+            "compared": "no regression against the baseline",
+            "none": "no baseline, so no regression check",
+            "skipped": "regression not checked",
+        }[report.baseline_status]
+        return f"{verdict}: {within}; {baseline}"
+    first, rest = _headline_finding(report), len(report.findings) - 1
+    more = f" (+{rest} more)" if rest else ""
+    return f"{verdict}: {describe(first)}{more}"
+
+
+def _headline_finding(report: GateReport) -> Finding:
+    """The worst finding, preferring one that names an endpoint: that is where a reader looks first."""
+    worst = report.findings[0].level
+    for finding in report.findings:
+        if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
+            return finding
+    return report.findings[0]
+
+
+def describe(finding: Finding) -> str:
+    """One finding in one line, for the headline and annotations."""
+    scope = "aggregate" if finding.scope == AGGREGATE else finding.scope
+    if finding.kind == "limit":
+        return f"{scope}: {finding.observed} breaks {finding.rule}"
+    if finding.kind == "regression":
+        return f"{scope}: {finding.metric} {finding.observed}"
+    if finding.scope == RUN:
+        return f"baseline not comparable ({finding.observed}): regression checks skipped"
+    if finding.scope == AGGREGATE and finding.kind == "run":
+        return f"the run made {finding.observed}"
+    return f"{scope}: {finding.observed}"
