@@ -1,7 +1,11 @@
-"""Fixtures shared by every tier: a running sandbox, a way to start more, and fresh signed-in users."""
+"""Shared by every tier: the repository root, the one way to run a command, a running sandbox, a way to
+start more, and fresh signed-in users."""
 
+import os
+import subprocess
+import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -13,6 +17,49 @@ from loadtest.sandbox import running_sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: scripts/, the workflows, the README."""
+
+
+def child_environ(changes: Mapping[str, str | None] | None = None) -> dict[str, str]:
+    """The environment of a command a test starts: this one without GITHUB_* and ACT (a command must not
+    believe it runs in a workflow unless the test says so), with ``changes`` on top; None removes a name."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "ACT"}
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run_command(
+    *command: str | Path,
+    env: Mapping[str, str | None] | None = None,
+    inherit_env: bool = True,
+    timeout: float = 180,
+    cwd: Path = ROOT,
+    input: str | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in ``cwd`` (the repository root), capturing its text output; any exit code returns.
+
+    Its environment is ``child_environ(env)``; with ``inherit_env=False``, ``env`` alone. ``timeout``
+    only guards against a hang: no test depends on how long a command takes.
+    """
+    environ = child_environ(env) if inherit_env else {k: v for k, v in (env or {}).items() if v is not None}
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=environ,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def run_script(script: str, *args: str | Path, **options) -> subprocess.CompletedProcess[str]:
+    """``python scripts/SCRIPT ARGS`` as the workflows run it; ``options`` are those of ``run_command``."""
+    return run_command(sys.executable, f"scripts/{script}", *args, **options)
+
 
 SANDBOX_SEED = 1234
 PASSWORD = "correct-horse-battery"

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, run_command
 from tests.fakes.github_client import TOKEN, client_for
 from tests.fakes.github_server import FakeGitHub
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST_WAITS = ["--wait-min", "0.05", "--wait-max", "0.2"]
 """Short waits so that a 10-15 s run reaches every endpoint."""
 
@@ -52,8 +49,7 @@ def run_locust(tmp_path):
         cmd = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", host]
         cmd += ["-u", str(users), "-r", str(users), "-t", run_time, "--csv", str(prefix)]
         cmd += ["--json-file", str(prefix), "--only-summary", *FAST_WAITS, *args]
-        env = {**os.environ, "LOADTEST_API_KEY": API_KEY, **(env or {})}
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
+        proc = run_command(*cmd, env={"LOADTEST_API_KEY": API_KEY, **(env or {})}, timeout=120)
         return LocustRun(proc.returncode, proc.stdout + proc.stderr, prefix)
 
     return run
@@ -78,17 +74,3 @@ def client(github, sleeps):
     """A GitHub client for the fake server, with small timeouts and recorded waits."""
     with client_for(github, sleeps=sleeps) as c:
         yield c
-
-
-def run_script(
-    script: str, *args: str, env: dict | None = None, timeout: float = 180
-) -> subprocess.CompletedProcess:
-    """Run ``python scripts/SCRIPT`` from the repository root, capturing its output."""
-    return subprocess.run(
-        [sys.executable, f"scripts/{script}", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-    )

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.integration.conftest import run_script
+from tests.conftest import run_script
 
 pytestmark = pytest.mark.slow
 

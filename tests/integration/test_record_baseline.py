@@ -3,24 +3,19 @@
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT, run_script
+
+pytestmark = pytest.mark.slow
+
 FIXTURES = ROOT / "tests" / "fixtures" / "gate"
 
 
-def record(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "scripts/record_baseline.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+def record(*args: str, **options) -> subprocess.CompletedProcess:
+    return run_script("record_baseline.py", *args, **options)
 
 
 def commits(baseline: Path) -> list[str]:
@@ -53,6 +48,7 @@ def test_a_first_baseline_starts_a_history_and_tells_the_workflow(tmp_path, run_
         "--out",
         str(out),
         env={"GITHUB_OUTPUT": str(output), "PATH": ""},
+        inherit_env=False,
     )
 
     assert done.returncode == 0, done.stderr
@@ -108,13 +104,7 @@ def test_the_gate_uses_the_history_once_it_has_three_runs(tmp_path, run_bundle):
         out = tmp_path / f"baseline-{n}"
         assert record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out)).returncode == 0
         previous = out
-    gate = subprocess.run(
-        [sys.executable, "scripts/compare.py", str(current), "--baseline", str(previous)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    gate = run_script("compare.py", current, "--baseline", previous)
 
     assert "; history of 3 runs" in gate.stdout
     assert "Latency judged against the band of the last 3 runs" in gate.stdout
@@ -124,13 +114,7 @@ def test_the_gate_says_so_when_the_history_is_too_short(tmp_path, run_bundle):
     out = tmp_path / "baseline"
     assert record(str(run_bundle("1")), "--out", str(out)).returncode == 0
 
-    gate = subprocess.run(
-        [sys.executable, "scripts/compare.py", str(run_bundle("9")), "--baseline", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    gate = run_script("compare.py", run_bundle("9"), "--baseline", out)
 
     assert "Only 1 compatible run in the baseline history (3 needed)" in gate.stdout
 

@@ -9,8 +9,7 @@ import requests
 
 from loadtest import bundle, contract
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import API_KEY
-from tests.integration.conftest import run_script
+from tests.conftest import API_KEY, run_script
 
 KEYED = {"LOADTEST_API_KEY": API_KEY}
 
