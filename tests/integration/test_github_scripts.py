@@ -38,15 +38,6 @@ def step_outputs(path):
     return dict(line.split("=", 1) for line in path.read_text().splitlines())
 
 
-@pytest.mark.parametrize(
-    "script", ["fetch_baseline.py", "fetch_comment.py", "post_comment.py", "write_comment_artifact.py"]
-)
-def test_help_exits_0_and_documents_exit_codes(script):
-    result = run_script(script, "--help", env=github_env(None))
-    assert result.returncode == 0
-    assert "Exit codes:" in result.stdout
-
-
 # fetch_baseline.py
 
 

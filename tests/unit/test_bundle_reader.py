@@ -2,9 +2,6 @@
 
 import json
 import math
-import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +12,6 @@ from loadtest.bundle import (
     AGGREGATE,
     STATS_CSV,
     BundleError,
-    histogram_percentile,
     read_results,
     stats_name,
 )
@@ -95,39 +91,6 @@ def test_percentiles_from_histograms_match_locusts_own_report(tmp_path):
     assert a.rps == 10.0  # 100 requests over the run's 10 s (first start to last request)
     assert results.aggregate.latency["p50"] == 2  # 110 samples merged: the 55th is in the 2 ms bucket
     assert results.aggregate.requests == 110
-
-
-def test_histogram_percentile_is_locusts_own_rule():
-    # Locust is asked in a subprocess: importing it here would monkey-patch this test process.
-    rng = random.Random(4)
-    cases = [
-        (
-            {
-                str(rng.choice([1, 2, 5, 40, 170, 1400, 59000])): rng.randint(1, 500)
-                for _ in range(rng.randint(1, 6))
-            },
-            q,
-        )
-        for _ in range(200)
-        for q in (0.5, 0.95, 0.99)
-    ]
-    ask_locust = (
-        "import json, sys\n"
-        "from locust.stats import calculate_response_time_percentile as p\n"
-        "cases = json.load(sys.stdin)\n"
-        "print(json.dumps([p({int(k): v for k, v in h.items()}, sum(h.values()), q) for h, q in cases]))"
-    )
-    locust = subprocess.run(
-        [sys.executable, "-c", ask_locust],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-    ours = [histogram_percentile({float(k): v for k, v in h.items()}, sum(h.values()), q) for h, q in cases]
-
-    assert ours == json.loads(locust.stdout.strip().splitlines()[-1])
 
 
 def test_not_available_cells_read_as_missing_values(tmp_path):
