@@ -9,6 +9,8 @@ import requests
 
 from tests.conftest import ROOT, child_environ
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def fake_url(tmp_path):

@@ -10,6 +10,8 @@ from tests.conftest import run_script
 from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import FakeGitHub, make_bundle_zip, make_zip
 
+pytestmark = pytest.mark.slow
+
 HEAD = "c0ffee" + "0" * 34
 OTHER = "bad" + "0" * 37
 PR = 12
