@@ -8,7 +8,8 @@ import pytest
 
 from loadtest import contract
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import API_KEY, run_command
+from tests.conftest import run_command
+from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
 ENDPOINT_NAMES = {e.name for e in contract.ENDPOINTS}

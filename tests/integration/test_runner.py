@@ -9,7 +9,8 @@ import requests
 
 from loadtest import bundle, contract
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import API_KEY, run_script
+from tests.conftest import run_script
+from tests.integration.conftest import API_KEY
 
 KEYED = {"LOADTEST_API_KEY": API_KEY}
 

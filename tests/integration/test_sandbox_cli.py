@@ -16,7 +16,8 @@ import pytest
 from loadtest import contract
 from loadtest.sandbox import running_sandbox
 from loadtest.sandbox.process import start_server
-from tests.conftest import ROOT, call_endpoint, child_environ, run_command
+from tests.conftest import ROOT, child_environ, run_command
+from tests.integration.conftest import call_endpoint
 
 pytestmark = pytest.mark.slow
 
