@@ -12,8 +12,8 @@ import pytest
 from tests.conftest import ROOT
 
 TESTS = ROOT / "tests"
-UNIT_MODULES = sorted((TESTS / "unit").glob("*.py"))
-SLOW_MODULES = sorted([*(TESTS / "integration").glob("test_*.py"), *(TESTS / "e2e").glob("test_*.py")])
+UNIT_MODULES = sorted((TESTS / "unit").rglob("*.py"))
+SLOW_MODULES = sorted([*(TESTS / "integration").rglob("test_*.py"), *(TESTS / "e2e").rglob("test_*.py")])
 
 PROCESS_MODULES = {
     "subprocess",
