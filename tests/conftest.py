@@ -11,6 +11,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: scripts/, the workflows, the README."""
+GATE_FIXTURES = ROOT / "tests" / "fixtures" / "gate"
+"""Results bundles, thresholds and expected summaries the gate's tests read."""
 
 
 def child_environ(changes: Mapping[str, str | None] | None = None) -> dict[str, str]:
@@ -39,14 +41,9 @@ def run_command(
     only guards against a hang: no test depends on how long a command takes.
     """
     environ = child_environ(env) if inherit_env else {k: v for k, v in (env or {}).items() if v is not None}
+    argv = [str(part) for part in command]
     return subprocess.run(
-        [str(part) for part in command],
-        cwd=cwd,
-        env=environ,
-        input=input,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
+        argv, cwd=cwd, env=environ, input=input, capture_output=True, text=True, timeout=timeout
     )
 
 

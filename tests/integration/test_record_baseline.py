@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_script
+from tests.conftest import GATE_FIXTURES, run_script
 
 pytestmark = pytest.mark.slow
-
-FIXTURES = ROOT / "tests" / "fixtures" / "gate"
 
 
 def record(*args: str, **options) -> subprocess.CompletedProcess:
@@ -29,7 +27,7 @@ def run_bundle(tmp_path):
 
     def make(commit: str, name: str = "pass") -> Path:
         bundle = tmp_path / f"run-{commit}"
-        shutil.copytree(FIXTURES / name, bundle)
+        shutil.copytree(GATE_FIXTURES / name, bundle)
         facts = json.loads((bundle / "run.json").read_text(encoding="utf-8"))
         (bundle / "run.json").write_text(json.dumps({**facts, "git_commit": commit * 40}), encoding="utf-8")
         return bundle

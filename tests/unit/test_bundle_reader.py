@@ -15,8 +15,8 @@ from loadtest.bundle import (
     read_results,
     stats_name,
 )
+from tests.conftest import GATE_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
     "Max Response Time,Average Content Size,Requests/s,Failures/s,"
@@ -37,7 +37,7 @@ def write_stats(folder: Path, *rows: str, header: str = HEADER) -> Path:
 
 
 def test_a_bundle_gives_every_endpoint_the_aggregate_and_its_run_facts():
-    results = read_results(FIXTURES / "fail")
+    results = read_results(GATE_FIXTURES / "fail")
 
     assert list(results.endpoints) == [
         "GET /api/dashboard/",
@@ -65,7 +65,7 @@ def test_a_bundle_gives_every_endpoint_the_aggregate_and_its_run_facts():
 
 @pytest.mark.parametrize("given_path", ["plain/smoke", "plain/smoke_stats.csv"])
 def test_a_plain_locust_prefix_reads_with_its_histograms_and_no_run_facts(given_path):
-    results = read_results(FIXTURES / given_path)
+    results = read_results(GATE_FIXTURES / given_path)
 
     assert results.facts is None
     assert results.percentiles_from == "histograms"

@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 
 from loadtest.cli import compare as compare_command
-from tests.conftest import ROOT
+from tests.conftest import GATE_FIXTURES
 
-FIXTURES = ROOT / "tests" / "fixtures" / "gate"
-THRESHOLDS = FIXTURES / "thresholds.json"
-STATS_HEADER = (FIXTURES / "pass" / "locust_stats.csv").read_text().splitlines()[0]
+THRESHOLDS = GATE_FIXTURES / "thresholds.json"
+STATS_HEADER = (GATE_FIXTURES / "pass" / "locust_stats.csv").read_text().splitlines()[0]
 
 
 @pytest.fixture
@@ -25,7 +24,9 @@ def compare(call_main):
 
 @pytest.mark.parametrize(("results", "code"), [("pass", 0), ("warn", 0), ("fail", 1)])
 def test_exit_code_is_0_for_pass_and_warn_and_1_for_fail(results, code, compare):
-    run = compare(FIXTURES / results, "--baseline", FIXTURES / "baseline", "--thresholds", THRESHOLDS)
+    run = compare(
+        GATE_FIXTURES / results, "--baseline", GATE_FIXTURES / "baseline", "--thresholds", THRESHOLDS
+    )
 
     assert run.returncode == code, run.stderr
     assert run.stdout.startswith("<!-- amal-loadtest-summary -->\n")
@@ -33,7 +34,7 @@ def test_exit_code_is_0_for_pass_and_warn_and_1_for_fail(results, code, compare)
 
 
 def test_an_empty_baseline_means_no_baseline(compare):
-    run = compare(FIXTURES / "pass", "--baseline", "", "--thresholds", THRESHOLDS)
+    run = compare(GATE_FIXTURES / "pass", "--baseline", "", "--thresholds", THRESHOLDS)
 
     assert run.returncode == 0, run.stderr
     assert "**Baseline:** none: absolute limits only." in run.stdout
@@ -43,9 +44,9 @@ def test_summary_and_json_files_hold_the_verdict(tmp_path, compare):
     summary, verdict = tmp_path / "out" / "summary.md", tmp_path / "out" / "verdict.json"
 
     run = compare(
-        FIXTURES / "fail",
+        GATE_FIXTURES / "fail",
         "--baseline",
-        FIXTURES / "baseline",
+        GATE_FIXTURES / "baseline",
         "--thresholds",
         THRESHOLDS,
         "--summary",
@@ -74,7 +75,7 @@ def test_summary_and_json_files_hold_the_verdict(tmp_path, compare):
 
 
 def test_preset_option_overrides_the_recorded_preset(tmp_path, compare):
-    run = compare(FIXTURES / "pass", "--preset", "stress", "--json", tmp_path / "verdict.json")
+    run = compare(GATE_FIXTURES / "pass", "--preset", "stress", "--json", tmp_path / "verdict.json")
 
     assert run.returncode == 0
     assert "preset `stress`" in run.stdout
@@ -87,7 +88,7 @@ def test_output_to_a_pipe_is_written_in_place_not_replaced(tmp_path, compare):
     read = queue.Queue()
     threading.Thread(target=lambda: read.put(fifo.read_text()), daemon=True).start()
 
-    run = compare(FIXTURES / "pass", "--thresholds", THRESHOLDS, "--summary", fifo)
+    run = compare(GATE_FIXTURES / "pass", "--thresholds", THRESHOLDS, "--summary", fifo)
 
     assert run.returncode == 0
     assert read.get(timeout=30) == run.stdout
@@ -102,7 +103,9 @@ def test_github_actions_gets_annotations_and_the_verdict_output(tmp_path, compar
         "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"),
     }
 
-    run = compare(FIXTURES / "fail", "--baseline", FIXTURES / "baseline", "--thresholds", THRESHOLDS, env=env)
+    run = compare(
+        GATE_FIXTURES / "fail", "--baseline", GATE_FIXTURES / "baseline", "--thresholds", THRESHOLDS, env=env
+    )
 
     assert run.returncode == 1
     assert "::error title=GET /api/dashboard/::GET /api/dashboard/: 620 ms breaks p95 ≤ 500 ms." in run.stdout
@@ -137,16 +140,16 @@ BAD_INPUTS = {
         "results: {tmp}/bundle/locust_stats.csv: line 2: column '50%' is not a number: 'x'",
     ),
     "baseline-not-a-bundle": (
-        lambda tmp: [FIXTURES / "pass", "--baseline", tmp],
+        lambda tmp: [GATE_FIXTURES / "pass", "--baseline", tmp],
         "baseline: {tmp}: not a results bundle: locust_stats.csv is missing",
     ),
     "invalid-thresholds-json": (
-        lambda tmp: [FIXTURES / "pass", "--thresholds", _write(tmp / "t.json", "{,}")],
+        lambda tmp: [GATE_FIXTURES / "pass", "--thresholds", _write(tmp / "t.json", "{,}")],
         "{tmp}/t.json: line 1: invalid JSON: Expecting property name enclosed in double quotes",
     ),
     "unknown-metric": (
         lambda tmp: [
-            FIXTURES / "pass",
+            GATE_FIXTURES / "pass",
             "--thresholds",
             _write(tmp / "t.json", '{"defaults": {"endpoint": {"p999": 1}}}'),
         ],
@@ -154,7 +157,7 @@ BAD_INPUTS = {
     ),
     "negative-limit": (
         lambda tmp: [
-            FIXTURES / "pass",
+            GATE_FIXTURES / "pass",
             "--thresholds",
             _write(tmp / "t.json", '{"defaults": {"aggregate": {"p95": -3}}}'),
         ],
@@ -163,7 +166,9 @@ BAD_INPUTS = {
     "invalid-run-json": (
         lambda tmp: [
             _bundle(
-                tmp, locust_stats__csv=(FIXTURES / "pass" / "locust_stats.csv").read_text(), run__json="{"
+                tmp,
+                locust_stats__csv=(GATE_FIXTURES / "pass" / "locust_stats.csv").read_text(),
+                run__json="{",
             )
         ],
         "results: {tmp}/bundle/run.json: line 1: invalid JSON",
