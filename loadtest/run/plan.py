@@ -116,6 +116,9 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
     name = preset.name if preset else CUSTOM
     low, high = preset.wait_s if preset else config.DEFAULT_WAIT_S
     options.setdefault("out", ROOT / "results" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    if options["out"] is not None:
+        # Locust starts in the repository root: a folder relative to anywhere else would split the bundle.
+        options["out"] = Path(options["out"]).absolute()
     plan = RunPlan(
         preset=name,
         config=preset,
