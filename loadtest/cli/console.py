@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from loadtest.exitcodes import ExitCode
@@ -48,3 +49,8 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return int(text)
+
+
+def optional_path(text: str) -> Path | None:
+    """An argparse type: a path, or None for an empty value (a workflow passes an unset input as "")."""
+    return Path(text) if text.strip() else None
