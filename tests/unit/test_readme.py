@@ -31,3 +31,38 @@ def test_workflow_dispatch_lists_every_preset():
     workflow = (ROOT / ".github" / "workflows" / "loadtest.yml").read_text(encoding="utf-8")
     options = re.search(r"options: \[([^\]]+)\]", workflow).group(1)
     assert sorted(o.strip() for o in options.split(",")) == available()
+
+
+EXAMPLE_SECTION = "## Use it from the API's repository"
+EXAMPLE_WORKFLOWS = ROOT / "examples" / "api-repository" / ".github" / "workflows"
+EXAMPLE_FILES = ("load-test.yml", "load-test-comment.yml")
+"""The example's workflows, in the order the README shows them."""
+
+
+def example_blocks(readme: str) -> list[str]:
+    """The fenced yaml blocks of the README's section EXAMPLE_SECTION, in order."""
+    start = readme.find(f"\n{EXAMPLE_SECTION}\n")
+    if start < 0:
+        pytest.fail(f"README.md lacks the section {EXAMPLE_SECTION!r} that shows the example workflows")
+    section = readme[start + 1 :]
+    end = section.find("\n## ")
+    return re.findall(r"^```yaml\n(.*?)^```$", section[:end] if end >= 0 else section, re.M | re.S)
+
+
+def test_the_readme_shows_the_example_workflows_as_they_are():
+    # The act rehearsal (tests/e2e/test_action_in_a_caller_act.py) runs these files: the README's
+    # copy-paste text is the rehearsed text.
+    assert example_blocks(README) == [(EXAMPLE_WORKFLOWS / name).read_text() for name in EXAMPLE_FILES]
+
+
+def test_the_example_pins_the_newest_release_and_the_package_is_that_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d$", changelog, re.MULTILINE).group(1)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+    assert re.search(r'^version = "(.*)"$', pyproject, re.MULTILINE).group(1) == newest
+    for name in EXAMPLE_FILES:
+        pins = re.findall(
+            r"uses: amal-education/loadtest@[0-9a-f]{40} # (v\S+)", (EXAMPLE_WORKFLOWS / name).read_text()
+        )
+        assert pins == [f"v{newest}"], name
