@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from loadtest.ci_plan import BASELINE_CHOICES, COMMENT_CHOICES, Context, PlanError, Request, plan_for_event
-from loadtest.cli.console import command_parser, optional_path
+from loadtest.cli.console import add_presets_dir_option, command_parser, optional_path
 from loadtest.exitcodes import ExitCode
 from loadtest.github.actions import annotate, write_outputs
 from loadtest.presets import PresetError
@@ -39,12 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         one_line=True,
     )
     parser.add_argument("--preset", default="", help="default: the event's, smoke (medium nightly)")
-    parser.add_argument(
-        "--presets-dir",
-        type=optional_path,
-        metavar="DIR",
-        help="a folder of more presets, relative to the workspace (default: $LOADTEST_PRESETS_DIR)",
-    )
+    add_presets_dir_option(parser, relative_to="the workspace")
     parser.add_argument(
         "--thresholds", type=optional_path, metavar="FILE", help="thresholds file, relative to the workspace"
     )

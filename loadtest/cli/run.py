@@ -16,7 +16,7 @@ from pathlib import Path
 
 from loadtest import bundle, safety
 from loadtest import workers as workers_module
-from loadtest.cli.console import command_parser, optional_path
+from loadtest.cli.console import add_presets_dir_option, command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 from loadtest.run import (
@@ -54,12 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--preset", metavar="NAME", help="run a preset from loadtest/presets/ headless")
-    parser.add_argument(
-        "--presets-dir",
-        type=optional_path,
-        metavar="DIR",
-        help="a folder of more presets, NAME.conf (default: $LOADTEST_PRESETS_DIR)",
-    )
+    add_presets_dir_option(parser, relative_to="here")
     for name in ("quick", "medium", "stress"):
         shape.add_argument(
             f"--{name}", dest="preset", action="store_const", const=name, help=f"= --preset {name}"

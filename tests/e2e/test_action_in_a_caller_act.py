@@ -25,7 +25,7 @@ import pytest
 from loadtest import bundle
 from loadtest.gate import SUMMARY_MARKER
 from tests.conftest import ROOT, run_command
-from tests.e2e.test_workflows_act import ActRun, stand_in_actions, zip_folder
+from tests.e2e.test_workflows_act import ActRun, act_settings, stand_in_actions, zip_folder
 from tests.fakes.github_client import TOKEN
 from tests.fakes.github_server import FakeGitHub
 
@@ -132,18 +132,16 @@ def act(github, caller, action_copy, tmp_path_factory):
         cmd = [act_bin, event, "-W", str(caller / ".github" / "workflows" / workflow)]
         cmd += ["-P", "ubuntu-latest=-self-hosted", "-e", str(work / "event.json")]
         cmd += ["--action-cache-path", str(cache), *actions]
-        cmd += ["-s", f"GITHUB_TOKEN={TOKEN}", "-s", f"LOADTEST_API_KEY={API_KEY}", "--var", "LOADTEST_HOST="]
-        for key, value in {
-            "GITHUB_API_URL": github.url,
-            "GITHUB_REPOSITORY": github.repository,
-            # GitHub sets it, act does not: the action finds its baselines among this workflow's runs.
-            "GITHUB_WORKFLOW_REF": f"{github.repository}/.github/workflows/{workflow}@refs/heads/main",
-            "LOADTEST_RUN_TIME": "6s",
-            "ACT_ARTIFACTS": str(artifacts),
-        }.items():
-            cmd += ["--env", f"{key}={value}"]
-        for key, value in (inputs or {}).items():
-            cmd += ["--input", f"{key}={value}"]
+        # GitHub sets GITHUB_WORKFLOW_REF, act does not: the action finds its baselines among the runs of
+        # the workflow it names.
+        workflow_ref = f"{github.repository}/.github/workflows/{workflow}@refs/heads/main"
+        cmd += act_settings(
+            github,
+            artifacts,
+            inputs=inputs,
+            secrets={"LOADTEST_API_KEY": API_KEY},
+            env={"GITHUB_WORKFLOW_REF": workflow_ref},
+        )
         proc = run_command(*cmd, cwd=caller, timeout=400)
         output = proc.stdout + proc.stderr
         assert TOKEN not in output and API_KEY not in output, "a secret reached the log"

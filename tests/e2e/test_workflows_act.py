@@ -69,6 +69,33 @@ def stand_in_actions(*files: Path) -> list[str]:
     return args
 
 
+def act_settings(
+    github: FakeGitHub,
+    artifacts: Path,
+    *,
+    inputs: dict | None = None,
+    secrets: dict | None = None,
+    env: dict | None = None,
+) -> list[str]:
+    """act's -s, --var, --env and --input arguments: the fake GitHub and its token, the stand-in API
+    (no LOADTEST_HOST), short runs, the stand-in upload's folder, then ``secrets``, ``env``, ``inputs``."""
+    args = ["--var", "LOADTEST_HOST="]
+    for key, value in {"GITHUB_TOKEN": TOKEN, **(secrets or {})}.items():
+        args += ["-s", f"{key}={value}"]
+    environ = {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_REPOSITORY": github.repository,
+        "LOADTEST_RUN_TIME": "6s",
+        "ACT_ARTIFACTS": str(artifacts),
+        **(env or {}),
+    }
+    for key, value in environ.items():
+        args += ["--env", f"{key}={value}"]
+    for key, value in (inputs or {}).items():
+        args += ["--input", f"{key}={value}"]
+    return args
+
+
 @pytest.fixture(scope="module")
 def github():
     with FakeGitHub(token=TOKEN) as server:
@@ -89,16 +116,7 @@ def act(github, tmp_path_factory):
         artifacts = work / "artifacts"
         cmd = [act_bin, event, "-W", str(WORKFLOWS / workflow), "-P", "ubuntu-latest=-self-hosted"]
         cmd += ["-e", str(work / "event.json"), "--action-cache-path", str(cache), *stand_in_actions()]
-        cmd += ["-s", f"GITHUB_TOKEN={TOKEN}", "--var", "LOADTEST_HOST="]
-        for key, value in {
-            "GITHUB_API_URL": github.url,
-            "GITHUB_REPOSITORY": github.repository,
-            "LOADTEST_RUN_TIME": "6s",
-            "ACT_ARTIFACTS": str(artifacts),
-        }.items():
-            cmd += ["--env", f"{key}={value}"]
-        for key, value in (inputs or {}).items():
-            cmd += ["--input", f"{key}={value}"]
+        cmd += act_settings(github, artifacts, inputs=inputs)
         proc = run_command(*cmd, timeout=300)  # without this process's GITHUB_* variables
         assert TOKEN not in proc.stdout + proc.stderr, "the token must never reach a log"
         return ActRun(proc.returncode, proc.stdout + proc.stderr, artifacts)
