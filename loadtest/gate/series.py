@@ -68,6 +68,8 @@ class Trend:
 
     def row_names(self) -> list[str]:
         """The last run's endpoints in its own order, then the aggregate."""
+        if not self.runs:
+            return []
         names = [name for name in self.current.rows if name != AGGREGATE]
         return names + [AGGREGATE] if AGGREGATE in self.current.rows else names
 
