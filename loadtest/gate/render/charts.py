@@ -28,6 +28,8 @@ SPARK_GAP = "·"
 SPARK_MIN_SPAN = 0.25
 """A sparkline spans at least a quarter of its median: run-to-run noise of a few percent stays in
 the bottom blocks instead of being stretched over all eight, and a real step still reaches the top."""
+CHART_WIDTH, CHART_HEIGHT = 640, 260
+"""Mermaid's default XY chart is 700 x 500: lower, so a comment's two charts stay compact."""
 SERIES_COLOUR, BAND_COLOUR = "#0969da", "#8c959f"
 """GitHub's own blue and grey, readable on its light and dark themes."""
 CHARTABLE = frozenset({*LATENCY_METRICS, "rps", "failure_ratio"})
@@ -83,11 +85,11 @@ def charts_for(report: GateReport, limit: int = MAX_CHARTS) -> list[Chart]:
         return []
     flagged = {(f.scope, f.metric) for f in report.findings if f.kind in ("limit", "regression")}
     wanted = [(AGGREGATE, "p95")]
-    wanted += [
-        (f.scope, f.metric)
-        for f in report.findings
-        if f.kind in ("limit", "regression") and f.scope in report.results.endpoints and f.metric in CHARTABLE
-    ]
+    for f in report.findings:  # worst first; an endpoint's p95 first, as in its sparkline
+        if (f.scope, f.metric) in flagged and f.scope in report.results.endpoints and f.metric in CHARTABLE:
+            if (f.scope, "p95") in flagged:
+                wanted.append((f.scope, "p95"))
+            wanted.append((f.scope, f.metric))
     charts: list[Chart] = []
     for row, metric in dict.fromkeys(wanted):
         if len(charts) < limit and _drawable(trend, row, metric):
@@ -155,6 +157,9 @@ def mermaid_xychart(metric: str, points: Sequence[tuple[str, float]], band: Judg
         "```mermaid",
         "---",
         "config:",
+        "  xyChart:",
+        f"    width: {CHART_WIDTH}",
+        f"    height: {CHART_HEIGHT}",
         "  themeVariables:",
         "    xyChart:",
         f'      plotColorPalette: "{palette}"',
@@ -170,12 +175,16 @@ def mermaid_xychart(metric: str, points: Sequence[tuple[str, float]], band: Judg
     return "\n".join(lines)
 
 
+NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+"""Tops of a y axis, times a power of ten: round numbers, close enough that the data fills the chart."""
+
+
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 times a power of ten at or above ``value``: a y-axis top that reads well."""
+    """The smallest NICE_STEPS value times a power of ten at or above ``value``: a y-axis top."""
     if value <= 0 or not math.isfinite(value):
         return 1.0
     power = 10 ** math.floor(math.log10(value))
-    return next(step * power for step in (1, 2, 5, 10) if step * power >= value * (1 - 1e-9))
+    return next(round(step * power, 12) for step in NICE_STEPS if step * power >= value * (1 - 1e-9))
 
 
 def _subject(chart: Chart) -> str:
