@@ -6,6 +6,7 @@ Bundles are the seeded lognormal ones of test_gate_history_summary (the same on 
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -21,13 +22,18 @@ DASHBOARD = "GET /api/dashboard/"
 MERMAID_BLOCK = re.compile(r"```mermaid\n(.*?)```", re.S)
 
 
-@pytest.fixture
-def thresholds(tmp_path):
+def history_thresholds(folder: Path) -> Path:
+    """The gate's test thresholds plus test_gate_history_summary's history rule, written in ``folder``."""
     document = json.loads((GATE_FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
     document["regression"]["history"] = seeded.HISTORY
-    path = tmp_path / "thresholds.json"
+    path = folder / "thresholds.json"
     path.write_text(json.dumps(document), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def thresholds(tmp_path):
+    return history_thresholds(tmp_path)
 
 
 def judged(tmp_path, thresholds, *, seed: int, runs: int, slow: dict[str, float] | None = None):

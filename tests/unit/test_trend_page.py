@@ -6,7 +6,6 @@ test_trend_in_browser.py opens it in Chromium.
 
 import base64
 import hashlib
-import json
 import random
 import re
 
@@ -19,6 +18,7 @@ from loadtest.gate.history import read_history
 from loadtest.trend import page_for_baseline, page_for_report, render_page
 from tests.conftest import GATE_FIXTURES
 from tests.unit import test_gate_history_summary as seeded
+from tests.unit.test_gate_charts import history_thresholds
 from tests.unit.test_gate_history_summary import NOW, baseline_with_history, write_bundle
 
 DASHBOARD = "GET /api/dashboard/"
@@ -27,11 +27,7 @@ CHARTS_PER_ROW = 5  # p50, p95, p99, requests/s, failure ratio
 
 @pytest.fixture
 def thresholds(tmp_path):
-    document = json.loads((GATE_FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
-    document["regression"]["history"] = seeded.HISTORY
-    path = tmp_path / "thresholds.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
+    return history_thresholds(tmp_path)
 
 
 @pytest.fixture
