@@ -10,7 +10,8 @@ The workflow YAML and action.yml stay free of logic: they ask ``loadtest.cli.pla
 - whether to fetch a baseline, to record one, and to write the PR comment artifact;
 - the workflow file whose runs hold the baselines (from GITHUB_WORKFLOW_REF);
 - the caller's thresholds file and presets folder, checked, as absolute paths;
-- where the action keeps its virtual environment and its files.
+- where the action keeps its virtual environment and its files, and the name of the results artifact
+  (one definition: the upload uses it, and the gate's summary says where the trend page is).
 
 It needs nothing but the standard library.
 """
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest.bundle.layout import SUMMARY_MD, VERDICT_JSON
+from loadtest.bundle.layout import SUMMARY_MD, TREND_PAGE, VERDICT_JSON
 from loadtest.config import DEFAULT_WORKFLOW
 from loadtest.github.actions import default_branch, load_event
 from loadtest.presets import available, load_preset
@@ -75,6 +76,8 @@ class Context:
     workspace: Path = Path(".")
     """Where the caller's paths are relative to: GITHUB_WORKSPACE, else here."""
     work_dir: Path = Path(tempfile.gettempdir()) / WORK_DIR_NAME
+    run_id: str = "0"
+    run_attempt: str = "1"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:
@@ -87,6 +90,8 @@ class Context:
             workflow_ref=env.get("GITHUB_WORKFLOW_REF", ""),
             workspace=Path(env.get("GITHUB_WORKSPACE", "") or "."),
             work_dir=Path(temp) / WORK_DIR_NAME,
+            run_id=env.get("GITHUB_RUN_ID", "") or "0",
+            run_attempt=env.get("GITHUB_RUN_ATTEMPT", "") or "1",
         )
 
 
@@ -103,6 +108,7 @@ class CiPlan:
     comment_artifact: bool = False
     """A pull request's run writes the artifact the comment workflow posts."""
     workflow: str = DEFAULT_WORKFLOW
+    results_artifact: str = ""
     thresholds: Path | None = None
     presets_dir: Path | None = None
     reason: str = ""
@@ -126,12 +132,14 @@ class CiPlan:
             "fetch-baseline": _flag(self.fetch_baseline),
             "comment-artifact": _flag(self.comment_artifact),
             "workflow": self.workflow,
+            "results-artifact": self.results_artifact,
             "thresholds": str(self.thresholds or ""),
             "presets-dir": str(self.presets_dir or ""),
             "venv": str(self.work_dir / "venv"),
             "bundle-path": str(self.bundle),
             "summary-path": str(self.bundle / SUMMARY_MD),
             "verdict-path": str(self.bundle / VERDICT_JSON),
+            "trend-path": str(self.bundle / TREND_PAGE),
             "baseline-path": str(self.files / "baseline"),
             "next-baseline-path": str(self.files / "baseline-next"),
             "comment-path": str(self.files / "comment"),
@@ -170,6 +178,7 @@ def plan_for_event(context: Context, request: Request = Request()) -> CiPlan:
         fetch_baseline=wants_baseline,
         comment_artifact=context.event_name == "pull_request" and request.comment == "auto",
         workflow=workflow_file(context.workflow_ref),
+        results_artifact=f"loadtest-results-{preset}-{context.run_id}-{context.run_attempt}",
         thresholds=thresholds,
         presets_dir=presets_dir,
     )

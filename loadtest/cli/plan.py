@@ -2,9 +2,10 @@
 the action's inputs: the mode, the preset and its time limit, baselines, the comment, the paths.
 
 Reads GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_EVENT_PATH (the default branch, the workflow_run),
-GITHUB_WORKFLOW_REF (the workflow file), GITHUB_WORKSPACE (the caller's paths) and RUNNER_TEMP
-(the action's folder); writes its outputs to $GITHUB_OUTPUT and prints them. Needs nothing but the
-standard library: the Plan job and the action run it before anything is installed.
+GITHUB_WORKFLOW_REF (the workflow file), GITHUB_WORKSPACE (the caller's paths), RUNNER_TEMP (the
+action's folder) and GITHUB_RUN_ID / GITHUB_RUN_ATTEMPT (the results artifact's name); writes its
+outputs to $GITHUB_OUTPUT and prints them. Needs nothing but the standard library: the Plan job and
+the action run it before anything is installed.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from loadtest.settings import Settings
 
 EXIT_CODES_HELP = """\
 Outputs: mode (load-test, comment or skip), preset, timeout-minutes, record-baseline,
-fetch-baseline, comment-artifact, workflow, thresholds, presets-dir, and the paths venv,
-bundle-path, summary-path, verdict-path, baseline-path, next-baseline-path, comment-path.
+fetch-baseline, comment-artifact, workflow, results-artifact, thresholds, presets-dir, and the
+paths venv, bundle-path, summary-path, verdict-path, trend-path, baseline-path, next-baseline-path,
+comment-path.
 
 Exit codes:
   0  planned

@@ -195,6 +195,7 @@ def test_every_path_lives_in_the_actions_own_folder_one_per_preset(tmp_path):
     assert outputs["bundle-path"] == str(tmp_path / "quick" / "results")
     assert outputs["summary-path"] == str(tmp_path / "quick" / "results" / "summary.md")
     assert outputs["verdict-path"] == str(tmp_path / "quick" / "results" / "verdict.json")
+    assert outputs["trend-path"] == str(tmp_path / "quick" / "results" / "trend.html")
     for name, folder in (("baseline-path", "baseline"), ("next-baseline-path", "baseline-next")):
         assert outputs[name] == str(tmp_path / "quick" / folder)
 
@@ -209,6 +210,8 @@ def test_the_context_is_read_from_the_runners_environment(tmp_path):
         "GITHUB_WORKFLOW_REF": WORKFLOW_REF,
         "GITHUB_WORKSPACE": str(tmp_path / "workspace"),
         "RUNNER_TEMP": str(tmp_path / "temp"),
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_RUN_ATTEMPT": "2",
     }
 
     read = Context.from_environ(environ)
@@ -216,6 +219,7 @@ def test_the_context_is_read_from_the_runners_environment(tmp_path):
     assert (read.event_name, read.ref, read.workflow_ref) == ("push", "refs/heads/trunk", WORKFLOW_REF)
     assert read.event["repository"]["default_branch"] == "trunk"
     assert (read.workspace, read.work_dir) == (tmp_path / "workspace", tmp_path / "temp" / "amal-loadtest")
+    assert plan_for_event(read).results_artifact == "loadtest-results-smoke-4242-2"
 
 
 def test_the_command_writes_every_output_for_the_steps(call_main, caller, tmp_path):
