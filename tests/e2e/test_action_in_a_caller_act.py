@@ -222,6 +222,7 @@ def test_a_push_to_main_runs_gates_and_records_a_baseline_with_the_callers_thres
     assert not Path(verdict["thresholds"]).is_relative_to(ROOT)
     baseline = push_run.artifact("loadtest-baseline-smoke")
     assert (baseline / bundle.BASELINE_HISTORY).is_file() and (baseline / bundle.STATS_CSV).is_file()
+    assert (results / bundle.TREND_PAGE).is_file() and (baseline / bundle.TREND_PAGE).is_file()
     assert not push_run.has_artifact("loadtest-comment")
 
 
