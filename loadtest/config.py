@@ -20,6 +20,9 @@ REQUEST_TIMEOUT_S = 10.0
 
 LOOPBACK_HOSTS: frozenset[str] = frozenset({"127.0.0.1", "localhost", "::1"})
 
+DEFAULT_WORKFLOW = "loadtest.yml"
+"""The load-test workflow's file, whose runs hold the baselines, when GITHUB_WORKFLOW_REF does not say."""
+
 
 class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""

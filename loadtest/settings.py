@@ -15,6 +15,7 @@ LOADTEST_TOKEN             a ready access token, instead of email and password (
 LOADTEST_RUN_TIME          shortens every run, e.g. ``10s`` for a rehearsal of the workflows
 LOADTEST_COMMIT            the commit under test (CI sets the PR's head), else ``git rev-parse``
 LOADTEST_PRODUCTION_HOSTS  more production hosts for the guard, comma-separated
+LOADTEST_PRESETS_DIR       a folder of more presets (NAME.conf), e.g. a caller's of the GitHub Action
 =========================  ====================================================================
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from loadtest.config import PRODUCTION_HOSTS, hostname
 
@@ -39,11 +41,14 @@ class Settings:
     run_time: str = ""
     commit: str = ""
     production_hosts: frozenset[str] = PRODUCTION_HOSTS
+    presets_dir: Path | None = None
+    """A folder of more presets besides the built-in ones (loadtest.presets); None: only those."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         extra = {h.strip().lower() for h in env.get("LOADTEST_PRODUCTION_HOSTS", "").split(",") if h.strip()}
+        presets_dir = env.get("LOADTEST_PRESETS_DIR", "").strip()
         return cls(
             host=env.get("LOADTEST_HOST", "").strip(),
             api_key=env.get("LOADTEST_API_KEY", "").strip(),
@@ -53,6 +58,7 @@ class Settings:
             run_time=env.get("LOADTEST_RUN_TIME", "").strip(),
             commit=env.get("LOADTEST_COMMIT", "").strip(),
             production_hosts=PRODUCTION_HOSTS | extra,
+            presets_dir=Path(presets_dir) if presets_dir else None,
         )
 
     @property

@@ -22,7 +22,7 @@ COMMANDS = {
     "run": "run the load test: a preset or a custom run, headless, or Locust's web UI",
     "compare": "the gate: judge a run against thresholds.json and a baseline",
     "record-baseline": "record a passing run as the next baseline, with its rolling history",
-    "plan": "decide a workflow run's preset, time limit and whether it may become the baseline",
+    "plan": "decide what a workflow run or the action does: mode, preset, time limit, baselines, comment",
     "sandbox": "the stand-in API, with fault injection",
     "calibrate": "measure the gate's false alarms and detection on the stand-in API",
     "bench-sandbox": "benchmark the stand-in API against a bare gevent hello-world",

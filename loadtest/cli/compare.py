@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import command_parser
+from loadtest.cli.console import command_parser, optional_path
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_gate_files
@@ -37,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = run_gate(
             args.results,
             baseline=args.baseline,
-            thresholds_path=args.thresholds,
+            thresholds_path=args.thresholds or DEFAULT_THRESHOLDS,
             preset=args.preset,
         )
         markdown = write_gate_files(report, summary=args.summary, verdict=args.json)
@@ -73,12 +73,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--baseline",
-        type=_path_or_none,
+        type=optional_path,
         metavar="BASELINE",
         help="bundle or CSV prefix to compare with; empty means none (handy in workflows)",
     )
     parser.add_argument(
-        "--thresholds", type=Path, default=DEFAULT_THRESHOLDS, metavar="FILE", help="default: %(default)s"
+        "--thresholds",
+        type=optional_path,
+        metavar="FILE",
+        help=f"default (or empty): {DEFAULT_THRESHOLDS.name} of this repository",
     )
     parser.add_argument("--preset", metavar="NAME", help="default: the preset recorded in the bundle")
     parser.add_argument("--summary", type=Path, metavar="FILE", help="also write the markdown summary here")
@@ -95,7 +98,3 @@ def _parser() -> argparse.ArgumentParser:
         help="the artifact the trend page is uploaded in, for the step summary's pointer to it",
     )
     return parser
-
-
-def _path_or_none(text: str) -> Path | None:
-    return Path(text) if text.strip() else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 from loadtest.exitcodes import ExitCode
@@ -48,3 +49,20 @@ def positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}")
     return int(text)
+
+
+def optional_path(text: str) -> Path | None:
+    """An argparse type: a path, or None for an empty value (a workflow passes an unset input as "")."""
+    return Path(text) if text.strip() else None
+
+
+def add_presets_dir_option(parser: argparse.ArgumentParser, *, relative_to: str) -> None:
+    """``--presets-dir DIR``: a folder of more presets (NAME.conf) beside the built-in ones; empty or
+    absent: $LOADTEST_PRESETS_DIR (loadtest.settings)."""
+    parser.add_argument(
+        "--presets-dir",
+        type=optional_path,
+        metavar="DIR",
+        help=f"a folder of more presets (NAME.conf), relative to {relative_to} "
+        "(default: $LOADTEST_PRESETS_DIR)",
+    )

@@ -1,54 +1,71 @@
-"""``loadtest plan`` (scripts/plan_run.py): a workflow run's preset, time limit, and whether it may
-become the baseline.
+"""``loadtest plan`` (scripts/plan_run.py): what a workflow run or the action does, from the event and
+the action's inputs: the mode, the preset and its time limit, baselines, the comment, the paths.
 
-Reads GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_EVENT_PATH (for the default branch) and
-REQUESTED_PRESET (the workflow_dispatch input); writes ``preset``, ``timeout-minutes`` and
-``record-baseline`` to $GITHUB_OUTPUT and prints them. Needs nothing but the standard library:
-the workflow's Plan job runs it before anything is installed.
+Reads GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_EVENT_PATH (the default branch, the workflow_run),
+GITHUB_WORKFLOW_REF (the workflow file), GITHUB_WORKSPACE (the caller's paths), RUNNER_TEMP (the
+action's folder) and GITHUB_RUN_ID / GITHUB_RUN_ATTEMPT (the results artifact's name); writes its
+outputs to $GITHUB_OUTPUT and prints them. Needs nothing but the standard library: the Plan job and
+the action run it before anything is installed.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
-from loadtest.ci_plan import plan_for_event
-from loadtest.cli.console import command_parser
+from loadtest.ci_plan import BASELINE_CHOICES, COMMENT_CHOICES, Context, PlanError, Request, plan_for_event
+from loadtest.cli.console import add_presets_dir_option, command_parser, optional_path
 from loadtest.exitcodes import ExitCode
-from loadtest.github.actions import default_branch, load_event, write_outputs
+from loadtest.github.actions import annotate, write_outputs
 from loadtest.presets import PresetError
+from loadtest.settings import Settings
 
 EXIT_CODES_HELP = """\
+Outputs: mode (load-test, comment or skip), preset, timeout-minutes, record-baseline,
+fetch-baseline, comment-artifact, workflow, results-artifact, thresholds, presets-dir, and the
+paths venv, bundle-path, summary-path, verdict-path, trend-path, baseline-path, next-baseline-path,
+comment-path.
+
 Exit codes:
   0  planned
-  2  the requested preset does not exist
+  2  bad input: an unknown preset or event, a presets folder or thresholds file that cannot be used
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    command_parser(
+    parser = command_parser(
         "plan_run.py",
-        "Decide the preset, the job time limit and whether the run may become the baseline, "
-        "from the GitHub event in the environment.",
+        "Decide what this workflow run does: the mode, the preset and the job's time limit, whether to "
+        "fetch and record a baseline and write the PR comment, from the GitHub event in the environment.",
         EXIT_CODES_HELP,
         one_line=True,
-    ).parse_args(argv)
-    env = os.environ
+    )
+    parser.add_argument("--preset", default="", help="default: the event's, smoke (medium nightly)")
+    add_presets_dir_option(parser, relative_to="the workspace")
+    parser.add_argument(
+        "--thresholds", type=optional_path, metavar="FILE", help="thresholds file, relative to the workspace"
+    )
+    parser.add_argument("--baseline", choices=BASELINE_CHOICES, default="auto", help="default: %(default)s")
+    parser.add_argument("--comment", choices=COMMENT_CHOICES, default="auto", help="default: %(default)s")
+    args = parser.parse_args(argv)
+    request = Request(
+        preset=args.preset.strip(),
+        presets_dir=args.presets_dir or Settings.from_environ().presets_dir,
+        thresholds=args.thresholds,
+        baseline=args.baseline,
+        comment=args.comment,
+    )
     try:
-        plan = plan_for_event(
-            env.get("GITHUB_EVENT_NAME", ""),
-            env.get("REQUESTED_PRESET", "").strip(),
-            env.get("GITHUB_REF", ""),
-            default_branch(load_event(env.get("GITHUB_EVENT_PATH", ""))),
-        )
-    except PresetError as exc:
+        plan = plan_for_event(Context.from_environ(), request)
+    except (PlanError, PresetError) as exc:
         print(f"plan_run: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    if plan.reason:
+        annotate("notice", f"nothing to do: {plan.reason}")
     print("\n".join(f"{key}={value}" for key, value in plan.outputs().items()))
     write_outputs(plan.outputs())
     return ExitCode.OK
 
 
-if __name__ == "__main__":  # the workflow's Plan job: python3 -m loadtest.cli.plan
+if __name__ == "__main__":  # the Plan job and the action: python3 -m loadtest.cli.plan
     raise SystemExit(main())

@@ -1,10 +1,10 @@
 """``loadtest record-baseline`` (scripts/record_baseline.py): a passing run becomes the next baseline.
 
-    loadtest record-baseline RESULTS --previous BASELINE --out OUT [--keep N]
+    loadtest record-baseline RESULTS --previous BASELINE --out OUT [--keep N] [--thresholds FILE]
 
 OUT becomes the RESULTS bundle plus history.json: BASELINE's history (or a new one when BASELINE
 is missing or empty) with this run appended, runs recorded with other settings dropped, and only
-the newest N kept (default: regression.history.keep of thresholds.json for the run, else 20);
+the newest N kept (default: regression.history.keep of the thresholds file for the run, else 20);
 and trend.html, the charts of that history (loadtest.trend).
 Inside GitHub Actions, writes ``recorded=true`` to $GITHUB_OUTPUT.
 """
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bundle import TREND_PAGE, BundleError
-from loadtest.cli.console import command_parser, positive_int
+from loadtest.cli.console import command_parser, optional_path, positive_int
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
@@ -34,7 +34,7 @@ Exit codes:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        keep = args.keep or default_keep(args.results, DEFAULT_THRESHOLDS)
+        keep = args.keep or default_keep(args.results, args.thresholds or DEFAULT_THRESHOLDS)
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
         write_trend_page(args.out / TREND_PAGE, page_for_baseline(recorded.history))
     except (BundleError, HistoryError, GateInputError) as exc:
@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "record_baseline",
         "Write the next baseline: this run's bundle plus the rolling history of earlier runs.",
         EXIT_CODES_HELP,
+        one_line=True,  # a workflow step: a usage error is one line there
     )
     parser.add_argument("results", type=Path, metavar="RESULTS", help="the passing run's results bundle")
     parser.add_argument(
@@ -69,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=Path, required=True, metavar="OUT", help="folder to write (new or empty)"
     )
     parser.add_argument(
-        "--keep", type=positive_int, metavar="N", help="runs to keep (default: thresholds.json, else 20)"
+        "--keep", type=positive_int, metavar="N", help="runs to keep (default: the thresholds file, else 20)"
+    )
+    parser.add_argument(
+        "--thresholds",
+        type=optional_path,
+        metavar="FILE",
+        help=f"whose regression.history.keep applies (default or empty: {DEFAULT_THRESHOLDS.name})",
     )
     return parser

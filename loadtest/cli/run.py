@@ -11,11 +11,12 @@ import os
 import shutil
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from loadtest import bundle, safety
 from loadtest import workers as workers_module
-from loadtest.cli.console import command_parser
+from loadtest.cli.console import add_presets_dir_option, command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 from loadtest.run import (
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--preset", metavar="NAME", help="run a preset from loadtest/presets/ headless")
+    add_presets_dir_option(parser, relative_to="here")
     for name in ("quick", "medium", "stress"):
         shape.add_argument(
             f"--{name}", dest="preset", action="store_const", const=name, help=f"= --preset {name}"
@@ -116,6 +118,8 @@ def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
 def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.environ) -> RunPlan:
     """Turn command-line arguments into a RunPlan, or raise RunError(USAGE) saying what is wrong."""
     settings = Settings.from_environ(environ)
+    if args.presets_dir is not None:
+        settings = replace(settings, presets_dir=args.presets_dir)
     # LOADTEST_RUN_TIME shortens every run, e.g. for a local rehearsal of the workflows.
     run_time_text = args.run_time or settings.run_time
     try:

@@ -31,10 +31,10 @@ from urllib.parse import quote, urljoin
 import requests
 
 from loadtest.bundle import RUN_FACTS
+from loadtest.config import DEFAULT_WORKFLOW
 from loadtest.github.client import GitHubClient, GitHubError
 
 BASELINE_ARTIFACT_PREFIX = "loadtest-baseline-"
-DEFAULT_WORKFLOW = "loadtest.yml"
 DEFAULT_BRANCH = "main"
 BASELINE_EVENTS = frozenset({"push", "schedule"})
 """Runs that may provide a baseline; PR and manual runs never do."""

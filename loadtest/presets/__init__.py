@@ -4,6 +4,10 @@ Each ``NAME.conf`` is a plain Locust config file (``locust --config
 loadtest/presets/smoke.conf``) that opens with a comment saying which
 question it answers. The runner, the workflows and the gate read the numbers
 from here; nothing else repeats them.
+
+A caller of the GitHub Action adds presets of its own in one more folder (``extra_dir``: the
+action's ``presets-dir``, ``--presets-dir``, ``LOADTEST_PRESETS_DIR``), in the same format. A file
+there may not take the name of a built-in preset: a preset name means one load shape.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from loadtest import config
 PRESETS_DIR = Path(__file__).resolve().parent
 
 _TIME_PART = re.compile(r"(\d+)\s*([hms])")
+_NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 
 class PresetError(ValueError):
@@ -75,16 +80,46 @@ def parse_duration(text: str) -> float:
     return float(sum(int(n) * scale[u] for n, u in parts))
 
 
-def available() -> list[str]:
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.conf"))
+def available(extra_dir: Path | None = None) -> list[str]:
+    """The preset names: the built-in ones, and those in ``extra_dir``."""
+    return sorted(_registry(_absolute(extra_dir)))
 
 
-def load_preset(name: str) -> Preset:
-    """The preset ``NAME.conf``, read once per process however often it is asked for."""
-    path = PRESETS_DIR / f"{name}.conf"
-    if not re.fullmatch(r"[a-z][a-z0-9_-]*", name) or not path.is_file():
-        raise PresetError(f"unknown preset {name!r}; choose one of: {', '.join(available())}")
-    return _parse(name, path)
+def load_preset(name: str, extra_dir: Path | None = None) -> Preset:
+    """The preset ``NAME.conf`` (built in, or in ``extra_dir``), read once per process however often
+    it is asked for."""
+    registry = _registry(_absolute(extra_dir))
+    if not _NAME.fullmatch(name) or name not in registry:
+        raise PresetError(f"unknown preset {name!r}; choose one of: {', '.join(sorted(registry))}")
+    return _parse(name, registry[name])
+
+
+def _absolute(folder: Path | None) -> Path | None:
+    """The folder as an absolute path: Locust, started in the repository root, reads the preset too."""
+    return Path(folder).absolute() if folder is not None else None
+
+
+@functools.cache
+def _registry(extra_dir: Path | None) -> Mapping[str, Path]:
+    """Name -> file for the built-in presets and those in ``extra_dir``; PresetError when that folder
+    is missing, holds a file whose name is not a preset name, or would replace a built-in preset."""
+    presets = {path.stem: path for path in PRESETS_DIR.glob("*.conf")}
+    if extra_dir is None:
+        return MappingProxyType(presets)
+    if not extra_dir.is_dir():
+        raise PresetError(f"presets folder {extra_dir}: no such folder")
+    for path in sorted(extra_dir.glob("*.conf")):
+        if not _NAME.fullmatch(path.stem):
+            raise PresetError(
+                f"{path}: {path.stem!r} is not a preset name (a lower-case letter, then a-z, 0-9, - and _)"
+            )
+        if path.stem in presets:
+            raise PresetError(
+                f"{path}: {path.stem!r} is a built-in preset; give yours another name "
+                "(a preset name means one load shape, so yours may not replace ours)"
+            )
+        presets[path.stem] = path
+    return MappingProxyType(presets)
 
 
 @functools.cache

@@ -105,10 +105,12 @@ class Overrides:
 def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **options: Any) -> RunPlan:
     """A plan from the preset ``preset_name`` (or a custom run) and ``overrides``; RunError(USAGE) if not.
 
-    ``options`` are the other RunPlan fields (host, out, tags, settings, ...). A custom run needs
-    users and a run time. A default ``out`` is ``results/<preset>-<UTC time>``; it must be new or empty.
+    ``options`` are the other RunPlan fields (host, out, tags, settings, ...). The preset is a built-in
+    one or one in the settings' ``presets_dir``. A custom run needs users and a run time. A default
+    ``out`` is ``results/<preset>-<UTC time>``; it must be new or empty.
     """
-    preset = load_preset(preset_name) if preset_name else None
+    presets_dir = options.get("settings", Settings()).presets_dir
+    preset = load_preset(preset_name, presets_dir) if preset_name else None
     if preset is None and not (overrides.users and overrides.run_time_s):
         raise RunError(
             "a custom headless run needs -u USERS and -t RUN_TIME (or use --preset NAME)", ExitCode.USAGE
@@ -116,6 +118,9 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
     name = preset.name if preset else CUSTOM
     low, high = preset.wait_s if preset else config.DEFAULT_WAIT_S
     options.setdefault("out", ROOT / "results" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    if options["out"] is not None:
+        # Locust starts in the repository root: a folder relative to anywhere else would split the bundle.
+        options["out"] = Path(options["out"]).absolute()
     plan = RunPlan(
         preset=name,
         config=preset,

@@ -4,7 +4,9 @@ act runs the jobs on this host (`-P ubuntu-latest=-self-hosted`); GitHub's REST 
 fake server of tests/fakes on loopback (GITHUB_API_URL), and the two remote actions that
 cannot be downloaded here are replaced by local stand-ins (tests/fakes/actions/): setup-python
 (skipped under act by `if: ${{ !env.ACT }}`) and upload-artifact (copies into ACT_ARTIFACTS, so
-this test can read what a run uploaded). Each run is shortened with LOADTEST_RUN_TIME.
+this test can read what a run uploaded). Each run is shortened with LOADTEST_RUN_TIME. The
+workflows' jobs are the action (action.yml, `uses: ./`), which installs into a virtual environment
+of its own: this environment's packages stay as they are.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import io
 import json
 import re
 import shutil
-import sys
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from tests.fakes.github_server import FakeGitHub
 pytestmark = pytest.mark.slow
 
 WORKFLOWS = ROOT / ".github" / "workflows"
+ACTION = ROOT / "action.yml"
 STAND_INS = ROOT / "tests" / "fakes" / "actions"
 HEAD = "c0ffee" + "0" * 34
 PR = 7
@@ -55,18 +57,43 @@ class ActRun:
         return found[-1]
 
 
-def stand_in_actions() -> list[str]:
-    """--local-repository for every remote action the workflows pin, read from the workflows."""
+def stand_in_actions(*files: Path) -> list[str]:
+    """--local-repository for every remote action ``files`` pin (default: the workflows and the
+    action they use, action.yml)."""
+    text = "".join(p.read_text(encoding="utf-8") for p in files or [*WORKFLOWS.glob("*.yml"), ACTION])
     args = []
-    for ref in sorted(set(re.findall(r"uses: (actions/[\w-]+@[0-9a-f]{40})", _all_workflows()))):
+    for ref in sorted(set(re.findall(r"uses: (actions/[\w-]+@[0-9a-f]{40})", text))):
         name = ref.split("/", 1)[1].split("@", 1)[0]
         if name != "checkout":  # act copies the working tree for actions/checkout itself
             args += ["--local-repository", f"{ref}={STAND_INS / name}"]
     return args
 
 
-def _all_workflows() -> str:
-    return "".join(p.read_text(encoding="utf-8") for p in WORKFLOWS.glob("*.yml"))
+def act_settings(
+    github: FakeGitHub,
+    artifacts: Path,
+    *,
+    inputs: dict | None = None,
+    secrets: dict | None = None,
+    env: dict | None = None,
+) -> list[str]:
+    """act's -s, --var, --env and --input arguments: the fake GitHub and its token, the stand-in API
+    (no LOADTEST_HOST), short runs, the stand-in upload's folder, then ``secrets``, ``env``, ``inputs``."""
+    args = ["--var", "LOADTEST_HOST="]
+    for key, value in {"GITHUB_TOKEN": TOKEN, **(secrets or {})}.items():
+        args += ["-s", f"{key}={value}"]
+    environ = {
+        "GITHUB_API_URL": github.url,
+        "GITHUB_REPOSITORY": github.repository,
+        "LOADTEST_RUN_TIME": "6s",
+        "ACT_ARTIFACTS": str(artifacts),
+        **(env or {}),
+    }
+    for key, value in environ.items():
+        args += ["--env", f"{key}={value}"]
+    for key, value in (inputs or {}).items():
+        args += ["--input", f"{key}={value}"]
+    return args
 
 
 @pytest.fixture(scope="module")
@@ -89,28 +116,12 @@ def act(github, tmp_path_factory):
         artifacts = work / "artifacts"
         cmd = [act_bin, event, "-W", str(WORKFLOWS / workflow), "-P", "ubuntu-latest=-self-hosted"]
         cmd += ["-e", str(work / "event.json"), "--action-cache-path", str(cache), *stand_in_actions()]
-        cmd += ["-s", f"GITHUB_TOKEN={TOKEN}", "--var", "LOADTEST_HOST="]
-        for key, value in {
-            "GITHUB_API_URL": github.url,
-            "GITHUB_REPOSITORY": github.repository,
-            "LOADTEST_RUN_TIME": "6s",
-            "ACT_ARTIFACTS": str(artifacts),
-        }.items():
-            cmd += ["--env", f"{key}={value}"]
-        for key, value in (inputs or {}).items():
-            cmd += ["--input", f"{key}={value}"]
+        cmd += act_settings(github, artifacts, inputs=inputs)
         proc = run_command(*cmd, timeout=300)  # without this process's GITHUB_* variables
         assert TOKEN not in proc.stdout + proc.stderr, "the token must never reach a log"
         return ActRun(proc.returncode, proc.stdout + proc.stderr, artifacts)
 
-    yield run
-    # act runs the jobs on this host with this interpreter, so the workflows' Install step
-    # (pip install -e .) left this environment's editable install pointing at act's copy of the
-    # tree: point it back at this checkout, where the later tests' scripts import the package from.
-    reinstalled = run_command(
-        sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", ROOT, timeout=300
-    )
-    assert reinstalled.returncode == 0, reinstalled.stderr
+    return run
 
 
 def repository(github) -> dict:

@@ -79,6 +79,28 @@ def test_each_baseline_rolls_the_history_keeping_the_newest(tmp_path, run_bundle
     assert commits(previous) == ["2222222", "3333333", "4444444"]
 
 
+def test_a_callers_thresholds_file_sets_how_many_runs_are_kept(tmp_path, run_bundle):
+    thresholds = tmp_path / "api-thresholds.json"
+    thresholds.write_text(json.dumps({"regression": {"history": {"keep": 2}}}), encoding="utf-8")
+    previous = tmp_path / "none"
+    for n in "123":
+        out = tmp_path / f"baseline-{n}"
+        done = record(
+            str(run_bundle(n)),
+            "--previous",
+            str(previous),
+            "--thresholds",
+            str(thresholds),
+            "--out",
+            str(out),
+        )
+        assert done.returncode == 0, done.stderr
+        previous = out
+
+    assert "(keeps 2)" in done.stdout
+    assert commits(previous) == ["2222222", "3333333"]
+
+
 def test_the_baseline_carries_the_trend_page_of_its_history(tmp_path, run_bundle):
     previous = tmp_path / "none"
     for n in "123":

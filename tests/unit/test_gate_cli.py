@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.cli import compare as compare_command
+from loadtest.gate import DEFAULT_THRESHOLDS
 from tests.conftest import GATE_FIXTURES
 
 THRESHOLDS = GATE_FIXTURES / "thresholds.json"
@@ -38,6 +39,18 @@ def test_an_empty_baseline_means_no_baseline(compare):
 
     assert run.returncode == 0, run.stderr
     assert "**Baseline:** none: absolute limits only." in run.stdout
+
+
+def test_empty_thresholds_mean_the_repositorys_own(tmp_path, compare):
+    # The action passes its thresholds input through, empty when the caller gives none.
+    for name, thresholds in (("ours", DEFAULT_THRESHOLDS), ("empty", ""), ("fixture", THRESHOLDS)):
+        ran = compare(GATE_FIXTURES / "fail", "--thresholds", thresholds, "--json", tmp_path / name)
+        assert ran.stderr == ""
+
+    def verdict(name: str) -> dict:
+        return json.loads((tmp_path / name).read_text(encoding="utf-8"))
+
+    assert verdict("empty") == verdict("ours") != verdict("fixture")
 
 
 def test_summary_and_json_files_hold_the_verdict(tmp_path, compare):

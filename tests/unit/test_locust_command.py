@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from loadtest.cli.run import build_parser, plan_from_args
 from loadtest.run import Overrides, plan_run
 from loadtest.run.locust import locust_command
 from loadtest.run.plan import LOCUSTFILE, RunPlan
@@ -74,3 +75,26 @@ def test_a_measured_run_writes_no_bundle_and_keeps_its_users_waits():
     assert cmd[cmd.index("-f") : cmd.index("-f") + 3] == ["-f", "bare.py", "BareUser"]
     assert "--csv" not in cmd and "--html" not in cmd and "--wait-min" not in cmd
     assert flag(cmd, "--stop-timeout") == "1"
+
+
+def test_a_callers_preset_goes_as_its_own_file_and_the_bundle_as_an_absolute_folder(tmp_path, monkeypatch):
+    # The action runs in the caller's workspace while Locust starts in the action's folder: every path
+    # Locust is given must be absolute, or the bundle would be split between the two.
+    (tmp_path / "presets").mkdir()
+    (tmp_path / "presets" / "tiny.conf").write_text("# tiny?\nusers = 2\nrun-time = 20s\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = build_parser().parse_args(["--preset", "tiny", "--presets-dir", "presets", "--out", "results"])
+
+    cmd = locust_command(plan_from_args(args, environ={}), HOST)
+
+    assert flag(cmd, "--config") == str(tmp_path / "presets" / "tiny.conf")
+    assert flag(cmd, "--csv") == str(tmp_path / "results" / "locust")
+
+
+def test_the_presets_folder_may_come_from_the_setting(tmp_path):
+    (tmp_path / "tiny.conf").write_text("# tiny?\nusers = 2\nrun-time = 20s\n", encoding="utf-8")
+    args = build_parser().parse_args(["--preset", "tiny", "--presets-dir", "", "--out", str(tmp_path / "o")])
+
+    plan = plan_from_args(args, environ={"LOADTEST_PRESETS_DIR": str(tmp_path)})
+
+    assert plan.preset == "tiny" and plan.users == 2

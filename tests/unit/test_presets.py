@@ -1,5 +1,7 @@
 """Presets: the Locust config files are the single source of truth for load shapes."""
 
+from pathlib import Path
+
 import pytest
 
 from loadtest.presets import PresetError, available, load_preset, parse_duration
@@ -55,3 +57,46 @@ def test_parse_duration_rejects_garbage(text):
 def test_unknown_preset_names_the_choices(name):
     with pytest.raises(PresetError, match="choose one of: medium, quick, smoke"):
         load_preset(name)
+
+
+CALLERS = "# tiny: a caller's own preset.\n# Question: does it answer at all?\nusers = 2\nrun-time = 20s\n"
+
+
+def test_a_callers_folder_adds_its_presets_to_the_built_in_ones(tmp_path):
+    (tmp_path / "tiny.conf").write_text(CALLERS, encoding="utf-8")
+
+    tiny = load_preset("tiny", tmp_path)
+
+    assert (tiny.path, tiny.users, tiny.run_time_s) == (tmp_path / "tiny.conf", 2, 20)
+    assert available(tmp_path) == sorted([*available(), "tiny"])
+    with pytest.raises(PresetError, match="unknown preset 'tiny'; choose one of: medium, quick, smoke"):
+        load_preset("tiny")
+
+
+def test_a_callers_folder_is_read_relative_to_here_as_an_absolute_path(tmp_path, monkeypatch):
+    (tmp_path / "extra").mkdir()
+    (tmp_path / "extra" / "tiny.conf").write_text(CALLERS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    assert load_preset("tiny", Path("extra")).path == tmp_path / "extra" / "tiny.conf"
+
+
+@pytest.mark.parametrize(
+    ("file_name", "message"),
+    [
+        ("smoke.conf", "'smoke' is a built-in preset; give yours another name"),
+        ("Big Run.conf", "'Big Run' is not a preset name"),
+    ],
+)
+def test_a_callers_folder_may_not_shadow_a_built_in_preset_or_misname_one(tmp_path, file_name, message):
+    (tmp_path / file_name).write_text(CALLERS, encoding="utf-8")
+
+    with pytest.raises(PresetError, match=message):
+        load_preset("quick", tmp_path)
+    with pytest.raises(PresetError, match=message):
+        available(tmp_path)
+
+
+def test_a_missing_callers_folder_is_named(tmp_path):
+    with pytest.raises(PresetError, match=f"presets folder {tmp_path / 'nope'}: no such folder"):
+        load_preset("smoke", tmp_path / "nope")

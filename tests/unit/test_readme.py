@@ -31,3 +31,59 @@ def test_workflow_dispatch_lists_every_preset():
     workflow = (ROOT / ".github" / "workflows" / "loadtest.yml").read_text(encoding="utf-8")
     options = re.search(r"options: \[([^\]]+)\]", workflow).group(1)
     assert sorted(o.strip() for o in options.split(",")) == available()
+
+
+EXAMPLE_SECTION = "## Use it from the API's repository"
+EXAMPLE_WORKFLOWS = ROOT / "examples" / "api-repository" / ".github" / "workflows"
+EXAMPLE_FILES = ("load-test.yml", "load-test-comment.yml")
+"""The example's workflows, in the order the README shows them."""
+EXAMPLE_SECTION_LINES = 40
+"""The section stays short enough to read at a glance, the two workflows included."""
+
+
+def readme_section(readme: str, heading: str) -> str:
+    """The README's section under HEADING, up to the next heading of its level. A section that is not
+    there fails the test (it is never skipped): the README must show it."""
+    start = readme.find(f"\n{heading}\n")
+    if start < 0:
+        pytest.fail(f"README.md lacks the section {heading!r}")
+    section = readme[start + 1 :]
+    end = section.find("\n## ")
+    return section[: end + 1] if end >= 0 else section
+
+
+def fenced_yaml(section: str) -> list[str]:
+    """The fenced yaml blocks of SECTION, in order, each as the text between its fences."""
+    return re.findall(r"^```yaml\n(.*?)^```$", section, re.M | re.S)
+
+
+def test_the_readme_shows_the_example_workflows_as_they_are():
+    # The act rehearsal (tests/e2e/test_action_in_a_caller_act.py) runs these files: the README's
+    # copy-paste text is the rehearsed text.
+    section = readme_section(README, EXAMPLE_SECTION)
+
+    assert fenced_yaml(section) == [(EXAMPLE_WORKFLOWS / name).read_text() for name in EXAMPLE_FILES]
+    assert all(f".github/workflows/{name}" in section for name in EXAMPLE_FILES), "where each file goes"
+    assert len(section.rstrip("\n").splitlines()) <= EXAMPLE_SECTION_LINES
+
+
+def test_a_section_that_is_missing_fails_and_a_different_block_is_seen():
+    example = (EXAMPLE_WORKFLOWS / EXAMPLE_FILES[0]).read_text()
+    shown = f"# T\n\n{EXAMPLE_SECTION}\nText.\n```yaml\n{example}```\n\n## Next\n```yaml\nx: 1\n```\n"
+
+    assert fenced_yaml(readme_section(shown, EXAMPLE_SECTION)) == [example]
+    with pytest.raises(pytest.fail.Exception, match="lacks the section"):
+        readme_section(shown.replace(EXAMPLE_SECTION, "## Another heading"), EXAMPLE_SECTION)
+
+
+def test_the_example_pins_the_newest_release_and_the_package_is_that_version():
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = re.search(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d\d-\d\d$", changelog, re.MULTILINE).group(1)
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+    assert re.search(r'^version = "(.*)"$', pyproject, re.MULTILINE).group(1) == newest
+    for name in EXAMPLE_FILES:
+        pins = re.findall(
+            r"uses: amal-education/loadtest@[0-9a-f]{40} # (v\S+)", (EXAMPLE_WORKFLOWS / name).read_text()
+        )
+        assert pins == [f"v{newest}"], name

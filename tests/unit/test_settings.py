@@ -11,6 +11,7 @@ ENVIRON = {
     "LOADTEST_RUN_TIME": "10s",
     "LOADTEST_COMMIT": "c0ffee",
     "LOADTEST_PRODUCTION_HOSTS": "Mirror.Example.com,",
+    "LOADTEST_PRESETS_DIR": " loadtest/presets ",
 }
 
 
@@ -26,6 +27,8 @@ def test_every_variable_is_read():
         "https://backend.amal.education"
     )
     assert not settings.is_production("https://staging.example.org")
+    assert str(settings.presets_dir) == "loadtest/presets"
+    assert Settings.from_environ({}).presets_dir is None
 
 
 def test_secrets_never_show_in_repr_and_are_listed_for_masking():
