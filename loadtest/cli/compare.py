@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import command_parser
+from loadtest.cli.console import command_parser, fail
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_gate_files
@@ -38,11 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         markdown = write_gate_files(report, summary=args.summary, verdict=args.json)
     except GateInputError as exc:
-        print(f"compare: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return fail(f"compare: error: {exc}", ExitCode.USAGE)
     except OSError as exc:
-        print(f"compare: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return ExitCode.USAGE
+        return fail(f"compare: error: cannot write {exc.filename}: {exc.strerror}", ExitCode.USAGE)
     sys.stdout.write(markdown)
     sys.stdout.flush()
     publish_to_github_actions(report, markdown)

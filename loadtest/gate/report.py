@@ -79,6 +79,7 @@ def run_gate(
     target = facts.target if facts else None
     rules = thresholds.rules_for(preset=preset, target=target)
     findings, notes = check_run(current, rules)
+    notes[:0] = current.notes
     history_notes: list[str] = []
     if decide is None and previous is not None and baseline is not None:
         decide, history_notes = _history_decision(Path(baseline), current, previous, rules.regression, preset)

@@ -89,7 +89,7 @@ def _invisible(char: str) -> bool:
 
 def _escape(char: str) -> str:
     point = ord(char)
-    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}" if point < 0x10000 else f"\\U{point:08x}"
 
 
 def seen(text: str) -> str:
@@ -224,7 +224,7 @@ def test_the_sanitiser_keeps_our_own_structure():
     assert sanitise_markdown(ours) == ours
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(max_size=200))
 def test_any_text_reads_as_itself_in_one_table_cell(text):
     cells = rendered(TABLE.format(cell=markdown_text(text, limit=500))).cells()
@@ -233,7 +233,7 @@ def test_any_text_reads_as_itself_in_one_table_cell(text):
     assert seen(cells[2]).strip(" ") == shown(text, 500).strip(" ")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(max_size=200))
 def test_any_text_makes_nothing_live_and_the_sanitiser_changes_none_of_it(text):
     markdown = f"{markdown_text(text)} {code_span(text)}"
