@@ -15,6 +15,8 @@ LOADTEST_TOKEN             a ready access token, instead of email and password (
 LOADTEST_RUN_TIME          shortens every run, e.g. ``10s`` for a rehearsal of the workflows
 LOADTEST_COMMIT            the commit under test (CI sets the PR's head), else ``git rev-parse``
 LOADTEST_PRODUCTION_HOSTS  more production hosts for the guard, comma-separated
+LOADTEST_COMMENT_AUTHOR    the bot login the sticky comment is posted as, ``<app-slug>[bot]``,
+                           when the token is a GitHub App's (it cannot learn its own login)
 =========================  ====================================================================
 """
 
@@ -39,6 +41,7 @@ class Settings:
     run_time: str = ""
     commit: str = ""
     production_hosts: frozenset[str] = PRODUCTION_HOSTS
+    comment_author: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -53,6 +56,7 @@ class Settings:
             run_time=env.get("LOADTEST_RUN_TIME", "").strip(),
             commit=env.get("LOADTEST_COMMIT", "").strip(),
             production_hosts=PRODUCTION_HOSTS | extra,
+            comment_author=env.get("LOADTEST_COMMENT_AUTHOR", "").strip(),
         )
 
     @property
