@@ -8,6 +8,7 @@ tests/integration/test_hostile_comment.py.
 """
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from loadtest.bundle import FAILURES_CSV, HISTOGRAMS_JSON, RUN_FACTS, STATS_CSV,
 from loadtest.cli import compare as compare_command
 from loadtest.cli import record_baseline as record_command
 from tests.conftest import GATE_FIXTURES
+from tests.github_markdown import rendered
 
 THRESHOLDS = json.loads((GATE_FIXTURES / "thresholds.json").read_text())
 HISTORY_RULE = {
@@ -364,3 +366,38 @@ def test_a_row_only_the_stats_csv_has_is_judged_too(run):
         "The aggregate: 240 requests and 0 failures in the stats CSV, 209 and 0 in locust.json: "
         "the larger counts are judged.",
     )
+
+
+HOSTILE_NAME = "/api/x/\n::error title=forged::the gate passed @octocat `#1` ##[group]"
+HOSTILE_ERROR = (
+    "HTTPError('::add-mask::secret\\n::warning::forged') ##[set-env name=A;]1 <img src=x> @org/team"
+)
+
+
+def test_hostile_names_and_facts_make_no_workflow_command_on_compares_stdout(call_main, run, tmp_path):
+    """A newline in an endpoint name or in run.json's preset must not start a line with ``::``."""
+    replace_in(run / STATS_CSV, "GET,/api/dashboard/,118,0", f'GET,"{HOSTILE_NAME}",118,118')
+    (run / HISTOGRAMS_JSON).unlink()
+    header = "Method,Name,Error,Occurrences,First Seen,Last Seen"
+    (run / FAILURES_CSV).write_text(f'{header}\nGET,"{HOSTILE_NAME}","{HOSTILE_ERROR}",118,x,y\n')
+    facts = json.loads((run / RUN_FACTS).read_text())
+    facts |= {"preset": "smoke\n::add-mask::x", "target": "sandbox`@octocat", "git_commit": "::error::x"}
+    (run / RUN_FACTS).write_text(json.dumps(facts))
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "s"),
+        "GITHUB_OUTPUT": str(tmp_path / "o"),
+    }
+
+    result = call_main(compare_command.main, run, "--thresholds", GATE_FIXTURES / "thresholds.json", env=env)
+
+    assert result.returncode == 1, result.stderr
+    commands = [line for line in result.stdout.splitlines() if line.lstrip().startswith("::")]
+    annotation = re.compile(r"::(error|warning) title=[^:]*::(?!.*::).*")
+    assert commands and all(annotation.fullmatch(line) for line in commands), commands
+    assert "##[" not in result.stdout + result.stderr
+    page = rendered(result.stdout.split("\n::")[0])
+    assert (
+        page.tags.count("h2") == 1 and page.live() == [] and "img" not in page.tags and "a" not in page.tags
+    )
+    assert "GET /api/x/\\n:\u2060:error title=forged:\u2060:the gate passed" in page.text
