@@ -19,7 +19,7 @@ def test_actionlint_with_shellcheck_reports_nothing():
     assert result.stdout.strip() == ""
 
 
-@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+@pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
 def test_zizmor_reports_nothing(persona):
     result = run_command("zizmor", "--offline", f"--persona={persona}", ".github")
     assert result.returncode == 0, result.stdout + result.stderr
