@@ -8,7 +8,8 @@ import json
 
 import pytest
 
-from tests.fakes.github_client import TOKEN
+from tests.conftest import run_script
+from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import FakeGitHub
 
 HEAD = "c0ffee" + "0" * 34
@@ -65,3 +66,9 @@ def outputs(tmp_path):
 def step_outputs(path):
     """The outputs a command wrote to GITHUB_OUTPUT, by name."""
     return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
+def post_artifact(github, artifact, event, *args, **env):
+    """``post_comment.py --artifact ARTIFACT ARGS`` as the comment workflow runs it, with ``event``."""
+    environ = github_env(github, GITHUB_EVENT_PATH=str(event), **env)
+    return run_script("post_comment.py", "--artifact", artifact, *args, env=environ)

@@ -6,23 +6,18 @@ no link, no HTML but our own; the comment edited is only ever the token's own; t
 cannot crash the unpacker; the token never reaches a log line.
 """
 
-import json
-
 import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE, SUMMARY_FILE
 from loadtest.summary_limits import MAX_COMMENT_CHARS, SUMMARY_MARKER, TRIM_NOTE
 from tests.conftest import run_script
 from tests.fakes.github_client import TOKEN, github_env
-from tests.fakes.github_server import INSTALLATION, FakeGitHub, make_zip
+from tests.fakes.github_server import INSTALLATION, make_zip
 from tests.github_markdown import rendered
+from tests.integration.github_commands.conftest import BRANCH, FORK, HEAD, PR, post_artifact
 
 pytestmark = pytest.mark.slow
 
-PR = 21
-HEAD = "d00d" + "0" * 36
-FORK = "mallory/loadtest"
-BRANCH = "totally-harmless"
 PAT = "ghp_" + "P" * 36
 APP_TOKEN = "ghs_" + "A" * 36
 
@@ -43,23 +38,6 @@ OUR_TAGS = {"h2", "p", "table", "thead", "tbody", "tr", "th", "td", "code", "det
 """``a`` only for the poster's own link to the run, checked apart."""
 
 
-@pytest.fixture
-def github():
-    with FakeGitHub(token=TOKEN) as server:
-        server.add_pull(PR, head_sha=HEAD, head_repository=FORK, head_branch=BRANCH)
-        yield server
-
-
-@pytest.fixture
-def event(tmp_path):
-    """The workflow_run event of the PR's run, as GitHub hands it to the comment workflow."""
-    path = tmp_path / "event.json"
-    run = {"id": 777, "head_sha": HEAD, "head_branch": BRANCH, "head_repository": {"full_name": FORK}}
-    run["html_url"] = "https://github.com/amal-education/loadtest/actions/runs/777"
-    path.write_text(json.dumps({"workflow_run": run}))
-    return str(path)
-
-
 def upload(github, files: dict) -> int:
     """The PR run's comment artifact as the PR wrote it; returns the run id."""
     run_id = github.add_run(event="pull_request", branch=BRANCH, head_sha=HEAD, head_repository=FORK)
@@ -74,11 +52,11 @@ def artifact(summary: str) -> dict:
 def comment_workflow(github, run_id, tmp_path, event, *, token=TOKEN, extra=()):
     """The comment workflow's two steps; returns the second's result (or the first's, if it failed)."""
     out = tmp_path / "comment"
-    env = github_env(github, GITHUB_TOKEN=token, GITHUB_EVENT_PATH=event)
+    env = github_env(github, GITHUB_TOKEN=token)
     fetched = run_script("fetch_comment.py", "--run-id", run_id, "--out", out, env=env)
     if fetched.returncode != 0:
         return fetched
-    return run_script("post_comment.py", "--artifact", out, *extra, env=env)
+    return post_artifact(github, out, event, *extra, GITHUB_TOKEN=token)
 
 
 def posted(github) -> str:
@@ -91,12 +69,12 @@ def assert_inert(body: str) -> None:
     assert page.live() == [], page.live()
     assert set(page.tags) <= OUR_TAGS, page.tags
     assert page.tags.count("a") == 1 and "img" not in page.tags
-    assert page.html.count('<a href="https://github.com/amal-education/loadtest/actions/runs/777">') == 1
+    assert page.html.count('<a href="https://github.com/amal-education/loadtest/actions/runs/4242">') == 1
     assert "evil.example" not in "".join(tag for tag in page.html.split('"') if tag.startswith("http"))
 
 
-def test_a_hostile_summary_arrives_with_nothing_live(github, tmp_path, event, capsys):
-    result = comment_workflow(github, upload(github, artifact(HOSTILE_SUMMARY)), tmp_path, event)
+def test_a_hostile_summary_arrives_with_nothing_live(github, tmp_path, workflow_run, capsys):
+    result = comment_workflow(github, upload(github, artifact(HOSTILE_SUMMARY)), tmp_path, workflow_run)
 
     assert result.returncode == 0, result.stderr
     body = posted(github)
@@ -105,7 +83,7 @@ def test_a_hostile_summary_arrives_with_nothing_live(github, tmp_path, event, ca
     assert "&lt;img" in body and "&lt;script>" in body and "&amp;#\u206064;hubot" in body
     assert body.endswith(
         "<sub>Posted by the load-test comment workflow from the artifact of "
-        "[run 777](https://github.com/amal-education/loadtest/actions/runs/777); "
+        "[run 4242](https://github.com/amal-education/loadtest/actions/runs/4242); "
         "the pull request's own code produced it.</sub>\n"
     )
     with capsys.disabled():  # the posted text, for the record
@@ -114,13 +92,15 @@ def test_a_hostile_summary_arrives_with_nothing_live(github, tmp_path, event, ca
         )
 
 
-def test_a_one_mebibyte_summary_arrives_trimmed_with_whole_rows_and_no_mention_live(github, tmp_path, event):
+def test_a_one_mebibyte_summary_arrives_trimmed_with_whole_rows_and_no_mention_live(
+    github, tmp_path, workflow_run
+):
     header = f"{SUMMARY_MARKER}\n\n## ✅ Load test PASS\n\n| Endpoint | p95 |\n|---|---|\n"
     row = "| `GET /api/x/` @octocat @amal-education/all #1 | 12 ms |\n"
     summary = header + row * ((1024 * 1024 - len(header.encode())) // len(row.encode()))
     assert 1_000_000 < len(summary.encode()) <= 1024 * 1024
 
-    result = comment_workflow(github, upload(github, artifact(summary)), tmp_path, event)
+    result = comment_workflow(github, upload(github, artifact(summary)), tmp_path, workflow_run)
 
     assert result.returncode == 0, result.stderr
     body = posted(github)
@@ -132,14 +112,14 @@ def test_a_one_mebibyte_summary_arrives_trimmed_with_whole_rows_and_no_mention_l
     assert page.live() == [] and len(page.cells()) == 2 * (len(table) + 1)
 
 
-def test_another_bots_marker_comment_is_never_edited(github, tmp_path, event):
+def test_another_bots_marker_comment_is_never_edited(github, tmp_path, workflow_run):
     theirs = github.add_comment(
         PR, f"{SUMMARY_MARKER}\nrenovate's own", user={"login": "renovate[bot]", "type": "Bot"}
     )
 
     for _ in range(2):
         result = comment_workflow(
-            github, upload(github, artifact("## Load test\n")), tmp_path / str(_), event
+            github, upload(github, artifact("## Load test\n")), tmp_path / str(_), workflow_run
         )
         assert result.returncode == 0, result.stderr
 
@@ -150,7 +130,9 @@ def test_another_bots_marker_comment_is_never_edited(github, tmp_path, event):
     assert len(ours) == 1 and len(bodies) == 2
 
 
-def test_a_comment_made_earlier_with_a_personal_access_token_is_found_and_updated(github, tmp_path, event):
+def test_a_comment_made_earlier_with_a_personal_access_token_is_found_and_updated(
+    github, tmp_path, workflow_run
+):
     github.add_token(PAT, login="loadtest-bot-user")
     earlier = github.add_comment(
         PR, f"{SUMMARY_MARKER}\nold", user={"login": "loadtest-bot-user", "type": "User"}
@@ -162,7 +144,7 @@ def test_a_comment_made_earlier_with_a_personal_access_token_is_found_and_update
     )
 
     result = comment_workflow(
-        github, upload(github, artifact("## Load test\nnew\n")), tmp_path, event, token=PAT
+        github, upload(github, artifact("## Load test\nnew\n")), tmp_path, workflow_run, token=PAT
     )
 
     assert result.returncode == 0, result.stderr
@@ -172,7 +154,7 @@ def test_a_comment_made_earlier_with_a_personal_access_token_is_found_and_update
     assert "an older one by the workflow" in "".join(comments.values())
 
 
-def test_an_app_tokens_comment_is_found_through_the_comment_author_setting(github, tmp_path, event):
+def test_an_app_tokens_comment_is_found_through_the_comment_author_setting(github, tmp_path, workflow_run):
     github.add_token(APP_TOKEN, login="amal-loadtest[bot]", kind=INSTALLATION)
     earlier = github.add_comment(
         PR, f"{SUMMARY_MARKER}\nold", user={"login": "amal-loadtest[bot]", "type": "Bot"}
@@ -185,7 +167,7 @@ def test_an_app_tokens_comment_is_found_through_the_comment_author_setting(githu
         github,
         upload(github, artifact("## Load test\nnew\n")),
         tmp_path,
-        event,
+        workflow_run,
         token=APP_TOKEN,
         extra=("--comment-author", "amal-loadtest[bot]"),
     )
@@ -210,9 +192,9 @@ def test_an_app_tokens_comment_is_found_through_the_comment_author_setting(githu
     ids=["x-then-x/y", "300-character-name"],
 )
 def test_an_artifact_zip_that_used_to_give_a_traceback_is_one_line_and_exit_2(
-    github, tmp_path, event, files, message
+    github, tmp_path, workflow_run, files, message
 ):
-    result = comment_workflow(github, upload(github, files), tmp_path, event)
+    result = comment_workflow(github, upload(github, files), tmp_path, workflow_run)
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -220,13 +202,13 @@ def test_an_artifact_zip_that_used_to_give_a_traceback_is_one_line_and_exit_2(
     assert not (tmp_path / "comment").exists() and github.comments(PR) == []
 
 
-def test_the_token_never_reaches_a_log_line_when_github_echoes_it(github, tmp_path, event):
+def test_the_token_never_reaches_a_log_line_when_github_echoes_it(github, tmp_path, workflow_run):
     """With retries logged, an API message echoing the token must be redacted like the final error."""
     echo = {"message": f"Bad gateway for token {TOKEN} (and ghp_{'Z' * 36})"}
-    github.fail("GET", r"/issues/21/comments$", status=502, times=2, body=echo)
-    github.fail("POST", r"/issues/21/comments$", status=502, times=1, body=echo)
+    github.fail("GET", rf"/issues/{PR}/comments$", status=502, times=2, body=echo)
+    github.fail("POST", rf"/issues/{PR}/comments$", status=502, times=1, body=echo)
 
-    result = comment_workflow(github, upload(github, artifact("## Load test\n")), tmp_path, event)
+    result = comment_workflow(github, upload(github, artifact("## Load test\n")), tmp_path, workflow_run)
 
     assert result.returncode == 0, result.stderr
     assert "retrying in" in result.stderr and "looking for it before writing again" in result.stderr
