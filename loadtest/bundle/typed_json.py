@@ -25,9 +25,9 @@ MAX_INT = 2**64
 """The largest magnitude of an integer setting (a seed)."""
 
 
-NUMBER_TEXT = re.compile(r"[0-9]{1,15}(\.[0-9]{1,15})?([eE][-+]?[0-9]{1,3})?")
-"""A number written as text (a CSV cell, a histogram's key), as Locust writes it: ``float`` alone
-would also take ``１２``, ``1_0``, `` 12 `` and ``nan``."""
+NUMBER_TEXT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,24})?([eE][-+]?[0-9]{1,3})?")
+"""A number written as text (a CSV cell, a histogram's key), as Locust writes it (``repr`` of a
+float: up to 17 significant digits): ``float`` alone would also take ``１２``, ``1_0`` and ``nan``."""
 
 
 def is_count(value: Any) -> bool:

@@ -401,3 +401,12 @@ def test_hostile_names_and_facts_make_no_workflow_command_on_compares_stdout(cal
         page.tags.count("h2") == 1 and page.live() == [] and "img" not in page.tags and "a" not in page.tags
     )
     assert "GET /api/x/\\n:\u2060:error title=forged:\u2060:the gate passed" in page.text
+
+
+@pytest.mark.parametrize("cell", ["1.9300321000021843", "0.00012345678901234567", "1e-05", "12", "3.5E+02"])
+def test_numbers_as_locust_writes_them_are_read(cell, run):
+    replace_in(
+        run / STATS_CSV, "GET,/api/dashboard/,118,0,41,45.100,", f"GET,/api/dashboard/,118,0,41,{cell},"
+    )
+
+    assert read_results(run).endpoints["GET /api/dashboard/"].requests == 118
