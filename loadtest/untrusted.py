@@ -10,6 +10,7 @@ So it is always shown through one of these:
 - ``markdown_text``: inline markdown, safe in a table cell;
 - ``code_span``: a name in a code span that nothing inside can close;
 - ``console_text``: a line fragment for a terminal or a workflow log;
+- ``html_text``: text or an attribute value in an HTML page of ours (trend.html);
 - ``sanitise_markdown``: a whole summary from elsewhere (the comment artifact), whose own
   structure (tables, code spans, our few HTML tags) stays while nothing in it is live.
 
@@ -54,7 +55,8 @@ _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 _NEUTRALISE = (
     (re.compile(r"@(?=[A-Za-z0-9])"), "@" + WORD_JOINER),  # @user, @org/team, user@host
-    (re.compile(r"#(?=[0-9])"), "#" + WORD_JOINER),  # #123, owner/repo#123
+    # #123, owner/repo#123; not a colour like #0969da (a Mermaid chart's): a reference's number ends there
+    (re.compile(r"#(?=[0-9]+(?![0-9A-Za-z]))"), "#" + WORD_JOINER),
     (re.compile(r"(GH-)(?=[0-9])", re.IGNORECASE), r"\g<1>" + WORD_JOINER),  # GH-123
     (re.compile(r"(?<=[A-Za-z]):(?=//)"), ":" + WORD_JOINER),  # https://..., bare autolinks
     (re.compile(r"(www)\.", re.IGNORECASE), r"\g<1>" + WORD_JOINER + "."),  # www.example.com
@@ -99,6 +101,12 @@ def code_span(text: str, *, limit: int = NAME_LIMIT) -> str:
 def console_text(text: str, *, limit: int = CONSOLE_LIMIT) -> str:
     """``text`` as part of one console or workflow-log line: no line break, no workflow command."""
     return _break_workflow_commands(_visible(_cut(str(text), limit)))
+
+
+def html_text(text: str, *, limit: int = SENTENCE_LIMIT) -> str:
+    """``text`` as HTML text or a quoted attribute value: markup escaped, invisible characters (a
+    direction override among them) shown as escapes, at most ``limit`` characters."""
+    return html.escape(_visible(_cut(str(text), limit)), quote=True)
 
 
 def as_is(text: str, *, limit: int = 0) -> str:

@@ -15,8 +15,9 @@ from html.parser import HTMLParser
 import cmarkgfm
 from cmarkgfm.cmark import Options
 
-LIVE = re.compile(r"@[A-Za-z0-9]|#[0-9]|\bGH-[0-9]", re.IGNORECASE)
-"""What GitHub turns into a mention or a reference in a text node."""
+LIVE = re.compile(r"@[A-Za-z0-9]|#[0-9]+(?![0-9A-Za-z])|\bGH-[0-9]", re.IGNORECASE)
+"""What GitHub turns into a mention or a reference in a text node (a reference's number ends at a
+word boundary: ``#0969da`` is a colour, no reference)."""
 
 
 @dataclass

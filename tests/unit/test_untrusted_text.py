@@ -6,6 +6,7 @@ image, no HTML, no live mention or reference, and no workflow command on the con
 """
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from hypothesis import given, settings
@@ -14,9 +15,11 @@ from hypothesis import strategies as st
 from loadtest.untrusted import (
     ELLIPSIS,
     NAME_LIMIT,
+    SENTENCE_LIMIT,
     WORD_JOINER,
     code_span,
     console_text,
+    html_text,
     markdown_text,
     sanitise_markdown,
 )
@@ -30,6 +33,7 @@ HOSTILE = {
     "email": "ops@example.com",
     "reference": "fixes #123",
     "cross-repo-reference": "amal-education/loadtest#42",
+    "reference-punctuated": "#12_a #7. (#8) #9/",
     "gh-reference": "GH-123 and gh-7",
     "commit-mention": "octocat/hello@3f9a6c1",
     "entity-mention": "&#64;octocat &#x40;hubot &commat;someone",
@@ -147,6 +151,32 @@ def test_console_text_cannot_make_a_workflow_command(text):
     assert seen(line) == f"  FAIL: {shown(text, 200)}: 900 ms breaks p95 ≤ 500 ms"
 
 
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_html_text_is_text_in_a_page_and_in_an_attribute(text):
+    page = f'<p title="{html_text(text)}">{html_text(text)}</p>'
+    parser = _Elements()
+    parser.feed(page)
+    parser.close()
+
+    assert parser.elements == [("p", [("title", shown(text, SENTENCE_LIMIT))])]
+    assert parser.text == shown(text, SENTENCE_LIMIT)
+
+
+class _Elements(HTMLParser):
+    """Each start tag with its attributes, and the text, as a browser would see them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, list]] = []
+        self.text = ""
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, attrs))
+
+    def handle_data(self, data):
+        self.text += data
+
+
 def test_a_long_name_is_cut_to_the_limit_with_an_ellipsis():
     name = "GET /api/" + "x" * 500
 
@@ -210,7 +240,7 @@ def test_a_hostile_summary_is_inert_once_sanitised():
     assert "\u202e" not in sanitise_markdown(HOSTILE_SUMMARY)
 
 
-LIVE_IN_CODE = re.compile(r"@[A-Za-z0-9]|#[0-9]")
+LIVE_IN_CODE = re.compile(r"@[A-Za-z0-9]|#[0-9]+(?![0-9A-Za-z])")
 """Even in code, no mention or reference survives the sanitiser (defence in depth)."""
 
 
@@ -223,6 +253,13 @@ def test_the_sanitiser_keeps_our_own_structure():
     )
 
     assert sanitise_markdown(ours) == ours
+
+
+def test_a_colour_is_no_reference_and_stays_as_it_is():
+    """A Mermaid chart's palette (loadtest/gate/render/charts.py) must reach the comment unbroken."""
+    palette = 'plotColorPalette: "#0969da, #8c959f" #12 #3a'
+
+    assert sanitise_markdown(palette) == f'plotColorPalette: "#0969da, #8c959f" #{WORD_JOINER}12 #3a'
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
