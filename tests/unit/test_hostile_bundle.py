@@ -303,6 +303,14 @@ def test_a_bundle_with_numbers_that_are_not_finite_or_not_ascii_is_refused(
     assert_one_clean_line(compare(), message)
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_a_history_json_with_a_number_that_is_not_finite_is_refused(number, compare, baseline):
+    """A NaN in the history would make every band NaN, and nothing is outside a NaN band."""
+    replace_in(baseline / "history.json", '"p95": 72', f'"p95": {number}')
+
+    assert_one_clean_line(compare(), "history.json: line 1: ", f"{number} is ")
+
+
 def test_a_file_over_its_size_cap_is_refused_before_it_is_read(compare, run):
     facts = json.loads((run / RUN_FACTS).read_text())
     facts["endpoints"] += ["GET /api/x/"] * 100_000

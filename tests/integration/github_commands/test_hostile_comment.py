@@ -93,7 +93,7 @@ def test_a_hostile_summary_arrives_with_nothing_live(github, tmp_path, workflow_
 
 
 def test_a_one_mebibyte_summary_arrives_trimmed_with_whole_rows_and_no_mention_live(
-    github, tmp_path, workflow_run
+    github, tmp_path, workflow_run, capsys
 ):
     header = f"{SUMMARY_MARKER}\n\n## ✅ Load test PASS\n\n| Endpoint | p95 |\n|---|---|\n"
     row = "| `GET /api/x/` @octocat @amal-education/all #1 | 12 ms |\n"
@@ -110,6 +110,12 @@ def test_a_one_mebibyte_summary_arrives_trimmed_with_whole_rows_and_no_mention_l
     assert TRIM_NOTE in body
     page = rendered(body)
     assert page.live() == [] and len(page.cells()) == 2 * (len(table) + 1)
+    with capsys.disabled():  # the figures, for the record
+        print(
+            f"\n1 MiB summary: {len(summary.encode()):,} bytes, {summary.count(row):,} rows, "
+            f"{summary.count('@'):,} mentions; posted: {len(body):,} characters, {len(table):,} whole rows, "
+            f"{len(page.live())} live mentions or references"
+        )
 
 
 def test_another_bots_marker_comment_is_never_edited(github, tmp_path, workflow_run):
