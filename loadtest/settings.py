@@ -16,6 +16,8 @@ LOADTEST_RUN_TIME          shortens every run, e.g. ``10s`` for a rehearsal of t
 LOADTEST_COMMIT            the commit under test (CI sets the PR's head), else ``git rev-parse``
 LOADTEST_PRODUCTION_HOSTS  more production hosts for the guard, comma-separated
 LOADTEST_PRESETS_DIR       a folder of more presets (NAME.conf), e.g. a caller's of the GitHub Action
+LOADTEST_COMMENT_AUTHOR    the bot login the sticky comment is posted as, ``<app-slug>[bot]``,
+                           when the token is a GitHub App's (it cannot learn its own login)
 =========================  ====================================================================
 """
 
@@ -43,6 +45,7 @@ class Settings:
     production_hosts: frozenset[str] = PRODUCTION_HOSTS
     presets_dir: Path | None = None
     """A folder of more presets besides the built-in ones (loadtest.presets); None: only those."""
+    comment_author: str = ""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -59,6 +62,7 @@ class Settings:
             commit=env.get("LOADTEST_COMMIT", "").strip(),
             production_hosts=PRODUCTION_HOSTS | extra,
             presets_dir=Path(presets_dir) if presets_dir else None,
+            comment_author=env.get("LOADTEST_COMMENT_AUTHOR", "").strip(),
         )
 
     @property

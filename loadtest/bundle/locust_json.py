@@ -5,12 +5,11 @@ The JSON has no aggregate: it is the sum of the endpoints' histograms, as in Loc
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from loadtest.bundle.files import BundleError, read_json
+from loadtest.bundle.files import BundleError, quoted, read_json
 from loadtest.bundle.rows import (
     AGGREGATE,
     PERCENTILES,
@@ -19,7 +18,8 @@ from loadtest.bundle.rows import (
     stats_name,
     sum_histograms,
 )
-from loadtest.bundle.typed_json import bad_field, is_count, read_fields
+from loadtest.bundle.typed_json import MAX_NUMBER, NUMBER_TEXT, bad_field, is_count, read_fields
+from loadtest.untrusted import NAME_LIMIT, console_text
 
 _NAME_KINDS = {"name": "str", "method": "str"}
 _ENTRY_KINDS = {
@@ -51,7 +51,7 @@ def read_histograms(
     endpoints: dict[str, EndpointStats] = {}
     for entry in entries:
         if entry.name in endpoints:
-            raise BundleError(f"{path}: {entry.name!r} appears twice")
+            raise BundleError(f"{path}: {quoted(entry.name)} appears twice")
         endpoints[entry.name] = entry.stats(duration_s)
     return endpoints, _HistogramEntry.merge(AGGREGATE, entries).stats(duration_s)
 
@@ -74,7 +74,7 @@ class _HistogramEntry:
         where = f"{path}: entry {index}"
         names = read_fields(item, _NAME_KINDS, where, required=("name",))
         name = stats_name(names.get("method"), names["name"])
-        where = f"{where} ({name})"
+        where = f"{where} ({console_text(name, limit=NAME_LIMIT)})"
         get = read_fields(item, _ENTRY_KINDS, where, required=_REQUIRED)
         requests, failures = get["num_requests"], get["num_failures"]
         entry = cls(
@@ -135,11 +135,8 @@ def _histogram(item: dict, key: str, where: str) -> dict[float, int]:
         raise bad_field(where, key, "an object of {response time: count}", value)
     histogram: dict[float, int] = {}
     for bucket, count in value.items():
-        try:
-            time_ms = float(bucket)
-        except ValueError:
-            time_ms = -1.0
-        if not (math.isfinite(time_ms) and time_ms >= 0 and is_count(count)):
-            raise BundleError(f"{where}: field {key!r} has a bad bucket {bucket!r}: {count!r}")
+        time_ms = float(bucket) if NUMBER_TEXT.fullmatch(bucket) else -1.0
+        if not (0 <= time_ms <= MAX_NUMBER and is_count(count)):
+            raise BundleError(f"{where}: field {key!r} has a bad bucket {quoted(bucket)}: {quoted(count)}")
         histogram[time_ms] = histogram.get(time_ms, 0) + count
     return histogram

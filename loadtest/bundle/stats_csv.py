@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from loadtest.bundle.files import BundleError, read_text
+from loadtest.bundle.files import BundleError, quoted, read_text
 from loadtest.bundle.rows import AGGREGATE, EndpointStats, FailureMessage, stats_name
+from loadtest.bundle.typed_json import MAX_NUMBER, NUMBER_TEXT
 
 _STATS_COLUMNS = (
     "Type",
@@ -23,6 +25,8 @@ _FAILURES_COLUMNS = ("Method", "Name", "Error", "Occurrences")
 _PERCENTILE_COLUMNS = {"p50": "50%", "p75": "75%", "p90": "90%", "p95": "95%", "p99": "99%"}
 _NOT_AVAILABLE = ("N/A", "")
 """How Locust writes a cell without data (percentiles of an endpoint with no samples)."""
+_COUNT = re.compile(r"[0-9]{1,15}")
+"""A count as Locust writes it: ASCII digits only (``"²".isdigit()`` is true, ``int("²")`` fails)."""
 
 
 def read_stats_csv(path: Path) -> tuple[dict[str, EndpointStats], EndpointStats]:
@@ -46,7 +50,7 @@ def read_stats_csv(path: Path) -> tuple[dict[str, EndpointStats], EndpointStats]
         if not cells["Type"] and cells["Name"] == AGGREGATE:
             aggregate = row
         elif row.name in endpoints:
-            raise BundleError(f"{where}: {row.name!r} appears twice")
+            raise BundleError(f"{where}: {quoted(row.name)} appears twice")
         else:
             endpoints[row.name] = row
     if aggregate is None:
@@ -72,18 +76,23 @@ def _csv_rows(path: Path, required: Iterable[str], kind: str) -> Iterable[tuple[
     if not text.strip():
         raise BundleError(f"{path}: the file is empty: not a Locust {kind} CSV")
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader)
-    missing = [column for column in required if column not in header]
-    if missing:
-        raise BundleError(f"{path}: line 1: not a Locust {kind} CSV header (missing {', '.join(missing)})")
-    rows = []
-    for cells in reader:
-        if not any(cells):
-            continue
-        if len(cells) != len(header):
-            found = f"{len(cells)} cells where the header has {len(header)}"
-            raise BundleError(f"{path}: line {reader.line_num}: {found}")
-        rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
+    try:
+        header = next(reader)
+        missing = [column for column in required if column not in header]
+        if missing:
+            raise BundleError(
+                f"{path}: line 1: not a Locust {kind} CSV header (missing {', '.join(missing)})"
+            )
+        rows = []
+        for cells in reader:
+            if not any(cells):
+                continue
+            if len(cells) != len(header):
+                found = f"{len(cells)} cells where the header has {len(header)}"
+                raise BundleError(f"{path}: line {reader.line_num}: {found}")
+            rows.append((reader.line_num, dict(zip(header, cells, strict=True))))
+    except csv.Error as exc:  # a field over csv.field_size_limit(), a NUL byte
+        raise BundleError(f"{path}: line {reader.line_num}: not a Locust {kind} CSV: {exc}") from None
     if not rows and kind == "stats":
         raise BundleError(f"{path}: no data rows after the header")
     return rows
@@ -91,8 +100,8 @@ def _csv_rows(path: Path, required: Iterable[str], kind: str) -> Iterable[tuple[
 
 def _count(cells: Mapping[str, str], column: str, where: str) -> int:
     text = cells[column].strip()
-    if not text.isdigit():
-        raise BundleError(f"{where}: column {column!r} must be a whole number, got {text!r}")
+    if not _COUNT.fullmatch(text):
+        raise BundleError(f"{where}: column {column!r} must be a whole number, got {quoted(text)}")
     return int(text)
 
 
@@ -100,16 +109,17 @@ def _number(cells: Mapping[str, str], column: str, where: str) -> float | None:
     text = cells.get(column, "N/A").strip()
     if text in _NOT_AVAILABLE:
         return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise BundleError(f"{where}: column {column!r} is not a number: {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise BundleError(f"{where}: column {column!r} must be a finite number >= 0, got {text!r}")
+    if not NUMBER_TEXT.fullmatch(text):
+        if text.lower().lstrip("+-") in ("nan", "inf", "infinity") or text.startswith("-"):
+            raise BundleError(f"{where}: column {column!r} must be a finite number >= 0, got {quoted(text)}")
+        raise BundleError(f"{where}: column {column!r} is not a number: {quoted(text)}")
+    value = float(text)
+    if not math.isfinite(value) or value > MAX_NUMBER:
+        raise BundleError(f"{where}: column {column!r} is out of range: {quoted(text)}")
     return value
 
 
 def _check_counts(row: EndpointStats, where: str) -> None:
     if row.failures > row.requests:
         counts = f"more failures ({row.failures}) than requests ({row.requests})"
-        raise BundleError(f"{where}: {row.name!r} has {counts}")
+        raise BundleError(f"{where}: {quoted(row.name)} has {counts}")

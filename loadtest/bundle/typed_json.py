@@ -10,25 +10,43 @@ BundleError of one line naming the file (``where``), the field and the problem::
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from loadtest.bundle.files import BundleError
+from loadtest.bundle.files import BundleError, quoted
+
+MAX_COUNT = 10**15
+"""The largest count read: a billion requests a second for eleven days. Larger is not a real run."""
+MAX_NUMBER = 1e15
+"""The largest magnitude of any other number read (milliseconds, seconds, epoch times)."""
+MAX_INT = 2**64
+"""The largest magnitude of an integer setting (a seed)."""
+
+
+NUMBER_TEXT = re.compile(r"[0-9]{1,16}(\.[0-9]{1,24})?([eE][-+]?[0-9]{1,3})?")
+"""A number written as text (a CSV cell, a histogram's key), as Locust writes it (``repr`` of a
+float: up to 17 significant digits): ``float`` alone would also take ``１２``, ``1_0`` and ``nan``."""
 
 
 def is_count(value: Any) -> bool:
-    """A whole number >= 0 (a JSON ``true`` is not one)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    """A whole number from 0 to MAX_COUNT (a JSON ``true`` is not one)."""
+    return _is_int(value) and 0 <= value <= MAX_COUNT
 
 
 def is_number(value: Any) -> bool:
-    """A finite JSON number (not a boolean)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite JSON number (not a boolean) of magnitude at most MAX_NUMBER."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and abs(value) <= MAX_NUMBER
+    )
 
 
 def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_INT
 
 
 def _is_strings(value: Any) -> bool:
@@ -41,9 +59,9 @@ def _is_objects(value: Any) -> bool:
 
 KINDS: Mapping[str, tuple[str, Callable[[Any], bool], Callable[[Any], Any]]] = {
     "int": ("an integer", _is_int, int),
-    "count": ("a whole number >= 0", is_count, int),
-    "number": ("a number", is_number, float),
-    "non_negative": ("a finite number >= 0", lambda v: is_number(v) and v >= 0, float),
+    "count": ("a whole number >= 0 (at most 1e15)", is_count, int),
+    "number": ("a number (at most 1e15 either way)", is_number, float),
+    "non_negative": ("a finite number >= 0 (at most 1e15)", lambda v: is_number(v) and v >= 0, float),
     "str": ("a string", lambda v: isinstance(v, str), str),
     "time": ("an ISO-8601 time", lambda v: isinstance(v, str), str),
     "strings": ("a list of strings", _is_strings, tuple),
@@ -59,7 +77,7 @@ def expect_object(data: Any, where: str) -> Mapping[str, Any]:
 
 
 def bad_field(where: str, key: str, wanted: str, value: Any) -> BundleError:
-    return BundleError(f"{where}: field {key!r} must be {wanted}, got {value!r}")
+    return BundleError(f"{where}: field {key!r} must be {wanted}, got {quoted(value)}")
 
 
 def read_fields(
@@ -97,7 +115,7 @@ def parse_time(value: str, where: str, key: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BundleError(f"{where}: field {key!r} is not an ISO-8601 time: {value!r}") from None
+        raise BundleError(f"{where}: field {key!r} is not an ISO-8601 time: {quoted(value)}") from None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import command_parser, optional_path
+from loadtest.cli.console import command_parser, fail, optional_path
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_gate_files
@@ -44,11 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.trend:
             write_trend_page(args.trend, page_for_report(report))
     except GateInputError as exc:
-        print(f"compare: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return fail(f"compare: error: {exc}", ExitCode.USAGE)
     except OSError as exc:
-        print(f"compare: error: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
-        return ExitCode.USAGE
+        return fail(f"compare: error: cannot write {exc.filename}: {exc.strerror}", ExitCode.USAGE)
     sys.stdout.write(markdown)
     sys.stdout.flush()
     publish_to_github_actions(report, markdown + _trend_pointer(args))

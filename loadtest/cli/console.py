@@ -9,6 +9,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from loadtest.exitcodes import ExitCode
+from loadtest.untrusted import console_text
+
+MAX_ERROR_LINE = 2000
+"""An error line quotes what it refuses (a field's value, a name): a long one is cut."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -19,8 +23,12 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def fail(message: str, code: ExitCode) -> ExitCode:
-    """Print ``message`` as one line on stderr and return ``code``."""
-    print(message, file=sys.stderr, flush=True)
+    """Print ``message`` as one line on stderr and return ``code``.
+
+    Messages quote the input they refuse, which a pull request may have written: shown through
+    console_text, so a newline or a ``::command`` in it stays inert in the workflow's log.
+    """
+    print(console_text(message, limit=MAX_ERROR_LINE), file=sys.stderr, flush=True)
     return code
 
 

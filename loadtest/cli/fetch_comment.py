@@ -25,8 +25,9 @@ validates it.
 Exit codes:
   0  done, found or not; writes found=true|false to $GITHUB_OUTPUT (a run that failed
      before writing its comment has none: a notice says so)
-  1  the GitHub API kept failing, or the artifact is unsafe (nothing is written)
-  2  usage error: bad --run-id, DIR not empty, malformed GITHUB_* settings
+  1  the GitHub API kept failing, or DIR could not be written
+  2  bad input: the artifact is unsafe or malformed (nothing is written), bad --run-id,
+     DIR not empty, malformed GITHUB_* settings
 """
 
 
@@ -63,7 +64,9 @@ def main(
             artifact = find_run_artifact(client, args.run_id, COMMENT_ARTIFACT_NAME)
             if artifact is not None:
                 download_artifact(client, int(artifact["id"]), args.out, required_file=PR_NUMBER_FILE)
-    except (GitHubError, UnsafeArchiveError) as exc:
+    except UnsafeArchiveError as exc:
+        return fail(f"error: comment artifact of run {args.run_id}: {settings.redact(exc)}", ExitCode.USAGE)
+    except (GitHubError, OSError) as exc:
         return fail(f"error: comment artifact of run {args.run_id}: {settings.redact(exc)}", ExitCode.FAILED)
     if artifact is None:
         annotate(

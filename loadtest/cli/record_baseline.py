@@ -12,12 +12,11 @@ Inside GitHub Actions, writes ``recorded=true`` to $GITHUB_OUTPUT.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bundle import TREND_PAGE, BundleError
-from loadtest.cli.console import command_parser, optional_path, positive_int
+from loadtest.cli.console import command_parser, fail, optional_path, positive_int
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
@@ -38,14 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
         write_trend_page(args.out / TREND_PAGE, page_for_baseline(recorded.history))
     except (BundleError, HistoryError, GateInputError) as exc:
-        print(f"record_baseline: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        return fail(f"record_baseline: error: {exc}", ExitCode.USAGE)
     except OSError as exc:
-        print(
-            f"record_baseline: error: cannot write {exc.filename or args.out}: {exc.strerror}",
-            file=sys.stderr,
+        return fail(
+            f"record_baseline: error: cannot write {exc.filename or args.out}: {exc.strerror}", ExitCode.USAGE
         )
-        return ExitCode.USAGE
     dropped = f", {recorded.dropped} with other settings dropped" if recorded.dropped else ""
     print(f"record_baseline: {args.out}: history of {len(recorded.history)} runs (keeps {keep}{dropped})")
     write_outputs({"recorded": "true"})

@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from loadtest import bundle, safety
 from loadtest import workers as workers_module
-from loadtest.cli.console import add_presets_dir_option, command_parser
+from loadtest.cli.console import add_presets_dir_option, command_parser, fail
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 from loadtest.run import (
@@ -254,5 +253,4 @@ def main(argv: Sequence[str] | None = None) -> int:
             return web_ui(checked_host(host, settings) if host else None, settings)
         return execute(plan_from_args(args), args)
     except RunError as exc:
-        print(f"run_tests: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return fail(f"run_tests: error: {exc}", exc.exit_code)

@@ -11,6 +11,7 @@ from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import describe
 from loadtest.gate.report import GateReport
 from loadtest.github.actions import append_step_summary, in_actions, workflow_command, write_outputs
+from loadtest.untrusted import SENTENCE_LIMIT, console_text
 
 _COMMANDS = {"fail": "error", "warn": "warning"}
 
@@ -38,9 +39,14 @@ def publish_to_github_actions(
 
 
 def annotation(finding: Finding) -> str:
-    """``::error title=GET /api/x/::...`` for a failure, ``::warning`` for a warning."""
-    title = finding.scope if finding.scope != RUN else "load test baseline"
-    message = f"{describe(finding)}. Rule: {finding.rule}."
+    """``::error title=GET /api/x/::...`` for a failure, ``::warning`` for a warning.
+
+    The endpoint, what was observed and the reason are the PR's to write: shown through console_text.
+    """
+    title = console_text(finding.scope) if finding.scope != RUN else "load test baseline"
+    message = (
+        f"{describe(finding, text=console_text)}. Rule: {console_text(finding.rule, limit=SENTENCE_LIMIT)}."
+    )
     if finding.reason:
-        message += f" Why: {finding.reason}"
+        message += f" Why: {console_text(finding.reason, limit=SENTENCE_LIMIT)}"
     return workflow_command(_COMMANDS[finding.level], message, title=title)

@@ -42,7 +42,9 @@ from loadtest.bundle import (
     sum_histograms,
 )
 from loadtest.bundle.facts import COMPARABLE
+from loadtest.bundle.files import quoted
 from loadtest.bundle.typed_json import expect_object, is_count, is_number, read_fields
+from loadtest.untrusted import NAME_LIMIT, console_text
 
 HISTORY_SCHEMA = 1
 DEFAULT_KEEP = 20
@@ -163,7 +165,7 @@ def unpack_histogram(packed: list[Any], where: str) -> dict[float, int]:
     bucket = 0.0
     for step, count in zip(packed[::2], packed[1::2], strict=True):
         if not (is_number(step) and step >= 0 and is_count(count)):
-            raise BundleError(f"{where}: histogram has a bad pair {step!r}, {count!r}")
+            raise BundleError(f"{where}: histogram has a bad pair {quoted(step)}, {quoted(count)}")
         bucket = round(bucket + step, 3)
         histogram[bucket] = histogram.get(bucket, 0) + count
     return histogram
@@ -188,10 +190,10 @@ def _parse_history(data: Any, where: str) -> History:
     if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
         raise BundleError(f'{where}: expected an object with a "runs" list (a baseline history.json)')
     if data.get("schema") != HISTORY_SCHEMA:
-        raise BundleError(f"{where}: schema {data.get('schema')!r} is not {HISTORY_SCHEMA}")
+        raise BundleError(f"{where}: schema {quoted(data.get('schema'))} is not {HISTORY_SCHEMA}")
     keep = data.get("keep", DEFAULT_KEEP)
     if not is_count(keep) or keep < 1:
-        raise BundleError(f"{where}: field 'keep' must be a whole number >= 1, got {keep!r}")
+        raise BundleError(f"{where}: field 'keep' must be a whole number >= 1, got {quoted(keep)}")
     runs = tuple(_parse_run(item, f"{where}: run {index}") for index, item in enumerate(data["runs"]))
     return History(runs=runs, keep=keep)
 
@@ -204,7 +206,10 @@ def _parse_run(item: Any, where: str) -> HistoryRun:
     rows = item.get("rows")
     if not isinstance(rows, dict):
         raise BundleError(f"{where}: field 'rows' must be an object of endpoint rows")
-    parsed = {name: _parse_row(name, row, f"{where} ({name})") for name, row in rows.items()}
+    parsed = {
+        name: _parse_row(name, row, f"{where} ({console_text(name, limit=NAME_LIMIT)})")
+        for name, row in rows.items()
+    }
     if AGGREGATE in parsed:
         histogram = sum_histograms(row.histogram for name, row in parsed.items() if name != AGGREGATE)
         parsed[AGGREGATE] = replace(parsed[AGGREGATE], histogram=histogram)

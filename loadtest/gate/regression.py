@@ -25,6 +25,7 @@ from loadtest.gate.findings import (
     throughput_regression,
 )
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
+from loadtest.untrusted import code_span
 
 BaselineStatus = Literal["none", "compared", "skipped"]
 
@@ -200,4 +201,4 @@ def _unchecked_settings(current: RunFacts | None, baseline: RunFacts | None) -> 
 
 
 def _names(names: list[str]) -> str:
-    return ", ".join(f"`{name}`" for name in names)
+    return ", ".join(code_span(name) for name in names)

@@ -20,6 +20,7 @@ from loadtest.gate.rules import check_run
 from loadtest.gate.series import Trend
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
 from loadtest.gate.units import format_pct
+from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,6 +83,7 @@ def run_gate(
     target = facts.target if facts else None
     rules = thresholds.rules_for(preset=preset, target=target)
     findings, notes = check_run(current, rules)
+    notes[:0] = current.notes
     history_notes: list[str] = []
     history: History | None = None
     if decide is None and previous is not None and baseline is not None:
@@ -143,7 +145,8 @@ def _history_decision(
     compatible, left_out = history.compatible_with(current.facts, preset=preset)
     notes = []
     if left_out:
-        notes.append(f"Left out of the baseline history, other settings: {'; '.join(left_out)}.")
+        settings = "; ".join(markdown_text(reason, limit=SENTENCE_LIMIT) for reason in left_out)
+        notes.append(f"Left out of the baseline history, other settings: {settings}.")
     if len(compatible) < rule.min_runs:
         notes.append(
             f"Only {len(compatible)} compatible run{'s' * (len(compatible) != 1)} in the baseline history "
@@ -168,7 +171,7 @@ def _fallback_note(decision: HistoryDecision) -> list[str]:
         )
         notes.append(f"Not judged, fewer than {MIN_TAIL} requests slower than the percentile: {counts}.")
     if decision.fallback_rows:
-        names = ", ".join(f"`{name}`" for name in decision.fallback_rows)
+        names = ", ".join(code_span(name) for name in decision.fallback_rows)
         notes.append(
             f"Fewer than {decision.rule.min_runs} runs of history with enough requests, "
             f"so judged by the fixed tolerances: {names}."

@@ -8,6 +8,7 @@ from loadtest.bundle import EndpointStats, Results
 from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests
 from loadtest.gate.thresholds import Coverage, Limit, Rules
 from loadtest.gate.units import LIMIT_METRICS
+from loadtest.untrusted import code_span
 
 
 def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]:
@@ -20,7 +21,7 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
         findings += found
         if unchecked and stats.requests:
             metrics = ", ".join(unchecked)
-            notes.append(f"`{stats.name}`: {metrics} not recorded in the results, so not checked.")
+            notes.append(f"{code_span(stats.name)}: {metrics} not recorded in the results, so not checked.")
     return findings, notes
 
 

@@ -26,12 +26,16 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from loadtest.bundle import AGGREGATE
+from loadtest.bundle import AGGREGATE, BundleError, read_json
+from loadtest.bundle.files import MiB
 from loadtest.gate.errors import GateInputError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_THRESHOLDS = REPO_ROOT / "thresholds.json"
 SCHEMA_PATH = REPO_ROOT / "thresholds.schema.json"
+
+MAX_THRESHOLDS_BYTES = 1 * MiB
+"""thresholds.json is a few kB; a PR may write it, so it is capped like every file read."""
 
 FLOOR_METRICS = ("min_rps", "min_requests")
 """Metrics that are lower limits; every other metric is an upper limit."""
@@ -286,13 +290,9 @@ def _plain(error: jsonschema.ValidationError) -> str:
 
 
 def _read_json(path: Path) -> Any:
+    if not path.exists():
+        raise GateInputError(f"{path}: no such thresholds file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise GateInputError(f"{path}: no such thresholds file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise GateInputError(f"{path}: cannot be read: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GateInputError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        return read_json(path, max_bytes=MAX_THRESHOLDS_BYTES)
+    except BundleError as exc:  # NaN, Infinity and 1e400 are refused here: the schema cannot see them
+        raise GateInputError(str(exc)) from None

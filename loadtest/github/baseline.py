@@ -44,6 +44,9 @@ MAX_RUNS_SCANNED = 50
 _PRESET = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _WORKFLOW = re.compile(r"[A-Za-z0-9_.-]+\.ya?ml|[0-9]+")
 _CHUNK = 64 * 1024
+MAX_NAME_BYTES = 255
+"""NAME_MAX on Linux: a longer component fails to open with ENAMETOOLONG."""
+MAX_PATH_DEPTH = 32
 _REDIRECTS = (301, 302, 303, 307, 308)
 MiB = 1024 * 1024
 
@@ -202,14 +205,14 @@ def safe_unpack(zip_path: Path, dest: Path, *, limits: UnpackLimits) -> None:
 def _check_members(members: list[zipfile.ZipInfo], limits: UnpackLimits) -> None:
     if len(members) > limits.max_entries:
         raise UnsafeArchiveError(f"the zip has {len(members)} entries, more than {limits.max_entries}")
+    _check_layout(members)
     total = 0
     for info in members:
-        _safe_parts(info.filename)
         mode = info.external_attr >> 16
         if stat.S_ISLNK(mode):
-            raise UnsafeArchiveError(f"the zip holds a symlink: {info.filename!r}")
+            raise UnsafeArchiveError(f"the zip holds a symlink: {_shown(info.filename)}")
         if info.flag_bits & 0x1:
-            raise UnsafeArchiveError(f"the zip holds an encrypted entry: {info.filename!r}")
+            raise UnsafeArchiveError(f"the zip holds an encrypted entry: {_shown(info.filename)}")
         total += info.file_size
         if total > limits.max_total_bytes:
             raise UnsafeArchiveError(f"the zip unpacks to more than {limits.max_total_bytes} bytes")
@@ -217,19 +220,49 @@ def _check_members(members: list[zipfile.ZipInfo], limits: UnpackLimits) -> None
             info.compress_size, 1
         ):
             raise UnsafeArchiveError(
-                f"{info.filename!r} compresses {info.file_size // max(info.compress_size, 1)}:1, "
+                f"{_shown(info.filename)} compresses {info.file_size // max(info.compress_size, 1)}:1, "
                 f"more than {limits.max_ratio:.0f}:1 (zip bomb?)"
             )
 
 
+def _check_layout(members: list[zipfile.ZipInfo]) -> None:
+    """Every member's path is safe and writable here, and no path is both a file and a folder
+    (``x``, then ``x/y``), nor a file twice: checked before anything is written."""
+    files: set[tuple[str, ...]] = set()
+    folders: set[tuple[str, ...]] = set()
+    for info in members:
+        parts = _safe_parts(info.filename)
+        folders.update(parts[:end] for end in range(1, len(parts)))
+        if info.is_dir():
+            folders.add(parts)
+        elif parts in files:
+            raise UnsafeArchiveError(f"the zip holds {_shown(info.filename)} twice")
+        else:
+            files.add(parts)
+    both = sorted(files & folders)
+    if both:
+        raise UnsafeArchiveError(f"the zip holds {_shown('/'.join(both[0]))} both as a file and as a folder")
+
+
 def _safe_parts(name: str) -> tuple[str, ...]:
-    """The path components of a member name, or UnsafeArchiveError for anything that could escape."""
+    """The path components of a member name, or UnsafeArchiveError for anything that could escape
+    or that this system cannot write (a component over NAME_MAX bytes, too many levels)."""
     if not name or "\\" in name or "\x00" in name or name.startswith("/") or re.match(r"[A-Za-z]:", name):
-        raise UnsafeArchiveError(f"the zip holds an unsafe path: {name!r}")
+        raise UnsafeArchiveError(f"the zip holds an unsafe path: {_shown(name)}")
     parts = tuple(part for part in PurePosixPath(name).parts if part != ".")
     if not parts or ".." in parts:
-        raise UnsafeArchiveError(f"the zip holds an unsafe path: {name!r}")
+        raise UnsafeArchiveError(f"the zip holds an unsafe path: {_shown(name)}")
+    if any(len(part.encode()) > MAX_NAME_BYTES for part in parts) or len(parts) > MAX_PATH_DEPTH:
+        raise UnsafeArchiveError(
+            f"the zip holds a path this system cannot write: {_shown(name)} ({len(name)} characters; "
+            f"at most {MAX_NAME_BYTES} bytes a name and {MAX_PATH_DEPTH} levels)"
+        )
     return parts
+
+
+def _shown(name: str) -> str:
+    """A member's name in a message: the PR chose it, so it is cut and shown as data."""
+    return repr(name) if len(name) <= 60 else repr(name[:57] + "...")
 
 
 def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> None:
@@ -244,12 +277,12 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path) -> Non
             while chunk := source.read(_CHUNK):
                 written += len(chunk)
                 if written > info.file_size:  # the header lied about the size
-                    raise UnsafeArchiveError(f"{info.filename!r} is larger than its header says")
+                    raise UnsafeArchiveError(f"{_shown(info.filename)} is larger than its header says")
                 sink.write(chunk)
     except FileExistsError:
-        raise UnsafeArchiveError(f"the zip holds {info.filename!r} twice") from None
-    except (zipfile.BadZipFile, EOFError, zlib.error) as exc:
-        raise UnsafeArchiveError(f"{info.filename!r} is corrupt: {exc}") from None
+        raise UnsafeArchiveError(f"the zip holds {_shown(info.filename)} twice") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as exc:
+        raise UnsafeArchiveError(f"{_shown(info.filename)} is corrupt: {exc}") from None
 
 
 def _download_zip(client: GitHubClient, artifact_id: int, zip_path: Path, *, max_bytes: int) -> None:

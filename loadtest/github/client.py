@@ -37,6 +37,8 @@ MAX_PAGES = 200
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"})
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_TOKEN_SHAPES = re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})")
+"""GitHub's token formats: classic and fine-grained personal, OAuth, user, server and refresh tokens."""
 
 log = logging.getLogger(__name__)
 
@@ -86,10 +88,13 @@ class GitHubSettings:
         """Whether there is enough to call the API: a token and a repository."""
         return bool(self.token and self.repository)
 
-    def redact(self, exc: BaseException) -> str:
-        """The error as one line, with the token blanked should any message ever echo it."""
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        return message.replace(self.token, "***") if self.token else message
+    def redact(self, what: BaseException | str) -> str:
+        """An error or a log line as one line, with the token, and anything shaped like a GitHub
+        token, blanked should a message ever echo it: the one redaction of every line we print."""
+        message = " ".join(str(what).split()) or type(what).__name__
+        if self.token:
+            message = message.replace(self.token, "***")
+        return _TOKEN_SHAPES.sub("***", message)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -147,6 +152,10 @@ class GitHubClient:
     def close(self) -> None:
         self._session.close()
         self._anonymous.close()
+
+    def log(self, message: str, *args: object) -> None:
+        """One INFO line of this client (retries, waits), redacted as its errors are (``redact``)."""
+        log.info("%s", self.settings.redact(message % args if args else message))
 
     def repo_url(self, path: str) -> str:
         """``/repos/{owner}/{name}/{path}`` on the API host."""
@@ -248,7 +257,7 @@ class GitHubClient:
                 f"{what}: still failing after waiting {waited:.0f} s in total "
                 f"(limit {policy.max_total_wait_s:.0f} s); last: {reason}"
             )
-        log.info(
+        self.log(
             "%s: %s; retrying in %.1f s (attempt %d of %d)",
             what,
             reason,

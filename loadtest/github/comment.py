@@ -1,10 +1,13 @@
 """The sticky PR comment: one summary comment per pull request, updated in place on every push.
 
-The comment is recognised by ``SUMMARY_MARKER`` at the start of its body and a bot
-author (``github-actions[bot]`` for the workflow token), so a person quoting the
-marker is never overwritten. A POST that may or may not have landed (timeout, 5xx)
-is never simply repeated: the comments are listed again and an existing sticky
-comment is updated instead, so a retry cannot leave two.
+The comment is ours when its body starts with ``SUMMARY_MARKER`` and its author is the identity
+of the token in use (``comment_author``): a comment by anyone else is never edited, whatever its
+body, be it a person quoting the marker or another app's bot. A POST that may or may not have
+landed (timeout, 5xx) is never simply repeated: the comments are listed again and an existing
+sticky comment is updated instead, so a retry cannot leave two.
+
+The summary is untrusted (the comment artifact is the pull request's to write), so the body is
+sanitised before it is posted (loadtest.untrusted.sanitise_markdown) and fitted to GitHub's limit.
 """
 
 from __future__ import annotations
@@ -14,9 +17,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtest.github.client import AmbiguousWriteError, GitHubClient, GitHubError, json_of
-from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
+from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
+from loadtest.untrusted import sanitise_markdown
 
-BOT_USER_TYPE = "Bot"
+WORKFLOW_BOT = "github-actions[bot]"
+"""Who comments with the workflow's own token (GITHUB_TOKEN)."""
+NOT_A_USER = "Resource not accessible by integration"
+"""GitHub's answer to GET /user with an installation token: the workflow's or a GitHub App's."""
 MAX_WRITE_ATTEMPTS = 3
 
 log = logging.getLogger(__name__)
@@ -30,36 +37,73 @@ class CommentResult:
     url: str
 
 
-def sticky_body(summary: str) -> str:
-    """The comment body: the marker first, then the summary, within GitHub's limit.
+def comment_author(client: GitHubClient, *, app_login: str = "") -> str:
+    """The login whose comments are ours: the identity of the token in use.
 
-    The gate's summaries already fit; a summary from anywhere else (the artifact is the PR's
-    to write) is cut with a note rather than refused by GitHub with a 422.
+    - A personal access token (``ghp_``, ``github_pat_``), or any token GET /user answers: its login.
+    - The workflow's token: GET /user answers 403 "Resource not accessible by integration", and
+      its comments are ``github-actions[bot]``'s.
+    - A GitHub App's installation token answers the same 403 and cannot learn its app's slug:
+      its bot login, ``<app-slug>[bot]``, is ``app_login`` (--comment-author, LOADTEST_COMMENT_AUTHOR).
     """
-    body = summary if summary.lstrip().startswith(SUMMARY_MARKER) else f"{SUMMARY_MARKER}\n{summary}"
-    return fit_comment(body)
+    try:
+        user = client.get_json(f"{client.settings.api_url}/user")
+    except GitHubError as exc:
+        if exc.status == 403 and NOT_A_USER in str(exc):
+            return app_login or WORKFLOW_BOT
+        raise
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(login, str) or not login:
+        raise GitHubError("GET /user: the answer names no login")
+    return login
 
 
-def is_sticky(comment: dict[str, Any]) -> bool:
+def sticky_body(summary: str, *, provenance: str = "") -> str:
+    """The comment body: the sanitised summary with the marker first, within GitHub's limit, then
+    ``provenance`` (the poster's own line, never cut).
+
+    The gate's summaries already fit and come out of the sanitiser unchanged; a summary from
+    anywhere else is made inert, and cut with a note rather than refused by GitHub with a 422.
+    """
+    text = sanitise_markdown(summary)
+    body = text if text.lstrip().startswith(SUMMARY_MARKER) else f"{SUMMARY_MARKER}\n{text}"
+    footer = f"\n\n{provenance}\n" if provenance else ""
+    fitted = fit_comment(body, limit=MAX_COMMENT_CHARS - len(footer), target=MAX_SUMMARY_CHARS - len(footer))
+    return fitted.rstrip("\n") + footer if footer else fitted
+
+
+def is_sticky(comment: dict[str, Any], *, author: str) -> bool:
+    """Our sticky comment: the marker first, written by ``author`` (logins compare case-insensitively)."""
     body = comment.get("body") or ""
-    user = comment.get("user") or {}
-    return body.lstrip().startswith(SUMMARY_MARKER) and user.get("type") == BOT_USER_TYPE
+    login = (comment.get("user") or {}).get("login")
+    mine = isinstance(login, str) and login.lower() == author.lower()
+    return mine and body.lstrip().startswith(SUMMARY_MARKER)
 
 
-def find_sticky_comment(client: GitHubClient, pr_number: int) -> dict[str, Any] | None:
-    """The earliest sticky comment on the PR, looking through every page of comments."""
+def find_sticky_comment(client: GitHubClient, pr_number: int, *, author: str) -> dict[str, Any] | None:
+    """The earliest sticky comment of ``author`` on the PR, looking through every page of comments."""
     comments = client.paginate(client.repo_url(f"issues/{pr_number}/comments"), params={"per_page": 100})
-    return next((comment for comment in comments if is_sticky(comment)), None)
+    return next((comment for comment in comments if is_sticky(comment, author=author)), None)
 
 
 def post_sticky_comment(
-    client: GitHubClient, *, pr_number: int, summary: str, max_write_attempts: int = MAX_WRITE_ATTEMPTS
+    client: GitHubClient,
+    *,
+    pr_number: int,
+    summary: str,
+    author: str | None = None,
+    provenance: str = "",
+    max_write_attempts: int = MAX_WRITE_ATTEMPTS,
 ) -> CommentResult:
-    """Update the PR's sticky comment in place, or create it; writes go one at a time."""
-    body = sticky_body(summary)
+    """Update the PR's sticky comment in place, or create it; writes go one at a time.
+
+    ``author``: whose comment is ours, by default the token's identity (``comment_author``).
+    """
+    author = author or comment_author(client)
+    body = sticky_body(summary, provenance=provenance)
     last_error: GitHubError | None = None
     for _ in range(max_write_attempts):
-        existing = find_sticky_comment(client, pr_number)
+        existing = find_sticky_comment(client, pr_number, author=author)
         if existing is not None:
             return _update(client, existing, body)
         try:
@@ -68,7 +112,7 @@ def post_sticky_comment(
             )
         except AmbiguousWriteError as exc:
             # it may have landed: list again rather than risk a second comment
-            log.info("%s; looking for it before writing again", exc)
+            client.log("%s; looking for it before writing again", exc)
             last_error = exc
             continue
         return CommentResult("created", int(created["id"]), str(created.get("html_url", "")))

@@ -9,22 +9,27 @@ which holds the write token, downloads it. Its layout::
     head-sha      the 40-hex commit the run tested
 
 The PR's own code produced these files, so the reader treats them as untrusted:
-strict formats, size caps, no symlinks; and before posting, the PR's current head
-must equal the head SHA of the run that produced the artifact (``verify_pr_head``).
+strict formats, size caps, no symlinks; and before posting, the PR the artifact names must be
+the run's (``verify_pr_head``): its current head commit, head repository and head branch must be
+those of the run that produced the artifact, as the trusted workflow_run event names them. The
+summary is sanitised before it is posted (loadtest.github.comment), under a line the poster
+writes itself saying where it came from (``provenance_line``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from loadtest.bundle import SUMMARY_MD
-from loadtest.github.actions import run_url
 from loadtest.github.client import GitHubClient, GitHubError, json_of
 from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
+from loadtest.untrusted import code_span
 
 COMMENT_ARTIFACT_NAME = "loadtest-comment"
 """The artifact name both workflows use."""
@@ -38,6 +43,8 @@ MAX_SUMMARY_BYTES = 1024 * 1024
 _MAX_SMALL_FILE_BYTES = 64
 _PR_NUMBER = re.compile(r"[1-9][0-9]{0,9}\n?")
 _HEAD_SHA = re.compile(r"[0-9a-f]{40}\n?")
+_REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+_RUN_URL = re.compile(r"https://[A-Za-z0-9.:-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/actions/runs/[0-9]+")
 
 
 class InvalidArtifactError(ValueError):
@@ -53,6 +60,53 @@ class CommentArtifact:
     pr_number: int
     head_sha: str
     summary: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TestedHead:
+    """What the run that made the artifact tested, from the trusted workflow_run event."""
+
+    sha: str
+    repository: str
+    """``owner/name`` of the head repository: the fork's, for a fork's pull request."""
+    branch: str
+
+    @classmethod
+    def from_event(
+        cls, event: Mapping[str, Any], *, sha: str = "", repository: str = "", branch: str = ""
+    ) -> TestedHead:
+        """The event's ``workflow_run`` head, each part overridable; InvalidArtifactError if one lacks."""
+        run = _object(event, "workflow_run")
+        repository = repository or str(_object(run, "head_repository").get("full_name") or "")
+        branch = branch or str(run.get("head_branch") or "")
+        if not _REPOSITORY.fullmatch(repository):
+            raise InvalidArtifactError(
+                f"--expected-head-repository: {repository[:100]!r} is not owner/name "
+                "(the workflow_run event names none)"
+            )
+        if not branch or not branch.isprintable():
+            raise InvalidArtifactError("--expected-head-branch: the workflow_run event names no head branch")
+        sha = parse_head_sha(sha or str(run.get("head_sha", "")), what="--expected-head-sha")
+        return cls(sha=sha, repository=repository, branch=branch)
+
+
+def provenance_line(event: Mapping[str, Any]) -> str:
+    """The line the poster writes under an artifact's summary: whose code wrote it, and which run."""
+    run = _object(event, "workflow_run")
+    run_id, url = run.get("id"), str(run.get("html_url") or "")
+    if isinstance(run_id, int) and not isinstance(run_id, bool):
+        which = f"[run {run_id}]({url})" if _RUN_URL.fullmatch(url) else f"run {run_id}"
+    else:
+        which = "a pull-request run"
+    return (
+        f"<sub>Posted by the load-test comment workflow from the artifact of {which}; "
+        "the pull request's own code produced it.</sub>"
+    )
+
+
+def _object(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
 
 
 def parse_pr_number(text: str) -> int:
@@ -116,14 +170,16 @@ def write_comment_artifact(out_dir: Path, *, summary: str, pr_number: int, head_
     (out_dir / HEAD_SHA_FILE).write_text(head_sha, encoding="utf-8")
 
 
-def verify_pr_head(client: GitHubClient, artifact: CommentArtifact, *, expected_head_sha: str) -> None:
-    """Refuse unless the artifact and the PR's current head both name the commit the run tested.
+def verify_pr_head(client: GitHubClient, artifact: CommentArtifact, *, tested: TestedHead) -> None:
+    """Refuse unless the artifact and the PR it names are those of the run that made the artifact.
 
-    ``expected_head_sha`` comes from the trusted workflow_run event, not from the artifact.
+    ``tested`` comes from the trusted workflow_run event, not from the artifact: the PR's current head
+    must be that commit, in that repository, on that branch. A commit alone is not enough: two pull
+    requests (a fork's copy of a branch) can have the same head commit.
     """
-    if artifact.head_sha != expected_head_sha:
+    if artifact.head_sha != tested.sha:
         raise HeadMismatchError(
-            f"the artifact names commit {artifact.head_sha[:12]}, but the run tested {expected_head_sha[:12]}"
+            f"the artifact names commit {artifact.head_sha[:12]}, but the run tested {tested.sha[:12]}"
         )
     try:
         pull = json_of(client.request("GET", client.repo_url(f"pulls/{artifact.pr_number}")))
@@ -131,11 +187,20 @@ def verify_pr_head(client: GitHubClient, artifact: CommentArtifact, *, expected_
         if exc.status == 404:
             raise HeadMismatchError(f"PR #{artifact.pr_number} does not exist in this repository") from None
         raise
-    pr_head = str((pull.get("head") or {}).get("sha", "")) if isinstance(pull, dict) else ""
-    if pr_head != expected_head_sha:
+    head = (pull.get("head") if isinstance(pull, dict) else None) or {}
+    pr_head = str(head.get("sha", ""))
+    if pr_head != tested.sha:
         raise HeadMismatchError(
             f"PR #{artifact.pr_number} is at {pr_head[:12] or 'an unknown commit'}, not at the tested "
-            f"{expected_head_sha[:12]}: pushed again since, or the artifact names another PR; not posting"
+            f"{tested.sha[:12]}: pushed again since, or the artifact names another PR; not posting"
+        )
+    repository = str((head.get("repo") or {}).get("full_name", ""))
+    branch = str(head.get("ref", ""))
+    if repository.lower() != tested.repository.lower() or branch != tested.branch:
+        where = f"{repository or 'a deleted repository'}:{branch}"
+        raise HeadMismatchError(
+            f"PR #{artifact.pr_number} comes from {where[:200]}, but the run tested "
+            f"{tested.repository}:{tested.branch}: the artifact names another PR; not posting"
         )
 
 
@@ -159,10 +224,12 @@ def read_summary(path: Path) -> str:
 
 def no_result_summary(path: Path, environ: Mapping[str, str] | None = None) -> str:
     """What the PR is told when the run ended before the gate wrote a summary."""
-    url = run_url(environ)
-    where = f"[the run's log]({url})" if url else "the run's log"
+    env = os.environ if environ is None else environ
+    # No link: the poster sanitises links away, and links the run itself under the summary.
+    run = env.get("GITHUB_RUN_ID", "")
+    where = f"the log of run {run}" if run.isdigit() else "the run's log"
     return (
         f"{SUMMARY_MARKER}\n### ❌ Load test: no result\n\n"
-        f"The load test ended before the gate wrote its summary ({path} is missing), "
+        f"The load test ended before the gate wrote its summary ({code_span(path.name)} is missing), "
         f"so this change was not measured. See {where} for why.\n"
     )

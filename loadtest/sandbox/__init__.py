@@ -37,6 +37,7 @@ import requests
 from loadtest import config
 from loadtest.sandbox.faults import FaultRule, FaultSpecError, parse_rules
 from loadtest.sandbox.process import SandboxError, start_server
+from loadtest.sandbox.server import ServeLimits
 from loadtest.sandbox.state import Caps
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "FaultRule",
     "FaultSpecError",
     "SandboxError",
+    "ServeLimits",
     "get_faults",
     "get_stats",
     "running_sandbox",
@@ -62,10 +64,12 @@ def sandbox_args(
     seed: int | None = None,
     bind: str = "127.0.0.1",
     caps: Caps | None = None,
+    limits: ServeLimits | None = None,
 ) -> list[str]:
     """Command-line options of ``python -m loadtest.sandbox`` for these settings (port 0, no faults).
 
-    Caps are spelled out only when given: the defaults live in one place, ``Caps``.
+    Caps and limits are spelled out only when given: the defaults live in one place each,
+    ``Caps`` and ``ServeLimits``.
     """
     args = ["--bind", bind, "--port", "0"]
     args += [
@@ -82,6 +86,14 @@ def sandbox_args(
         args += ["--seed", str(seed)]
     for name, value in asdict(caps).items() if caps else ():
         args += ["--max-" + name.replace("_", "-"), str(value)]
+    if limits is not None:
+        args += [
+            "--request-timeout",
+            repr(limits.request_timeout_s),
+            "--idle-timeout",
+            repr(limits.idle_timeout_s),
+        ]
+        args += ["--max-connections", str(limits.max_connections)] if limits.max_connections else []
     return args
 
 
@@ -98,6 +110,7 @@ def running_sandbox(
     seed: int | None = None,
     bind: str = "127.0.0.1",
     caps: Caps | None = None,
+    limits: ServeLimits | None = None,
     startup_timeout_s: float = 20.0,
 ) -> Iterator[str]:
     """Start the sandbox as a child process on a free port; yield its base URL; stop it on exit.
@@ -114,6 +127,7 @@ def running_sandbox(
         seed=seed,
         bind=bind,
         caps=caps,
+        limits=limits,
     )
     faults_path = None
     if faults:

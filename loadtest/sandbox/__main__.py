@@ -14,7 +14,13 @@ from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.app import SandboxApp
 from loadtest.sandbox.faults import FaultInjector, FaultRule, FaultSpecError, parse_cli_rule, parse_rules
 from loadtest.sandbox.profiles import PROFILES, profile_rules
-from loadtest.sandbox.server import serve_until_signalled
+from loadtest.sandbox.server import (
+    FD_MARGIN,
+    IDLE_TIMEOUT_S,
+    REQUEST_TIMEOUT_S,
+    ServeLimits,
+    serve_until_signalled,
+)
 from loadtest.sandbox.state import Caps, Store
 from loadtest.sandbox.tokens import TokenSigner
 from loadtest.settings import Settings
@@ -42,6 +48,13 @@ fault rules (first match wins; --fault rules are tried before those of --faults-
   --faults-file takes the canonical JSON form: a list of
   {{"match", "latency_ms", "jitter", "scale", "error_rate", "error_status"}} objects.
 
+connections (the stand-in may be left on a port anything can reach):
+  a request's line, headers and body must arrive within --request-timeout ({REQUEST_TIMEOUT_S:g} s) of its
+  first byte, else 408 and the connection closes; a keep-alive connection idle for --idle-timeout
+  ({IDLE_TIMEOUT_S:g} s) closes; past --max-connections (default: the file-descriptor limit, raised to its
+  hard limit at start, less {FD_MARGIN}) a connection is answered 503 and closed, and served again
+  as soon as others close. SIGTERM stops it within 2 s, whatever is connected.
+
 admin endpoints (only with --admin; never subject to faults):
   GET /__sandbox/faults, PUT /__sandbox/faults {{"rules": [...]}}, GET /__sandbox/stats
 
@@ -63,6 +76,12 @@ def _positive_float(text: str) -> float:
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text}")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -97,6 +116,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--faults-file", type=Path, metavar="FILE.json", help="fault rules in JSON")
     parser.add_argument("--access-log", action="store_true", help="log every request to stderr (slow)")
+    connections = parser.add_argument_group("connections")
+    connections.add_argument(
+        "--request-timeout", type=_positive_float, default=REQUEST_TIMEOUT_S, metavar="SECONDS"
+    )
+    connections.add_argument(
+        "--idle-timeout", type=_positive_float, default=IDLE_TIMEOUT_S, metavar="SECONDS"
+    )
+    connections.add_argument("--max-connections", type=_positive_int, metavar="N")
     caps = parser.add_argument_group("state caps")
     for name, value in vars(Caps()).items():
         flag = "--max-" + name.replace("_", "-")
@@ -143,7 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
     )
     try:
-        serve_until_signalled(app, bind=args.bind, port=args.port, access_log=args.access_log)
+        limits = ServeLimits(
+            request_timeout_s=args.request_timeout,
+            idle_timeout_s=args.idle_timeout,
+            max_connections=args.max_connections,
+        )
+        serve_until_signalled(app, bind=args.bind, port=args.port, access_log=args.access_log, limits=limits)
     except OSError as exc:
         print(f"{parser.prog}: error: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
         return ExitCode.FAILED

@@ -21,6 +21,7 @@ REASONS = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
     409: "Conflict",
     413: "Request Entity Too Large",
     500: "Internal Server Error",
@@ -34,6 +35,8 @@ _encode = json.JSONEncoder(separators=(",", ":")).encode
 
 WWW_AUTHENTICATE = [("WWW-Authenticate", 'Bearer realm="api"')]
 """What SimpleJWT's views send with a 401."""
+_CLOSE = [("Connection", "close")]
+"""After a body that broke off, the rest of the stream cannot be trusted to start a request."""
 
 
 class HttpError(Exception):
@@ -131,12 +134,20 @@ class Request:
     def _body(self) -> bytes:
         too_large = HttpError(413, {"detail": f"Request body is larger than {MAX_BODY_BYTES} bytes."})
         length = self.environ.get("CONTENT_LENGTH")
-        stream = self.environ["wsgi.input"]
-        if length:
-            if int(length) > MAX_BODY_BYTES:
-                raise too_large
-            return stream.read(int(length))
-        raw = stream.read(MAX_BODY_BYTES + 1)  # chunked: read at most one byte past the limit
+        if length and int(length) > MAX_BODY_BYTES:
+            raise too_large
+        raw = self._read(int(length) if length else MAX_BODY_BYTES + 1)  # chunked: one byte past the limit
         if len(raw) > MAX_BODY_BYTES:
             raise too_large
         return raw
+
+    def _read(self, length: int) -> bytes:
+        """The body, or the client's fault as a 4xx that closes the connection: pywsgi raises an
+        OSError when a body ends (the client half-closed) before its Content-Length."""
+        try:
+            return self.environ["wsgi.input"].read(length)
+        except TimeoutError:
+            raise HttpError(408, {"detail": "The request body did not arrive in time."}, _CLOSE) from None
+        except (OSError, ValueError) as exc:
+            detail = f"The request body ended before its Content-Length: {exc}."
+            raise HttpError(400, {"detail": detail}, _CLOSE) from None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +19,7 @@ from loadtest.gate.render.charts import run_labels
 from loadtest.gate.series import Trend
 from loadtest.gate.units import METRIC_LABELS
 from loadtest.trend.svg import Edges, Point, line_chart
+from loadtest.untrusted import html_text
 
 CHARTS = (("p50", "ms", 1.0), ("p95", "ms", 1.0), ("p99", "ms", 1.0), ("rps", "req/s", 1.0))
 CHARTS += (("failure_ratio", "%", 100.0),)
@@ -73,24 +73,24 @@ def render_page(page: TrendPage) -> str:
     """The whole HTML document."""
     rows = _rows(page)
     options = "\n".join(
-        f'<option value="row-{index}">{_text(_row_title(page, name))}</option>'
+        f'<option value="row-{index}">{html_text(_row_title(page, name))}</option>'
         for index, name in enumerate(rows)
     )
     sections = "\n".join(_section(page, index, name) for index, name in enumerate(rows))
-    notes = "".join(f'<p class="note">{_text(note)}</p>\n' for note in page.notes)
+    notes = "".join(f'<p class="note">{html_text(note)}</p>\n' for note in page.notes)
     return f"""<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_policy()}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_text(page.heading)}</title>
+<title>{html_text(page.heading)}</title>
 <style>
 {STYLE}</style>
 </head>
 <body>
-<h1>{_text(page.heading)}</h1>
-<p class="facts">{_text(page.facts)}</p>
+<h1>{html_text(page.heading)}</h1>
+<p class="facts">{html_text(page.facts)}</p>
 {notes}<p><label for="endpoint">Endpoint</label>
 <select id="endpoint">
 {options}
@@ -142,7 +142,7 @@ def _section(page: TrendPage, index: int, name: str) -> str:
         title = METRIC_LABELS[metric]
         charts.append(line_chart(title, points, unit=unit, edges=edges, mark_last=True))
     return (
-        f'<section class="row" id="row-{index}">\n<h2>{_text(_row_title(page, name))}</h2>\n'
+        f'<section class="row" id="row-{index}">\n<h2>{html_text(_row_title(page, name))}</h2>\n'
         f'<div class="charts">\n' + "\n".join(charts) + "\n</div>\n</section>"
     )
 
@@ -168,7 +168,7 @@ def _hover(label: str, run: HistoryRun) -> str:
 
 def _runs_table(trend: Trend) -> str:
     rows = "\n".join(
-        "<tr>" + "".join(f"<td>{_text(cell)}</td>" for cell in _run_facts(label, run)) + "</tr>"
+        "<tr>" + "".join(f"<td>{html_text(cell)}</td>" for cell in _run_facts(label, run)) + "</tr>"
         for label, run in zip(run_labels(trend), trend.runs, strict=True)
     )
     return (
@@ -188,7 +188,3 @@ def _policy() -> str:
     """Nothing but our inline style and our one script, by its hash: no network, no injected script."""
     digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
     return f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
-
-
-def _text(text: str) -> str:
-    return html.escape(text, quote=True)

@@ -2,16 +2,16 @@
 
 Drawn by our Python, so the page needs no charting library and no network. Each point carries an
 SVG ``<title>`` (the run's facts and value), which browsers show on hover without any script.
-Every text that reaches the SVG passes ``html.escape``; the rest is numbers we format.
+Every text that reaches the SVG passes ``loadtest.untrusted.html_text``; the rest is numbers we format.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from loadtest.gate.render.charts import nice_ceiling
+from loadtest.untrusted import html_text
 
 WIDTH, HEIGHT = 380, 190
 LEFT, RIGHT, TOP, BOTTOM = 46, 24, 26, 30
@@ -46,8 +46,8 @@ def line_chart(
     scale = _Scale(count=len(points), top=top)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
-        f'role="img" aria-label="{_text(title)}">',
-        f'<text class="title" x="{LEFT}" y="16">{_text(title)} ({_text(unit)})</text>',
+        f'role="img" aria-label="{html_text(title)}">',
+        f'<text class="title" x="{LEFT}" y="16">{html_text(title)} ({html_text(unit)})</text>',
         *_axes(scale, unit),
         *(_band(scale, edges) if edges else ()),
         *_line(scale, points),
@@ -86,7 +86,7 @@ def _band(scale: _Scale, edges: Edges) -> list[str]:
     high, low = scale.y(edges.high), scale.y(edges.low)
     left, right = LEFT, WIDTH - RIGHT
     return [
-        f'<g class="band"><title>{_text(edges.caption)}</title>',
+        f'<g class="band"><title>{html_text(edges.caption)}</title>',
         f'<rect x="{left}" y="{high:.1f}" width="{right - left}" height="{max(low - high, 0.5):.1f}"/>',
         f'<line class="edge" x1="{left}" x2="{right}" y1="{high:.1f}" y2="{high:.1f}"/>',
         f'<line class="edge" x1="{left}" x2="{right}" y1="{low:.1f}" y2="{low:.1f}"/>',
@@ -115,7 +115,7 @@ def _points(scale: _Scale, points: Sequence[Point], unit: str, *, mark_last: boo
         kind, radius = ("point current", 5) if current else ("point", 3)
         parts.append(
             f'<circle class="{kind}" cx="{scale.x(index):.1f}" cy="{scale.y(point.value):.1f}" r="{radius}">'
-            f"<title>{_text(hover)}</title></circle>"
+            f"<title>{html_text(hover)}</title></circle>"
         )
     return parts
 
@@ -128,14 +128,11 @@ def _run_labels(scale: _Scale, points: Sequence[Point]) -> list[str]:
         shown.remove(len(points) - 2)  # keeps "this run" clear of its neighbour
     y = HEIGHT - BOTTOM + 16
     return [
-        f'<text class="run" x="{scale.x(i):.1f}" y="{y}" text-anchor="middle">{_text(points[i].label)}</text>'
+        f'<text class="run" x="{scale.x(i):.1f}" y="{y}" text-anchor="middle">'
+        f"{html_text(points[i].label)}</text>"
         for i in shown
     ]
 
 
 def _number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:.2g}"
-
-
-def _text(text: str) -> str:
-    return html.escape(text, quote=True)

@@ -20,11 +20,18 @@ prints its URL on the first line and serves until terminated. The same seeding a
 failure scripting is reachable over HTTP: ``POST /_fake/seed``, ``POST /_fake/fail``,
 and ``GET /_fake/state`` for the comments and the recorded requests.
 
+Every token has an identity (``add_token``): the workflow's token (``github-actions[bot]``, the
+default), a GitHub App's installation token (``<slug>[bot]``), or a person's access token. As on
+GitHub, comments are posted as the token's identity, GET /user answers a person's token and
+refuses an installation token with 403 "Resource not accessible by integration", and any token
+may edit any comment (a token with pull-requests: write can): not editing others' is the client's job.
+
 Endpoints (``{repo}`` is ``/repos/<owner>/<name>``):
+    GET   /user                               the token's user; 403 for an installation token
     GET   {repo}/issues/<n>/comments          paginated (per_page, page; Link rel=next/last)
-    POST  {repo}/issues/<n>/comments          422 over 65,536 characters
+    POST  {repo}/issues/<n>/comments          422 over 65,536 characters; authored by the token's identity
     PATCH {repo}/issues/comments/<id>
-    GET   {repo}/pulls/<n>
+    GET   {repo}/pulls/<n>                    head: sha, ref and repo.full_name
     GET   {repo}/actions/workflows/<file>/runs  branch, status, event filters; newest first
     GET   {repo}/actions/runs/<id>/artifacts     name filter
     GET   {repo}/actions/artifacts/<id>/zip      302 to /_storage/<id>?sig=...; 410 if expired
@@ -54,6 +61,15 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 DEFAULT_REPOSITORY = "amal-education/loadtest"
 BOT_USER = {"login": "github-actions[bot]", "type": "Bot"}
 HUMAN_USER = {"login": "octocat", "type": "User"}
+INSTALLATION = "installation"
+"""An identity of this kind is an installation token's (the workflow's, an app's): no GET /user."""
+WORKFLOW_IDENTITY = {**BOT_USER, "kind": INSTALLATION}
+NOT_ACCESSIBLE = {
+    "message": "Resource not accessible by integration",
+    "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+    "status": "403",
+}
+DEFAULT_HEAD_BRANCH = "feature"
 MAX_BODY_CHARS = 65_536
 RUN_FACTS_JSON = '{"preset": "smoke"}'
 
@@ -107,8 +123,9 @@ class FakeGitHub:
         self, *, token: str | None = None, repository: str = DEFAULT_REPOSITORY, port: int = 0
     ) -> None:
         self.token = token
-        """When set, API calls without ``Bearer <token>`` get 401."""
+        """When set, API calls without ``Bearer <token>`` (or another added token) get 401."""
         self.repository = repository
+        self._identities: dict[str, dict[str, str]] = {token: dict(WORKFLOW_IDENTITY)} if token else {}
         self.requests: list[RecordedRequest] = []
         self._port = port
         self._lock = threading.RLock()
@@ -166,9 +183,29 @@ class FakeGitHub:
 
     # seeding
 
-    def add_pull(self, number: int, *, head_sha: str) -> None:
+    def add_token(self, token: str, *, login: str, kind: str = "user") -> None:
+        """Accept ``token`` as ``login``'s: a person's access token (``user``, type User) or an
+        installation token (``INSTALLATION``: an app's bot, type Bot, no GET /user)."""
+        user_type = "Bot" if kind == INSTALLATION else "User"
         with self._lock:
-            self._pulls[number] = {"number": number, "head_sha": head_sha}
+            self._identities[token] = {"login": login, "type": user_type, "kind": kind}
+
+    def add_pull(
+        self,
+        number: int,
+        *,
+        head_sha: str,
+        head_repository: str | None = None,
+        head_branch: str = DEFAULT_HEAD_BRANCH,
+    ) -> None:
+        """An open pull request from ``head_repository`` (default: this one) at ``head_branch``."""
+        with self._lock:
+            self._pulls[number] = {
+                "number": number,
+                "head_sha": head_sha,
+                "head_repository": head_repository or self.repository,
+                "head_branch": head_branch,
+            }
             self._comments.setdefault(number, [])
 
     def add_comment(self, pr: int, body: str, *, user: dict[str, str] | None = None) -> dict[str, Any]:
@@ -226,14 +263,19 @@ class FakeGitHub:
     def seed(self, data: dict[str, Any]) -> None:
         """Seed from JSON (``--seed`` and ``POST /_fake/seed``)::
 
-        {"pulls": [{"number": 7, "head_sha": "..."}],
+        {"pulls": [{"number": 7, "head_sha": "...", "head_repository": "fork/loadtest", "head_branch": "x"}],
          "comments": [{"pr": 7, "body": "...", "bot": false, "count": 1}],
          "runs": [{"branch": "main", "event": "push", "head_sha": "...",
                    "artifacts": [{"name": "loadtest-baseline-smoke", "expired": false,
                                   "files": {"run.json": "{...}"}}]}]}
         """
         for pull in data.get("pulls", []):
-            self.add_pull(int(pull["number"]), head_sha=pull["head_sha"])
+            self.add_pull(
+                int(pull["number"]),
+                head_sha=pull["head_sha"],
+                head_repository=pull.get("head_repository"),
+                head_branch=pull.get("head_branch", DEFAULT_HEAD_BRANCH),
+            )
         for comment in data.get("comments", []):
             for _ in range(int(comment.get("count", 1))):
                 user = BOT_USER if comment.get("bot") else HUMAN_USER
@@ -329,11 +371,10 @@ class FakeGitHub:
                 return _answer(rule.status, rule.body, rule.headers)
             if request.path.startswith("/_storage/"):
                 return None
-            if self.token and request.headers.get("authorization") not in (
-                f"Bearer {self.token}",
-                f"token {self.token}",
-            ):
+            identity = self._identity_of(request.headers.get("authorization", ""))
+            if identity is None:
                 return _answer(401, {"message": "Bad credentials"})
+            request.environ["fake_github.identity"] = identity
             request.environ["fake_github.rule"] = rule
             return None
 
@@ -353,6 +394,13 @@ class FakeGitHub:
         def not_found(_: Exception) -> Response:
             return _answer(404, {"message": "Not Found"})
 
+        @app.get("/user")
+        def authenticated_user() -> Response:
+            identity = request.environ["fake_github.identity"]
+            if identity["kind"] == INSTALLATION:
+                return _answer(403, NOT_ACCESSIBLE)
+            return _answer(200, {"login": identity["login"], "id": 583231, "type": identity["type"]})
+
         @app.get(f"{repo}/issues/<int:pr>/comments")
         def list_comments(owner: str, name: str, pr: int) -> Response:
             check_repo(owner, name)
@@ -370,7 +418,9 @@ class FakeGitHub:
             with self._lock:
                 if pr not in self._comments:
                     raise _NotFound()
-                comment = self._new_comment(pr, body, BOT_USER)
+                identity = request.environ["fake_github.identity"]
+                author = {"login": identity["login"], "type": identity["type"]}
+                comment = self._new_comment(pr, body, author)
                 self._comments[pr].append(comment)
             return _answer(201, comment)
 
@@ -395,7 +445,12 @@ class FakeGitHub:
                 pull = self._pulls.get(pr)
             if pull is None:
                 raise _NotFound()
-            return _answer(200, {"number": pr, "state": "open", "head": {"sha": pull["head_sha"]}})
+            head = {
+                "sha": pull["head_sha"],
+                "ref": pull["head_branch"],
+                "repo": {"full_name": pull["head_repository"]},
+            }
+            return _answer(200, {"number": pr, "state": "open", "head": head})
 
         @app.get(f"{repo}/actions/workflows/<workflow>/runs")
         def list_runs(owner: str, name: str, workflow: str) -> Response:
@@ -467,6 +522,14 @@ class FakeGitHub:
             return _answer(200, {"ok": True})
 
         return app
+
+    def _identity_of(self, authorization: str) -> dict[str, str] | None:
+        """The identity of the request's token; without configured tokens, any is the workflow's."""
+        scheme, _, token = authorization.partition(" ")
+        with self._lock:
+            if not self._identities:
+                return dict(WORKFLOW_IDENTITY)
+            return self._identities.get(token) if scheme in ("Bearer", "token") else None
 
     def _new_comment(self, pr: int, body: str, user: dict[str, str]) -> dict[str, Any]:
         comment_id = next(self._ids)

@@ -60,3 +60,25 @@ def test_started_as_a_module_it_serves_seeds_and_reports_state(fake_url):
         ("GET", True),
     ]
     assert all(r["headers"].get("authorization") in (None, "<redacted>") for r in state["requests"])
+
+
+def test_get_user_answers_as_github_does_for_each_kind_of_token():
+    """A person's token gets its user; an installation token (the workflow's, an app's) gets 403."""
+    from tests.fakes.github_server import INSTALLATION, FakeGitHub
+
+    with FakeGitHub(token="workflow") as github:
+        github.add_token("ghp_person", login="octocat")
+        github.add_token("ghs_app", login="amal-loadtest[bot]", kind=INSTALLATION)
+
+        def get_user(token):
+            return requests.get(f"{github.url}/user", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+
+        person, workflow, app, stranger = (get_user(t) for t in ("ghp_person", "workflow", "ghs_app", "nope"))
+
+    assert (
+        person.status_code == 200 and person.json()["login"] == "octocat" and person.json()["type"] == "User"
+    )
+    for refused in (workflow, app):
+        assert refused.status_code == 403
+        assert refused.json()["message"] == "Resource not accessible by integration"
+    assert stranger.status_code == 401

@@ -14,7 +14,9 @@ from loadtest.bundle import AGGREGATE
 from loadtest.gate import render_markdown, run_gate
 from loadtest.gate.render import charts
 from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS
+from loadtest.untrusted import code_span
 from tests.conftest import GATE_FIXTURES
+from tests.github_markdown import rendered
 from tests.unit import test_gate_history_summary as seeded
 from tests.unit.test_gate_history_summary import NOW, baseline_with_history, write_bundle
 
@@ -151,7 +153,7 @@ def test_a_baseline_without_history_draws_no_chart(tmp_path, thresholds):
 
 
 def test_no_endpoint_name_reaches_a_mermaid_block(tmp_path, thresholds, monkeypatch):
-    hostile = 'GET /api/"];line[9]`@octocat<img>'
+    hostile = 'GET /api/"];line[9]`@octocat<img>```mermaid#12'
     monkeypatch.setattr(seeded, "ENDPOINTS", {hostile: 400, "GET /api/other/": 300})
     report = judged(tmp_path, thresholds, seed=7, runs=10, slow={hostile: 1.5})
 
@@ -161,7 +163,8 @@ def test_no_endpoint_name_reaches_a_mermaid_block(tmp_path, thresholds, monkeypa
     for block in blocks(markdown):
         assert "api" not in block and "octocat" not in block and "`" not in block
         assert re.fullmatch(r'[\w\s"#,:()\[\]\->.%/]*', block), block
-    assert "**`GET /api/\"];line[9]'@octocat<img>` p95** (ms)" in markdown
+    assert f"**{code_span(hostile)} p95** (ms)" in markdown  # the caption names it only escaped
+    assert rendered(markdown).live() == [] and "@octocat" not in markdown
 
 
 def test_at_most_two_charts_however_many_endpoints_are_flagged(tmp_path, thresholds):

@@ -12,6 +12,7 @@ import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
 from loadtest.summary_limits import TRIM_NOTE
+from loadtest.untrusted import NAME_LIMIT
 from tests.conftest import GATE_FIXTURES
 
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
@@ -83,8 +84,8 @@ def test_a_huge_run_still_fits_a_github_comment(tmp_path):
     assert markdown.rstrip().endswith("</sub>")
 
 
-def test_a_summary_no_budget_can_fit_is_cut_with_the_note(tmp_path):
-    """The headline names the worst endpoint, whose name the PR chooses: no row left out shortens it."""
+def test_a_name_of_70000_characters_is_cut_everywhere_so_the_summary_needs_no_trimming(tmp_path):
+    """The headline and the tables name the worst endpoint, whose name the PR chooses: cut to NAME_LIMIT."""
     header = (GATE_FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
     cells = ",".join(["900"] * 11)
     bundle = tmp_path / "long-name"
@@ -96,9 +97,10 @@ def test_a_summary_no_budget_can_fit_is_cut_with_the_note(tmp_path):
 
     markdown = render_markdown(gate_at(bundle))
 
-    assert len(markdown) <= MAX_SUMMARY_CHARS
-    assert markdown.startswith(SUMMARY_MARKER + "\n\n## ❌ Load test FAIL: GET /api/xxx")
-    assert markdown.endswith(TRIM_NOTE)
+    shown = "GET /api/" + "x" * (NAME_LIMIT - len("GET /api/") - 1) + "…"
+    assert markdown.startswith(f"{SUMMARY_MARKER}\n\n## ❌ Load test FAIL: {shown}: 900 ms breaks")
+    assert f"`{shown}`" in markdown and "x" * NAME_LIMIT not in markdown
+    assert len(markdown) < 5_000 and TRIM_NOTE not in markdown
 
 
 def test_table_cells_cannot_break_the_table(tmp_path):
@@ -113,7 +115,7 @@ def test_table_cells_cannot_break_the_table(tmp_path):
 
     markdown = render_markdown(gate_at(bundle))
 
-    assert "| `GET /api/dashboard/` | bad \\| pipe and a newline | 3" in markdown.replace("  ", " ")
+    assert "| `GET /api/dashboard/` | bad \\| pipe\\\\nand a newline | 3" in markdown.replace("  ", " ")
 
 
 def gate_at(bundle: Path):

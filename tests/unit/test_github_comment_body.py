@@ -28,20 +28,49 @@ def test_a_body_over_the_limit_arrives_trimmed_with_a_note_and_the_marker_first(
     assert body.startswith(f"{SUMMARY_MARKER}\n| row 0 | 0 ms |\n") and body.endswith(TRIM_NOTE)
 
 
+OTHER_APP = {"login": "renovate[bot]", "type": "Bot"}
+PERSON = {"login": "Octocat", "type": "User"}
+
+
 @pytest.mark.parametrize(
-    ("comment", "expected"),
+    ("comment", "author", "expected"),
     [
-        ({"body": f"{SUMMARY_MARKER}\nx", "user": BOT}, True),
-        ({"body": f"\n  {SUMMARY_MARKER}\nx", "user": BOT}, True),
-        ({"body": f"{SUMMARY_MARKER}\nx", "user": {"login": "octocat", "type": "User"}}, False),
-        ({"body": f"quoting {SUMMARY_MARKER}", "user": BOT}, False),
-        ({"body": None, "user": BOT}, False),
-        ({"body": f"{SUMMARY_MARKER}"}, False),
+        ({"body": f"{SUMMARY_MARKER}\nx", "user": BOT}, "github-actions[bot]", True),
+        ({"body": f"\n  {SUMMARY_MARKER}\nx", "user": BOT}, "github-actions[bot]", True),
+        ({"body": f"{SUMMARY_MARKER}\nx", "user": PERSON}, "github-actions[bot]", False),
+        ({"body": f"{SUMMARY_MARKER}\nx", "user": OTHER_APP}, "github-actions[bot]", False),
+        ({"body": f"{SUMMARY_MARKER}\nx", "user": PERSON}, "octocat", True),
+        ({"body": f"{SUMMARY_MARKER}\nx", "user": BOT}, "octocat", False),
+        ({"body": f"quoting {SUMMARY_MARKER}", "user": BOT}, "github-actions[bot]", False),
+        ({"body": None, "user": BOT}, "github-actions[bot]", False),
+        ({"body": f"{SUMMARY_MARKER}"}, "github-actions[bot]", False),
     ],
-    ids=["ours", "leading-space", "a-person", "marker-not-first", "no-body", "no-user"],
+    ids=[
+        "ours",
+        "leading-space",
+        "a-person",
+        "another-apps-bot",
+        "our-personal-token",
+        "the-bot-when-we-are-a-person",
+        "marker-not-first",
+        "no-body",
+        "no-user",
+    ],
 )
-def test_is_sticky(comment, expected):
-    assert is_sticky(comment) is expected
+def test_is_sticky_only_for_the_tokens_own_comment(comment, author, expected):
+    assert is_sticky(comment, author=author) is expected
+
+
+def test_the_body_is_sanitised_and_the_provenance_line_comes_last_uncut():
+    summary = f"{SUMMARY_MARKER}\n## PASS @octocat #1\n" + "| row | @team |\n" * 20_000
+    provenance = "<sub>Posted by the load-test comment workflow from the artifact of run 7.</sub>"
+
+    body = sticky_body(summary, provenance=provenance)
+
+    assert len(body) <= MAX_SUMMARY_CHARS
+    assert body.startswith(f"{SUMMARY_MARKER}\n## PASS @\u2060octocat #\u20601\n| row | @\u2060team |\n")
+    assert body.endswith(f"{TRIM_NOTE}\n{provenance}\n")
+    assert "@team" not in body
 
 
 @pytest.mark.parametrize(

@@ -74,3 +74,36 @@ def test_duplicate_names_are_rejected(tmp_path):
 def test_not_a_zip(tmp_path):
     with pytest.raises(UnsafeArchiveError, match="not a zip"):
         unpack(tmp_path, b"<html>signed URL expired</html>")
+
+
+@pytest.mark.parametrize(
+    "files",
+    [{"x": "a file", "x/y": "inside it"}, {"x/y": "inside it", "x": "a file"}, {"x/": "", "x": "a file"}],
+    ids=["file-then-inside", "inside-then-file", "folder-then-file"],
+)
+def test_a_path_both_a_file_and_a_folder_is_rejected_before_writing(tmp_path, files):
+    with pytest.raises(UnsafeArchiveError, match="the zip holds 'x' both as a file and as a folder"):
+        unpack(tmp_path, make_zip(files))
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_name_twice_is_rejected_before_writing(tmp_path):
+    buffer = io.BytesIO()
+    with pytest.warns(UserWarning, match="Duplicate name"), zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("run.json", "{}")
+        archive.writestr("run.json", "{} again")
+    with pytest.raises(UnsafeArchiveError, match="the zip holds 'run.json' twice"):
+        unpack(tmp_path, buffer.getvalue())
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["n" * 300, "é" * 128, "/".join(["d"] * 40) + "/f"],
+    ids=["300-characters", "256-bytes", "41-levels"],
+)
+def test_a_path_this_system_cannot_write_is_rejected_in_one_line(tmp_path, name):
+    with pytest.raises(UnsafeArchiveError, match="a path this system cannot write") as raised:
+        unpack(tmp_path, make_zip({"run.json": "{}", name: "x"}))
+    assert len(str(raised.value)) < 200
+    assert not (tmp_path / "out").exists()

@@ -6,7 +6,7 @@ older Mermaid does not know). An XY chart has no legend, so the markdown line ab
 what its lines are: the metric in blue, the band's two edges in grey.
 
 Nothing from the results goes inside a Mermaid block: its labels are our words and run numbers, its
-values numbers. An endpoint is named in the markdown above the chart (``_endpoint_name``).
+values numbers. An endpoint is named in the markdown above the chart, through loadtest.untrusted.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from loadtest.bundle import AGGREGATE, LATENCY_METRICS
 from loadtest.gate.report import GateReport
 from loadtest.gate.series import JudgedBand, Trend
 from loadtest.gate.units import METRIC_LABELS
+from loadtest.untrusted import code_span
 
 MAX_CHARTS = 2
 """Charts in one comment: the aggregate p95 and the worst flagged endpoint metric."""
@@ -188,7 +189,7 @@ def nice_ceiling(value: float) -> float:
 
 
 def _subject(chart: Chart) -> str:
-    where = "Aggregate" if chart.row == AGGREGATE else _endpoint_name(chart.row)
+    where = "Aggregate" if chart.row == AGGREGATE else code_span(chart.row)
     return f"{where} {METRIC_LABELS[chart.metric]}"
 
 
@@ -201,10 +202,3 @@ def _number(value: float) -> str:
     if not math.isfinite(value):
         return "0"
     return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}".rstrip("0").rstrip(".") or "0"
-
-
-def _endpoint_name(name: str) -> str:
-    """An endpoint's name as inline code in our markdown: no backtick to close it, one line, bounded."""
-    # TODO(untrusted): use loadtest.untrusted once merged
-    flat = " ".join(name.replace("`", "'").split())
-    return f"`{flat[:120]}`"

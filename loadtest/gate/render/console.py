@@ -8,12 +8,13 @@ from loadtest.bundle import EndpointStats
 from loadtest.gate.render.headline import describe, headline
 from loadtest.gate.report import GateReport
 from loadtest.gate.units import format_ms, format_rps
+from loadtest.untrusted import console_text
 
 
 def render_console(report: GateReport) -> str:
     """A short plain-text table for a terminal: aggregate and endpoints, then the verdict line."""
     rows = [_console_row(report.results.aggregate, "Aggregated")]
-    rows += [_console_row(row, row.name) for row in report.endpoints_worst_first()]
+    rows += [_console_row(row, console_text(row.name)) for row in report.endpoints_worst_first()]
     table = tabulate(
         rows,
         headers=["Endpoint", "Requests", "Failures", "Req/s", "p50", "p95", "p99"],
@@ -22,9 +23,13 @@ def render_console(report: GateReport) -> str:
         colalign=("left", *["right"] * 6),
     )
     lines = [table, ""]
-    lines += [f"  {finding.level.upper()}: {describe(finding)}" for finding in report.findings]
+    lines += [
+        f"  {finding.level.upper()}: {describe(finding, text=console_text)}" for finding in report.findings
+    ]
     lines.append(
-        headline(report) if not report.findings else f"Verdict: {report.verdict.upper()} ({_counts(report)})"
+        headline(report, text=console_text)
+        if not report.findings
+        else f"Verdict: {report.verdict.upper()} ({_counts(report)})"
     )
     return "\n".join(lines)
 

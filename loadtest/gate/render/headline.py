@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from loadtest.bundle import AGGREGATE
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.report import GateReport
+from loadtest.untrusted import SENTENCE_LIMIT, as_is
+
+Shown = Callable[..., str]
+"""How a finding's text is shown: ``markdown_text``, ``console_text`` or ``as_is`` (loadtest.untrusted)."""
 
 
-def headline(report: GateReport) -> str:
-    """The verdict and why, in one line: ``FAIL: GET /api/x/: 812 ms breaks p95 ≤ 500 ms (+2 more)``."""
+def headline(report: GateReport, *, text: Shown = as_is) -> str:
+    """The verdict and why, in one line: ``FAIL: GET /api/x/: 812 ms breaks p95 ≤ 500 ms (+2 more)``.
+
+    Our own template; the endpoint and what was observed in it appear only through ``text``.
+    """
     verdict = report.verdict.upper()
     if not report.findings:
         endpoints = len(report.results.endpoints)
@@ -21,7 +30,7 @@ def headline(report: GateReport) -> str:
         return f"{verdict}: {within}; {baseline}"
     first, rest = _headline_finding(report), len(report.findings) - 1
     more = f" (+{rest} more)" if rest else ""
-    return f"{verdict}: {describe(first)}{more}"
+    return f"{verdict}: {describe(first, text=text)}{more}"
 
 
 def _headline_finding(report: GateReport) -> Finding:
@@ -33,15 +42,16 @@ def _headline_finding(report: GateReport) -> Finding:
     return report.findings[0]
 
 
-def describe(finding: Finding) -> str:
-    """One finding in one line, for the headline and annotations."""
-    scope = "aggregate" if finding.scope == AGGREGATE else finding.scope
+def describe(finding: Finding, *, text: Shown = as_is) -> str:
+    """One finding in one line, for the headline and annotations; its texts shown through ``text``."""
+    scope = "aggregate" if finding.scope == AGGREGATE else text(finding.scope)
+    observed = text(finding.observed, limit=SENTENCE_LIMIT)
     if finding.kind == "limit":
-        return f"{scope}: {finding.observed} breaks {finding.rule}"
+        return f"{scope}: {observed} breaks {text(finding.rule, limit=SENTENCE_LIMIT)}"
     if finding.kind == "regression":
-        return f"{scope}: {finding.metric} {finding.observed}"
+        return f"{scope}: {finding.metric} {observed}"
     if finding.scope == RUN:
-        return f"baseline not comparable ({finding.observed}): regression checks skipped"
+        return f"baseline not comparable ({observed}): regression checks skipped"
     if finding.scope == AGGREGATE and finding.kind == "run":
-        return f"the run made {finding.observed}"
-    return f"{scope}: {finding.observed}"
+        return f"the run made {observed}"
+    return f"{scope}: {observed}"

@@ -26,6 +26,7 @@ from loadtest.gate.units import (
     format_rps,
 )
 from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
+from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text
 
 TOP_FAILURE_MESSAGES = 10
 MAX_ERROR_CHARS = 200
@@ -81,7 +82,7 @@ def _smaller_budgets(report: GateReport):
 def _compose(report: GateReport, budget: _Budget) -> str:
     parts = [
         SUMMARY_MARKER,
-        f"## {VERDICT_MARKS[report.verdict]} Load test {headline(report)}",
+        f"## {VERDICT_MARKS[report.verdict]} Load test {headline(report, text=markdown_text)}",
         _facts(report),
         "### Aggregate\n\n" + _aggregate_table(report),
         _violations(report, budget.violations),
@@ -101,7 +102,7 @@ def _facts(report: GateReport) -> str:
 
 def _run_line(results: Results, preset: str | None, *, commit: bool = True) -> str:
     facts = results.facts
-    items = [f"preset `{preset}`" if preset else "preset unknown"]
+    items = [f"preset {code_span(preset)}" if preset else "preset unknown"]
     if facts is None:
         items.insert(0, "plain Locust run (no run.json)")
     else:
@@ -111,10 +112,12 @@ def _run_line(results: Results, preset: str | None, *, commit: bool = True) -> s
     elif results.duration_s:
         items.append(f"{format_duration(results.duration_s)} measured")
     if facts and commit:
-        items.append(f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown")
+        items.append(f"commit {code_span(facts.git_commit[:7])}" if facts.git_commit else "commit unknown")
     if facts:
         items.append(
-            _TARGETS.get(facts.target or "", f"target `{facts.target}`" if facts.target else "target unknown")
+            _TARGETS.get(
+                facts.target or "", f"target {code_span(facts.target)}" if facts.target else "target unknown"
+            )
         )
     return " · ".join(items)
 
@@ -132,9 +135,9 @@ def _baseline_line(report: GateReport) -> str:
         return "none: absolute limits only."
     facts = baseline.facts
     if facts is None:
-        return f"`{baseline.source.name}`, a plain Locust run (no run.json): commit and age unknown"
+        return f"{code_span(baseline.source.name)}, a plain Locust run (no run.json): commit and age unknown"
     age = f"{format_age(report.now - facts.ended_at)} old" if facts.ended_at else "age unknown"
-    commit = f"commit `{facts.git_commit[:7]}`" if facts.git_commit else "commit unknown"
+    commit = f"commit {code_span(facts.git_commit[:7])}" if facts.git_commit else "commit unknown"
     history = f"; history of {report.history_runs} runs" if report.history_runs else ""
     return f"{commit}, {age} ({_run_line(baseline, facts.preset, commit=False)}){history}"
 
@@ -182,7 +185,8 @@ def _violations(report: GateReport, limit: int | None) -> str:
         return ""
     shown = report.findings if limit is None else report.findings[:limit]
     rows = [
-        [MARKS[f.level], _where(f), _escape(f.rule), _escape(f.observed), _escape(f.reason)] for f in shown
+        [MARKS[f.level], _where(f), *(markdown_text(text, limit=SENTENCE_LIMIT) for text in _texts(f))]
+        for f in shown
     ]
     text = "### Violations\n\n" + _table(["", "Where", "Rule", "Observed", "Why"], rows)
     if len(shown) < len(report.findings):
@@ -204,7 +208,10 @@ def _failure_messages(results: Results, limit: int) -> str:
     if not results.failures or limit == 0:
         return ""
     shown = results.failures[:limit]
-    rows = [[f"`{_escape(m.name)}`", _escape(_shorten(m.error)), f"{m.occurrences:,}"] for m in shown]
+    rows = [
+        [code_span(m.name), markdown_text(m.error, limit=MAX_ERROR_CHARS), f"{m.occurrences:,}"]
+        for m in shown
+    ]
     body = _table(["Endpoint", "Error", "Occurrences"], rows)
     total = len(results.failures)
     label = (
@@ -239,7 +246,7 @@ def _trim_note(report: GateReport, budget: _Budget) -> str:
 
 def _footer(report: GateReport) -> str:
     source = {"histograms": "Locust's histograms", "csv": "the stats CSV"}[report.results.percentiles_from]
-    return f"<sub>Limits from `{report.thresholds.name}` · percentiles from {source}.</sub>"
+    return f"<sub>Limits from {code_span(report.thresholds.name)} · percentiles from {source}.</sub>"
 
 
 # --- cells ---------------------------------------------------------------------
@@ -273,7 +280,7 @@ def _value_text(row: EndpointStats, metric: str) -> str:
 
 def _name_cell(report: GateReport, row: EndpointStats) -> str:
     level = _worst_level(report, row.name, None)
-    name = f"`{_escape(row.name)}`"
+    name = code_span(row.name)
     return f"{name} {MARKS[level]}" if level else name
 
 
@@ -291,16 +298,12 @@ def _where(finding: Finding) -> str:
         return "run"
     if finding.scope == AGGREGATE:
         return "aggregate"
-    return f"`{_escape(finding.scope)}`"
+    return code_span(finding.scope)
 
 
-def _escape(text: str) -> str:
-    """Safe in a GitHub table cell: no pipes or line breaks."""
-    return text.replace("|", "\\|").replace("\r", " ").replace("\n", " ")
-
-
-def _shorten(text: str) -> str:
-    return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+def _texts(finding: Finding) -> tuple[str, str, str]:
+    """A violation's rule, what was observed and why: thresholds.json and run.json are the PR's to write."""
+    return finding.rule, finding.observed, finding.reason
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:

@@ -46,12 +46,12 @@ def test_fetch_comment_without_an_artifact_says_so_and_exits_0(github, tmp_path,
     assert not (tmp_path / "c").exists()
 
 
-def test_fetch_comment_refuses_path_traversal_and_writes_nothing(github, tmp_path):
+def test_fetch_comment_refuses_path_traversal_with_exit_2_and_writes_nothing(github, tmp_path):
     run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
     github.add_artifact(run_id, "loadtest-comment", make_zip({"../evil": "x", PR_NUMBER_FILE: "1"}))
     result = run_script(
         "fetch_comment.py", "--run-id", run_id, "--out", tmp_path / "c", env=github_env(github)
     )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "Traceback" not in result.stderr and TOKEN not in result.stdout + result.stderr
     assert not (tmp_path / "c").exists() and not (tmp_path / "evil").exists()
