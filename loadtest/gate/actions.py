@@ -39,7 +39,7 @@ def publish_to_github_actions(
 
 def annotation(finding: Finding) -> str:
     """``::error title=GET /api/x/::...`` for a failure, ``::warning`` for a warning."""
-    title = finding.scope if finding.scope != RUN else "load test baseline"
+    title = finding.scope if finding.scope != RUN else f"load test {finding.kind}"
     message = f"{describe(finding)}. Rule: {finding.rule}."
     if finding.reason:
         message += f" Why: {finding.reason}"

@@ -16,16 +16,15 @@ def render_console(report: GateReport) -> str:
     rows += [_console_row(row, row.name) for row in report.endpoints_worst_first()]
     table = tabulate(
         rows,
-        headers=["Endpoint", "Requests", "Failures", "Req/s", "p50", "p95", "p99"],
+        headers=["Endpoint", "Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)"],
         tablefmt="simple",
         disable_numparse=True,
         colalign=("left", *["right"] * 6),
     )
     lines = [table, ""]
     lines += [f"  {finding.level.upper()}: {describe(finding)}" for finding in report.findings]
-    lines.append(
-        headline(report) if not report.findings else f"Verdict: {report.verdict.upper()} ({_counts(report)})"
-    )
+    counted = report.findings and not report.interrupted
+    lines.append(f"Verdict: {report.verdict.upper()} ({_counts(report)})" if counted else headline(report))
     return "\n".join(lines)
 
 

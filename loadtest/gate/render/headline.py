@@ -5,11 +5,14 @@ from __future__ import annotations
 from loadtest.bundle import AGGREGATE
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.report import GateReport
+from loadtest.gate.units import format_duration
 
 
 def headline(report: GateReport) -> str:
     """The verdict and why, in one line: ``FAIL: GET /api/x/: 812 ms breaks p95 ≤ 500 ms (+2 more)``."""
     verdict = report.verdict.upper()
+    if report.interrupted:
+        return f"{verdict}: {_interruption(report)}"
     if not report.findings:
         endpoints = len(report.results.endpoints)
         within = f"all {endpoints} endpoints and the aggregate within limits"
@@ -24,9 +27,23 @@ def headline(report: GateReport) -> str:
     return f"{verdict}: {describe(first)}{more}"
 
 
+def _interruption(report: GateReport) -> str:
+    """``interrupted after 11 s of 60 s (SIGINT), so not judged``: what ran, against what was planned."""
+    facts = report.results.facts
+    assert facts is not None  # only run.json says a run was interrupted
+    ran = f" after {format_duration(facts.duration_s)}" if facts.duration_s is not None else ""
+    planned = f" of {format_duration(facts.run_time_s)}" if ran and facts.run_time_s else ""
+    by = f" ({facts.signal})" if facts.signal else ""
+    return f"interrupted{ran}{planned}{by}, so not judged"
+
+
 def _headline_finding(report: GateReport) -> Finding:
-    """The worst finding, preferring one that names an endpoint: that is where a reader looks first."""
+    """The worst finding, preferring a stopped run (nothing else matters as much), then one that names
+    an endpoint: that is where a reader looks first."""
     worst = report.findings[0].level
+    for finding in report.findings:
+        if finding.level == worst and finding.scope == RUN and finding.kind == "run":
+            return finding
     for finding in report.findings:
         if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
             return finding
@@ -40,6 +57,8 @@ def describe(finding: Finding) -> str:
         return f"{scope}: {finding.observed} breaks {finding.rule}"
     if finding.kind == "regression":
         return f"{scope}: {finding.metric} {finding.observed}"
+    if finding.scope == RUN and finding.kind == "run":
+        return f"the run {finding.observed}"
     if finding.scope == RUN:
         return f"baseline not comparable ({finding.observed}): regression checks skipped"
     if finding.scope == AGGREGATE and finding.kind == "run":
