@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bundle import BundleError
-from loadtest.cli.console import command_parser, positive_int
+from loadtest.cli.console import command_parser, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
@@ -31,6 +31,9 @@ Exit codes:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    refused = refuse_bad_outputs("record_baseline", folders={"--out": args.out})
+    if refused is not None:
+        return refused
     try:
         keep = args.keep or default_keep(args.results, DEFAULT_THRESHOLDS)
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)

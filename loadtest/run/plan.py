@@ -14,6 +14,7 @@ from typing import Any
 
 from loadtest import config, safety
 from loadtest.exitcodes import ExitCode
+from loadtest.output_paths import OutPathError, check_out_folder
 from loadtest.presets import Preset, load_preset
 from loadtest.settings import Settings
 from loadtest.workers import DEFAULT_MASTER_PORT
@@ -25,7 +26,8 @@ CUSTOM = "custom"
 
 
 class RunError(Exception):
-    """A run cannot start or measured nothing; ``exit_code`` says which (USAGE or NOT_MEASURED)."""
+    """A run cannot start, measured nothing or was interrupted; ``exit_code`` says which (USAGE,
+    NOT_MEASURED or INCOMPLETE)."""
 
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
@@ -82,6 +84,9 @@ class RunPlan:
     """The stand-in's fault rules (only without a host), as loadtest.sandbox takes them."""
     sandbox_seed: int | None = None
     """The stand-in's seed for its fault and mystery-box randomness (only without a host)."""
+    stop: Mapping[str, float] = field(default_factory=dict)
+    """thresholds.json's stop conditions for this run (its ``stop`` keys, loadtest.progress.STOP_OPTIONS):
+    they override the preset's stop-* keys, which override the load test's defaults."""
     settings: Settings = field(default_factory=Settings, repr=False)
 
     @property
@@ -130,12 +135,21 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
         **options,
     )
     refuse_unsafe(plan)
-    if plan.out and plan.out.exists() and any(plan.out.iterdir()):
-        raise RunError(
-            f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost",
-            ExitCode.USAGE,
-        )
+    if plan.out:
+        check_new_bundle(plan.out)
     return plan
+
+
+def check_new_bundle(out: Path) -> None:
+    """RunError(USAGE) unless ``out`` is a new or empty folder this process can write in."""
+    try:
+        check_out_folder(out, "--out")
+    except OutPathError as exc:
+        raise RunError(str(exc), ExitCode.USAGE) from None
+    if out.is_dir() and any(out.iterdir()):
+        raise RunError(
+            f"--out {out} is not empty: choose a new folder so no earlier results are lost", ExitCode.USAGE
+        )
 
 
 def checked_host(host: str, settings: Settings) -> str:
