@@ -57,7 +57,7 @@ def test_every_limit_in_the_repository_thresholds_says_why():
                 ):
                     if not (isinstance(value, dict) and value.get("reason")):
                         yield f"{path}.{key}"
-                elif key != "regression":  # its tolerances carry one reason per kind, checked below
+                elif key not in ("regression", "stop"):  # one reason per kind or section, checked below
                     yield from limits_without_reason(value, f"{path}.{key}")
 
     document = json.loads(DEFAULT_THRESHOLDS.read_text())
@@ -68,8 +68,10 @@ def test_every_limit_in_the_repository_thresholds_says_why():
         if isinstance(kind, dict)
     ]
 
+    stop_sections = [layer["stop"] for layer in _layers(document) if "stop" in layer]
     assert list(limits_without_reason(document)) == []
     assert all(kind.get("reason") for kind in regression_kinds)
+    assert stop_sections and all(section.get("reason") for section in stop_sections)
 
 
 def test_the_sandbox_is_held_tighter_than_a_real_host():
