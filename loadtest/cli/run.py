@@ -17,7 +17,7 @@ from loadtest import bundle, safety
 from loadtest import workers as workers_module
 from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
-from loadtest.output_paths import OutPathError, check_out_file
+from loadtest.output_paths import OutPathError, check_out_file, check_out_folder
 from loadtest.presets import PresetError, parse_duration
 from loadtest.run import (
     Overrides,
@@ -135,7 +135,7 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
         options = {"out": args.out} if args.out else {}
         if args.html:
             check_out_file(args.html, "--html")
-        return plan_run(
+        plan = plan_run(
             args.preset,
             overrides,
             host=checked_host(host, settings) if host else None,
@@ -152,8 +152,11 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
             stop=_stop_conditions(args, host),
             **options,
         )
+        if plan.out:
+            check_out_folder(plan.out, "--out")
     except (PresetError, OutPathError) as exc:
         raise RunError(str(exc), ExitCode.USAGE) from exc
+    return plan
 
 
 def _stop_conditions(args: argparse.Namespace, host: str | None) -> dict[str, float]:

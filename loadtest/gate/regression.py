@@ -139,9 +139,12 @@ def _by_tolerances(decide: RegressionDecision, row: EndpointStats) -> bool:
 def _thin_tails_note(rows_by_metric: dict[str, list[str]], *, compared: int) -> str:
     from loadtest.gate.noise import MIN_TAIL
 
+    metrics_by_rows: dict[tuple[str, ...], list[str]] = {}
+    for metric, rows in rows_by_metric.items():
+        metrics_by_rows.setdefault(tuple(rows), []).append(metric)
     parts = [
-        f"{metric} on {'every row' if len(rows) == compared else _names(rows)}"
-        for metric, rows in rows_by_metric.items()
+        f"{' and '.join(metrics)} on {'every row' if len(rows) == compared else _names(list(rows))}"
+        for rows, metrics in metrics_by_rows.items()
     ]
     return (
         f"Not compared, fewer than {MIN_TAIL} requests slower than the percentile in this run or the "

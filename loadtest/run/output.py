@@ -47,9 +47,11 @@ class Console:
     """What the console shows of Locust's output. ``live``: a terminal, where the status line is
     rewritten in place; otherwise (a CI log, a pipe) each status line is a line of its own."""
 
-    def __init__(self, stream: TextIO, *, live: bool) -> None:
+    def __init__(self, stream: TextIO, *, live: bool, width: int | None = None) -> None:
         self.stream = stream
         self.live = live
+        self.width = width
+        """Of the live line; None: the terminal's, asked at each line (a wrapped line cannot be rewritten)."""
         self._status = ""
         self._showing = True
         """Whether a line that is not a log record's first shows: it belongs to the record before it."""
@@ -76,7 +78,7 @@ class Console:
         if not self.live:
             self._write_line(message)
             return
-        width = shutil.get_terminal_size().columns - 1  # a wrapped line could not be rewritten
+        width = self.width or shutil.get_terminal_size().columns - 1
         self._status = message[:width]
         self.stream.write(_CLEAR_LINE + self._status)
         self.stream.flush()

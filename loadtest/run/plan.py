@@ -14,7 +14,6 @@ from typing import Any
 
 from loadtest import config, safety
 from loadtest.exitcodes import ExitCode
-from loadtest.output_paths import OutPathError, check_out_folder
 from loadtest.presets import Preset, load_preset
 from loadtest.settings import Settings
 from loadtest.workers import DEFAULT_MASTER_PORT
@@ -135,21 +134,12 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
         **options,
     )
     refuse_unsafe(plan)
-    if plan.out:
-        check_new_bundle(plan.out)
-    return plan
-
-
-def check_new_bundle(out: Path) -> None:
-    """RunError(USAGE) unless ``out`` is a new or empty folder this process can write in."""
-    try:
-        check_out_folder(out, "--out")
-    except OutPathError as exc:
-        raise RunError(str(exc), ExitCode.USAGE) from None
-    if out.is_dir() and any(out.iterdir()):
+    if plan.out and plan.out.is_dir() and any(plan.out.iterdir()):
         raise RunError(
-            f"--out {out} is not empty: choose a new folder so no earlier results are lost", ExitCode.USAGE
+            f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost",
+            ExitCode.USAGE,
         )
+    return plan
 
 
 def checked_host(host: str, settings: Settings) -> str:

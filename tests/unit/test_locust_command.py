@@ -50,6 +50,15 @@ def test_a_custom_run_gives_the_locustfile_and_every_value():
     assert (flag(cmd, "--wait-min"), flag(cmd, "--wait-max")) == ("1", "3")
 
 
+def test_our_locustfile_gets_the_status_interval_and_the_stop_conditions_of_thresholds_json():
+    plan = plan_run("smoke", host=None, out=Path("/nonexistent/bundle"), stop={"failure_ratio": 0.2})
+
+    cmd = locust_command(plan, HOST, status_every_s=2)
+
+    assert flag(cmd, "--progress-interval") == "2" and flag(cmd, "--stop-failure-ratio") == "0.2"
+    assert "--stop-no-success" not in cmd  # the preset's key, else the load test's default
+
+
 def test_a_master_of_remote_workers_never_forks_local_ones():
     cmd = command("smoke", Overrides(workers=3), expect_workers=3)
 
@@ -72,5 +81,6 @@ def test_a_measured_run_writes_no_bundle_and_keeps_its_users_waits():
     cmd = locust_command(plan, HOST)
 
     assert cmd[cmd.index("-f") : cmd.index("-f") + 3] == ["-f", "bare.py", "BareUser"]
+    assert locust_command(plan, HOST, status_every_s=2) == cmd  # its options are not ours
     assert "--csv" not in cmd and "--html" not in cmd and "--wait-min" not in cmd
     assert flag(cmd, "--stop-timeout") == "1"
