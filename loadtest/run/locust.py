@@ -8,6 +8,7 @@ say or what the plan changed (Locust lets its command line override its config f
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -34,11 +35,14 @@ STATUS_EVERY_S = {"terminal": 2.0, "log": 10.0}
 """Seconds between status lines: a live line on a terminal, one line every 10 s in a CI log."""
 
 
-def locust_command(plan: RunPlan, host: str, *, status_every_s: float | None = None) -> list[str]:
+def locust_command(
+    plan: RunPlan, host: str, *, status_every_s: float | None = None, local_master_port: int | None = None
+) -> list[str]:
     """``python -m locust ...`` for a headless run of ``plan`` against ``host``.
 
     ``status_every_s`` sets the interval of loadtest.progress's status lines (the locustfile's options,
-    like thresholds.json's stop conditions, go only to our own locustfile)."""
+    like thresholds.json's stop conditions, go only to our own locustfile). ``local_master_port``: the
+    loopback port the workers Locust forks (--processes) meet their master on."""
     cmd = [sys.executable, "-m", "locust"]
     cmd += ["--config", str(plan.config.path)] if plan.config else ["-f", str(plan.locustfile)]
     cmd += [*plan.user_classes, "--host", host, *_shape_flags(plan)]
@@ -54,6 +58,11 @@ def locust_command(plan: RunPlan, host: str, *, status_every_s: float | None = N
     processes = plan.workers if plan.workers > 1 and not plan.expect_workers else 0
     if processes != int(_preset_says(plan).get("processes", "0")):
         cmd += ["--processes", str(processes)]
+    if processes and local_master_port:
+        # A port of this run's own: Locust's default, 5557 on every interface, is shared by every run on
+        # the machine, and the workers of a second run would join the first run's master.
+        port = str(local_master_port)
+        cmd += ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-port", port]
     if plan.tags:
         cmd += ["--tags", *plan.tags]
     if plan.exclude_tags:
@@ -133,8 +142,12 @@ def start_locust(
     it forks in a session of their own, so ``stop`` can kill them all and a terminal's Ctrl-C does not
     reach them (the runner stops them, loadtest.run.interrupt).
     """
+    forks = plan.workers > 1 and not plan.expect_workers
+    command = locust_command(
+        plan, target.url, status_every_s=status_every_s, local_master_port=free_port() if forks else None
+    )
     return subprocess.Popen(
-        [*wrapper, *locust_command(plan, target.url, status_every_s=status_every_s)],
+        [*wrapper, *command],
         cwd=ROOT,
         env=locust_environ(target.api_key, own_settings=own_settings),
         stdout=stdout,
@@ -153,6 +166,13 @@ class LocustOutcome:
     lost_workers: LostWorkerWatch
     stopped: tuple[float, str] | None = None
     """(seconds into the run, the condition) when a stop condition ended it (loadtest.progress)."""
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (the OS picks it; a race with another bind is possible but rare)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def run_locust(

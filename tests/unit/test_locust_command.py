@@ -42,6 +42,17 @@ def test_what_the_plan_overrides_goes_on_the_command_line():
     assert "--wait-max" not in cmd and "--spawn-rate" not in cmd
 
 
+def test_forked_workers_meet_their_master_on_a_loopback_port_of_the_runs_own():
+    plan = plan_run("smoke", Overrides(workers=2), host=None, out=Path("/nonexistent/bundle"))
+
+    cmd = locust_command(plan, HOST, local_master_port=40123)
+
+    assert (flag(cmd, "--master-bind-host"), flag(cmd, "--master-bind-port")) == ("127.0.0.1", "40123")
+    assert flag(cmd, "--master-port") == "40123"
+    single = plan_run("smoke", host=None, out=Path("/nonexistent/bundle"))
+    assert "--master-bind-port" not in locust_command(single, HOST, local_master_port=40123)
+
+
 def test_a_custom_run_gives_the_locustfile_and_every_value():
     cmd = command(None, Overrides(users=5, run_time_s=30))
 
