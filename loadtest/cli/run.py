@@ -289,3 +289,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Interrupted as exc:
         print(f"run_tests: {exc}: stopped at once", file=sys.stderr)
         return ExitCode.INCOMPLETE
+    except KeyboardInterrupt:  # Ctrl-C outside a run (the gate, the web UI's preflight): nothing to stop
+        print("run_tests: interrupted", file=sys.stderr)
+        return ExitCode.INCOMPLETE

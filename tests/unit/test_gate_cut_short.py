@@ -1,8 +1,6 @@
 """Runs that did not run their course: interrupted (the verdict is incomplete, exit 4, whatever the figures
 say) or ended by a stop condition (a failure that names it); and percentiles of too few requests."""
 
-import json
-import shutil
 from pathlib import Path
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results
@@ -12,18 +10,11 @@ from loadtest.gate import headline, render_console, render_markdown, run_gate, v
 from loadtest.gate.regression import compare_with_baseline
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 from tests.conftest import GATE_FIXTURES
+from tests.conftest import fixture_bundle_with as bundle_with
 
 THRESHOLDS = GATE_FIXTURES / "thresholds.json"
 INTERRUPTED = {"interrupted": True, "signal": "SIGINT", "duration_s": 11.4}
 STOPPED = {"stopped_by": "no successful request for 15 s", "stopped_at_s": 25.0, "duration_s": 26.0}
-
-
-def bundle_with(tmp_path: Path, name: str, **facts) -> Path:
-    target = tmp_path / name
-    shutil.copytree(GATE_FIXTURES / name, target)
-    run = json.loads((target / "run.json").read_text())
-    (target / "run.json").write_text(json.dumps(run | facts))
-    return target
 
 
 def gate(tmp_path: Path, name: str, **facts):
