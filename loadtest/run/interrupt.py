@@ -52,8 +52,11 @@ class Interruption:
 
     @contextmanager
     def forwarding_to(self, locust: subprocess.Popen) -> Iterator[None]:
-        """While Locust runs: signals stop it (gracefully, then at once)."""
+        """While Locust runs: signals stop it (gracefully, then at once); one that came while it was
+        being started stops it now."""
         self._locust = locust
+        if self.interrupted:
+            self._stop_gracefully(locust)
         try:
             yield
         finally:
@@ -70,16 +73,17 @@ class Interruption:
             if not first:
                 raise Interrupted(self.signal)
             _say(f"run_tests: {self.signal}: stopping; a second one stops at once\n")
-            return
-        if first:
-            _say(
-                f"run_tests: {self.signal}: stopping Locust (it writes its reports); a second one kills it\n"
-            )
-            os.kill(locust.pid, signal.SIGINT)
-            self._grace = threading.Timer(GRACE_S, kill_group, args=(locust,))
-            self._grace.start()
+        elif first:
+            self._stop_gracefully(locust)
         else:
             kill_group(locust)
+
+    def _stop_gracefully(self, locust: subprocess.Popen) -> None:
+        """SIGINT, as a Ctrl-C in Locust's own terminal would send; its group is killed past GRACE_S."""
+        _say(f"run_tests: {self.signal}: stopping Locust (it writes its reports); a second one kills it\n")
+        os.kill(locust.pid, signal.SIGINT)
+        self._grace = threading.Timer(GRACE_S, kill_group, args=(locust,))
+        self._grace.start()
 
 
 def kill_group(proc: subprocess.Popen) -> None:
