@@ -38,6 +38,7 @@ from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, hist
 from loadtest.gate.findings import Finding, Level, latency_out_of_band, throughput_out_of_band
 from loadtest.gate.history import History
 from loadtest.gate.regression import tolerance_decision
+from loadtest.gate.series import JudgedBand
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
 _MAD_TO_SD = 1.4826
@@ -183,6 +184,8 @@ class HistoryDecision:
         self.fallback_rows: list[str] = []
         self.untested: dict[str, int] = {}
         """Metric: rows where it had too few requests beyond it to be judged."""
+        self.bands: dict[str, dict[str, JudgedBand]] = {}
+        """Row, then metric: the band it was judged against, for the charts (loadtest.gate.series)."""
 
     def __call__(
         self, current: EndpointStats, baseline: EndpointStats, rules: RegressionRules
@@ -224,6 +227,7 @@ class HistoryDecision:
 
     def _judge(self, scope: str, band: Band, reason: str) -> list[Finding]:
         level = self.level_of(band)
+        self._keep_band(scope, band, level)
         if level is None:
             return []
         rate, effect = self.rule.levels[level]
@@ -241,6 +245,17 @@ class HistoryDecision:
                 reason=reason,
             )
         ]
+
+    def _keep_band(self, scope: str, band: Band, level: Level | None) -> None:
+        """Keep the band for the charts: the edges of the level that fired, else of the first that would."""
+        shown = level or next((name for name in ("warn", "fail") if name in self.rule.levels), None)
+        if shown is None:
+            return
+        rate, effect = self.rule.levels[shown]
+        low, high = band.edges(z_for(rate, self.tests), effect)
+        self.bands.setdefault(scope, {})[band.metric] = JudgedBand(
+            center=band.center, low=low, high=high, runs=band.runs, level=shown
+        )
 
     def _judge_throughput(self, scope: str, band: Band, rule: RegressionRule) -> list[Finding]:
         """A drop of requests/s below the band, by more than thresholds.json's throughput tolerance."""

@@ -1,6 +1,7 @@
 """scripts/record_baseline.py: the next baseline is this run plus a rolling history; bad input is one line."""
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -76,6 +77,23 @@ def test_each_baseline_rolls_the_history_keeping_the_newest(tmp_path, run_bundle
         previous = out
 
     assert commits(previous) == ["2222222", "3333333", "4444444"]
+
+
+def test_the_baseline_carries_the_trend_page_of_its_history(tmp_path, run_bundle):
+    previous = tmp_path / "none"
+    for n in "123":
+        out = tmp_path / f"baseline-{n}"
+        assert record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out)).returncode == 0
+        previous = out
+
+    page = (previous / "trend.html").read_text(encoding="utf-8")
+
+    assert "3 runs of the default branch, oldest first." in page
+    assert re.findall(r"<tr><td>(.*?)</td><td>(\w+)</td>", page) == [
+        ("1", "1111111"),
+        ("2", "2222222"),
+        ("newest", "3333333"),
+    ]
 
 
 def test_a_baseline_from_before_histories_becomes_the_first_run(tmp_path, run_bundle):

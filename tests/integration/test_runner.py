@@ -53,6 +53,7 @@ def test_smoke_run_writes_a_complete_bundle(smoke_bundle):
         bundle.LOCUST_LOG,
         bundle.SUMMARY_MD,
         bundle.VERDICT_JSON,
+        bundle.TREND_PAGE,
     ):
         assert (out / name).is_file(), f"bundle lacks {name}"
     assert f"results bundle: {out}" in proc.stdout
