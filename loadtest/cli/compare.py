@@ -28,14 +28,16 @@ Exit codes:
   0  pass (warnings allowed)
   1  a limit or a regression rule failed, or a stop condition ended the run early
   2  unusable input (a results bundle, the baseline or the thresholds file), an output path that
-     cannot be written (--summary, --json), or a usage error
+     cannot be written (--summary, --json, --trend), or a usage error
   4  incomplete: the run was interrupted (run.json says so), so it is never passed
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    refused = refuse_bad_outputs("compare", files={"--summary": args.summary, "--json": args.json})
+    refused = refuse_bad_outputs(
+        "compare", files={"--summary": args.summary, "--json": args.json, "--trend": args.trend}
+    )
     if refused is not None:
         return refused
     try:

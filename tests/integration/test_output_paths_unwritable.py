@@ -19,6 +19,7 @@ SCRIPTS = {
     "run --html": ("run_tests.py", ["--preset", "smoke", "--html"], "file"),
     "compare --summary": ("compare.py", [GATE_FIXTURES / "pass", "--summary"], "file"),
     "compare --json": ("compare.py", [GATE_FIXTURES / "pass", "--json"], "file"),
+    "compare --trend": ("compare.py", [GATE_FIXTURES / "pass", "--trend"], "file"),
     "record_baseline --out": ("record_baseline.py", [GATE_FIXTURES / "pass", "--out"], "folder"),
     "write_comment_artifact --out": (
         "write_comment_artifact.py",

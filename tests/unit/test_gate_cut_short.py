@@ -11,6 +11,7 @@ from loadtest.gate.regression import compare_with_baseline
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 from tests.conftest import GATE_FIXTURES
 from tests.conftest import fixture_bundle_with as bundle_with
+from tests.unit.test_gate_rules import results as results_of
 
 THRESHOLDS = GATE_FIXTURES / "thresholds.json"
 INTERRUPTED = {"interrupted": True, "signal": "SIGINT", "duration_s": 11.4}
@@ -73,14 +74,7 @@ def row(name: str, requests: int, **latency: float) -> EndpointStats:
 
 def results(*rows: EndpointStats) -> Results:
     total = row(AGGREGATE, sum(r.requests for r in rows), p50=1.0, p95=2.0, p99=2.0)
-    return Results(
-        source=Path("run"),
-        facts=None,
-        aggregate=total,
-        endpoints={r.name: r for r in rows},
-        failures=(),
-        percentiles_from="histograms",
-    )
+    return results_of(*rows, aggregate=total)
 
 
 def test_a_p99_of_50_requests_is_not_compared_and_the_summary_says_so():

@@ -41,6 +41,7 @@ FILE_OPTIONS = {
     "run --html": (run.main, ["--preset", "smoke", "--html"]),
     "compare --summary": (compare.main, [GATE_FIXTURES / "pass", "--summary"]),
     "compare --json": (compare.main, [GATE_FIXTURES / "pass", "--json"]),
+    "compare --trend": (compare.main, [GATE_FIXTURES / "pass", "--trend"]),
     "bench_sandbox --json": (bench_sandbox.main, ["--json"]),
 }
 
