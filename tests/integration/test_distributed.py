@@ -15,7 +15,7 @@ from loadtest import bundle
 from loadtest.run.locust import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import ROOT
-from tests.integration.conftest import API_KEY
+from tests.integration.conftest import API_KEY, SPAWNED, wait_for_log
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +105,7 @@ def test_a_worker_killed_mid_run_is_named_and_the_run_still_ends_on_time(tmp_pat
     args = ("--preset", "smoke", "-u", "2", "-t", f"{KILLED_RUN_TIME_S}s", "--workers", "2", "--no-gate")
     proc = runner(*args, "--out", str(out))
     victim = wait_for_local_workers(proc, count=2)[0]
-    wait_for_log(out, "All users spawned")  # both workers joined and run their users
+    wait_for_log(out, SPAWNED, proc)  # both workers joined and run their users
     os.kill(victim, signal.SIGKILL)
     stdout, stderr = proc.communicate(timeout=KILLED_RUN_TIME_S + MARGIN_S)
 
@@ -131,15 +131,6 @@ def wait_for_local_workers(proc: subprocess.Popen, *, count: int, timeout_s: flo
         time.sleep(0.2)
     proc.kill()
     raise AssertionError(f"Locust did not start {count} worker processes within {timeout_s}s")
-
-
-def wait_for_log(out: Path, text: str, timeout_s: float = 60) -> None:
-    """Until the bundle's locust.log (the runner writes it line by line) says ``text``."""
-    deadline = time.monotonic() + timeout_s
-    while not ((out / bundle.LOCUST_LOG).is_file() and text in (out / bundle.LOCUST_LOG).read_text()):
-        log = (out / bundle.LOCUST_LOG).read_text() if (out / bundle.LOCUST_LOG).is_file() else "(none)"
-        assert time.monotonic() < deadline, f"locust.log never said {text!r}: {log}"
-        time.sleep(0.1)
 
 
 def children(pid: int) -> list[int]:

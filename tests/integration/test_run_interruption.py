@@ -23,7 +23,7 @@ import pytest
 from loadtest import bundle
 from loadtest.exitcodes import ExitCode
 from tests.conftest import ROOT, child_environ
-from tests.integration.conftest import API_KEY
+from tests.integration.conftest import API_KEY, SPAWNED, wait_for_log
 
 pytestmark = pytest.mark.slow
 
@@ -80,15 +80,6 @@ class Runner:
     @property
     def stderr(self) -> str:
         return "".join(self.lines["stderr"])
-
-
-def wait_for_log(out: Path, text: str) -> None:
-    """Until locust.log in the bundle (written line by line) says ``text``."""
-    deadline = time.monotonic() + WAIT_S
-    log = out / bundle.LOCUST_LOG
-    while not (log.is_file() and text in log.read_text(encoding="utf-8", errors="replace")):
-        assert time.monotonic() < deadline, f"locust.log never said {text!r}"
-        time.sleep(0.1)
 
 
 def process_tree(pid: int) -> dict[int, str]:
@@ -174,7 +165,7 @@ def test_ctrl_c_to_the_process_group_after_10_s_stops_everything_and_the_run_say
 def test_sigint_or_sigterm_to_the_runner_or_its_group_behave_the_same(sent, to_group, tmp_path):
     out = tmp_path / "bundle"
     runner = Runner("--preset", "smoke", "--out", str(out), own_group=True)
-    wait_for_log(out, "All users spawned")
+    wait_for_log(out, SPAWNED, runner.proc)
     processes = process_tree(runner.proc.pid)
     assert len(processes) >= 3
 
@@ -193,7 +184,7 @@ def test_a_second_ctrl_c_kills_locust_and_its_workers_at_once(sandbox_factory, t
     url = sandbox_factory(faults=slow)
     out = tmp_path / "bundle"
     runner = Runner("--preset", "smoke", "--workers", "2", "--host", url, "--out", str(out), own_group=True)
-    wait_for_log(out, "All users spawned")
+    wait_for_log(out, SPAWNED, runner.proc)
     processes = process_tree(runner.proc.pid)
     assert len(processes) >= 4, "the runner, Locust and its two workers"
 
