@@ -18,3 +18,6 @@ class ExitCode(IntEnum):
     NOT_MEASURED = 3
     """Nothing could be measured (the target, the API key or the account refused; no request
     succeeded), or the comment step refused to post (the pull request is not at the tested commit)."""
+    INCOMPLETE = 4
+    """The run was interrupted (SIGINT or SIGTERM) before its run time was over: never a pass, whatever
+    its numbers say, since they are not the preset's."""

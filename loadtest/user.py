@@ -11,8 +11,9 @@ import sys
 
 import gevent
 from locust import FastHttpUser, events
+from locust.runners import WorkerRunner
 
-from loadtest import config, safety
+from loadtest import config, progress, safety
 from loadtest.data import DataPools, IdentityFactory
 from loadtest.exitcodes import ExitCode
 from loadtest.preflight import explain_refusal
@@ -175,6 +176,7 @@ def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
         default=False,
         help="Allow heavy presets and write tasks against a production host. Think twice.",
     )
+    progress.add_options(parser)
 
 
 @events.init.add_listener
@@ -193,6 +195,19 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
         _refuse_unsafe_run(environment, opts)
         # What the users will do, in the run's own log: run.json records the plan, this what Locust took.
         logger.info("users wait %g-%g s between tasks", *_wait_range(environment))
+
+
+@events.test_start.add_listener
+def watch_the_run(environment, **_kwargs) -> None:  # noqa: ANN001
+    """Status lines and stop conditions (loadtest.progress), on the local runner or the master only."""
+    if environment.parsed_options is not None and not isinstance(environment.runner, WorkerRunner):
+        progress.start_watch(environment)
+
+
+@events.test_stop.add_listener
+def end_the_watch(environment, **_kwargs) -> None:  # noqa: ANN001
+    """The watch's last status line: where the run ended."""
+    progress.end_watch(environment)
 
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001

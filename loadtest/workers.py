@@ -69,6 +69,10 @@ class LostWorkerWatch:
         elif match := _HEALED.search(line):
             self._lost.pop(match["id"], None)
 
+    def end(self) -> None:
+        """The run is over (stopped early, interrupted): workers that leave from here are not lost."""
+        self._run_over = True
+
     def _add(self, worker_id: str, how: str, line: str) -> None:
         if worker_id in self._lost:
             return

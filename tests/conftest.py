@@ -3,7 +3,9 @@
 What starts servers (the sandbox fixtures, the fake GitHub) is in tests/integration/conftest.py.
 """
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -13,6 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 """The repository root: scripts/, the workflows, the README."""
 GATE_FIXTURES = ROOT / "tests" / "fixtures" / "gate"
 """Results bundles, thresholds and expected summaries the gate's tests read."""
+
+
+def fixture_bundle_with(tmp_path: Path, name: str, **facts) -> Path:
+    """A copy of the fixture bundle ``name`` in ``tmp_path``, its run.json changed by ``facts``."""
+    target = tmp_path / name
+    shutil.copytree(GATE_FIXTURES / name, target)
+    run = json.loads((target / "run.json").read_text())
+    (target / "run.json").write_text(json.dumps(run | facts))
+    return target
 
 
 def child_environ(changes: Mapping[str, str | None] | None = None) -> dict[str, str]:

@@ -93,6 +93,22 @@ class RunFacts:
     started_at: datetime | None = _fact("time", "when the run started (UTC, ISO 8601)")
     ended_at: datetime | None = _fact("time", "when it ended (UTC, ISO 8601); null while it runs")
     exit_code: int | None = _fact("int", "Locust's exit code; null while it runs")
+    duration_s: float | None = _fact(
+        "number",
+        "how long Locust ran, in seconds: less than `run_time_s` when interrupted or stopped early; "
+        "null while it runs",
+    )
+    interrupted: bool | None = _fact(
+        "bool",
+        "`true` when a signal cut the run short (the gate's verdict is `incomplete`); null while it runs",
+    )
+    signal: str | None = _fact("str", "the signal that interrupted the run, `SIGINT` or `SIGTERM`")
+    stopped_by: str | None = _fact(
+        "str",
+        "the stop condition that ended the run early, e.g. `failure ratio 76% over the last 10 s, "
+        "above 50%` (the gate fails the run)",
+    )
+    stopped_at_s: float | None = _fact("number", "seconds into the run when the stop condition fired")
     tags: tuple[str, ...] = _fact("strings", "Locust's --tags: only tasks with these", default=())
     exclude_tags: tuple[str, ...] = _fact("strings", "Locust's --exclude-tags: tasks skipped", default=())
     seed: int | None = _fact("int", "the fake data's seed, for a reproducible run")

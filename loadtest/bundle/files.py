@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -144,8 +144,14 @@ def write_atomically(path: Path, text: str) -> None:
         return
     path = path.resolve() if path.is_symlink() else path  # replace the linked file, keep the link
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as tmp:
-        tmp.write(text)
-    os.replace(tmp.name, path)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    # Created 0666 less the umask, as open() makes every other file of the bundle (tempfile's 0600
+    # would leave run.json, summary.md and verdict.json unreadable to the group beside 0644 CSVs).
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with open(fd, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

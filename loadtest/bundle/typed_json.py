@@ -62,6 +62,7 @@ KINDS: Mapping[str, tuple[str, Callable[[Any], bool], Callable[[Any], Any]]] = {
     "count": ("a whole number >= 0 (at most 1e15)", is_count, int),
     "number": ("a number (at most 1e15 either way)", is_number, float),
     "non_negative": ("a finite number >= 0 (at most 1e15)", lambda v: is_number(v) and v >= 0, float),
+    "bool": ("true or false", lambda v: isinstance(v, bool), bool),
     "str": ("a string", lambda v: isinstance(v, str), str),
     "time": ("an ISO-8601 time", lambda v: isinstance(v, str), str),
     "strings": ("a list of strings", _is_strings, tuple),

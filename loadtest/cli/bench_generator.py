@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bench.generator import TARGET_RATIO, can_pin, ratio, render, run, verdict
-from loadtest.cli.console import command_parser
+from loadtest.cli.console import command_parser, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 
 EXIT_CODES_HELP = f"""\
@@ -45,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.duration <= 0 or args.users <= 0 or args.repeat <= 0:
         print("bench_generator: --duration, --users and --repeat must be positive", file=sys.stderr)
         return ExitCode.USAGE
+    refused = refuse_bad_outputs("bench_generator", folders={"--keep-logs": args.keep_logs})
+    if refused is not None:
+        return refused
     with tempfile.TemporaryDirectory() as tmp:
         logs = args.keep_logs or Path(tmp)
         logs.mkdir(parents=True, exist_ok=True)

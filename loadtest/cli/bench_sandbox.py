@@ -17,7 +17,7 @@ from pathlib import Path
 
 import requests
 
-from loadtest.cli.console import command_parser
+from loadtest.cli.console import command_parser, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.bench import CONNECTIONS, ROUNDS, TARGET_P50_MS, TARGET_RATIO, measure, pinning, report
 from loadtest.sandbox.process import SandboxError
@@ -27,7 +27,7 @@ Exit codes:
   0  targets met: the stand-in's p50 under {TARGET_P50_MS:g} ms and at least {TARGET_RATIO:g} of
      hello-world's requests/s
   1  targets missed
-  2  wrk is missing or the run could not be made
+  2  wrk is missing, the run could not be made, or --json cannot be written
 """
 
 
@@ -47,6 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.duration < 1 or args.rounds < 1:
         parser.error("--duration and --rounds must be at least 1")
+    refused = refuse_bad_outputs("bench_sandbox", files={"--json": args.json})
+    if refused is not None:
+        return refused
     wrk_path = shutil.which("wrk")
     if wrk_path is None:
         print("bench_sandbox: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)

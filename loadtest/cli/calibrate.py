@@ -19,20 +19,23 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest import calibration
-from loadtest.cli.console import command_parser, positive_int
+from loadtest.cli.console import command_parser, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 
 EXIT_CODES_HELP = """\
 Exit codes:
   0  calibrated: the table is printed and saved in --out
-  2  usage error: an unknown preset, a bad count or percentage
+  2  usage error: an unknown preset, a bad count or percentage, an --out that cannot be written
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    refused = refuse_bad_outputs("calibrate", folders={"--out": args.out})
+    if refused is not None:
+        return refused
     try:
         settings = calibration.Settings(
             preset=args.preset,

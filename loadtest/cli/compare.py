@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import command_parser, fail, optional_path
+from loadtest.cli.console import command_parser, fail, optional_path, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_gate_files
@@ -26,13 +26,20 @@ from loadtest.trend import page_for_report, write_trend_page
 EXIT_CODES_HELP = """\
 Exit codes:
   0  pass (warnings allowed)
-  1  a limit or a regression rule failed
-  2  unusable input (a results bundle, the baseline or the thresholds file), or a usage error
+  1  a limit or a regression rule failed, or a stop condition ended the run early
+  2  unusable input (a results bundle, the baseline or the thresholds file), an output path that
+     cannot be written (--summary, --json, --trend), or a usage error
+  4  incomplete: the run was interrupted (run.json says so), so it is never passed
 """
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    refused = refuse_bad_outputs(
+        "compare", files={"--summary": args.summary, "--json": args.json, "--trend": args.trend}
+    )
+    if refused is not None:
+        return refused
     try:
         report = run_gate(
             args.results,

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
 from loadtest.exitcodes import ExitCode
+from loadtest.output_paths import OutPathError, check_out_file, check_out_folder
 from loadtest.untrusted import console_text
 
 MAX_ERROR_LINE = 2000
@@ -30,6 +32,26 @@ def fail(message: str, code: ExitCode) -> ExitCode:
     """
     print(console_text(message, limit=MAX_ERROR_LINE), file=sys.stderr, flush=True)
     return code
+
+
+def refuse_bad_outputs(
+    prog: str,
+    *,
+    folders: Mapping[str, Path | None] | None = None,
+    files: Mapping[str, Path | None] | None = None,
+) -> ExitCode | None:
+    """USAGE, after one line naming the first output (option -> path; None: not given) that cannot be
+    written; None when every one can. Called before any work, so a bad path loses nothing."""
+    try:
+        for option, path in (folders or {}).items():
+            if path is not None:
+                check_out_folder(path, option)
+        for option, path in (files or {}).items():
+            if path is not None:
+                check_out_file(path, option)
+    except OutPathError as exc:
+        return fail(f"{prog}: error: {exc}", ExitCode.USAGE)
+    return None
 
 
 def log_to_stderr() -> None:

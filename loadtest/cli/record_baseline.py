@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bundle import TREND_PAGE, BundleError
-from loadtest.cli.console import command_parser, fail, optional_path, positive_int
+from loadtest.cli.console import command_parser, fail, optional_path, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
@@ -32,6 +32,9 @@ Exit codes:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    refused = refuse_bad_outputs("record_baseline", folders={"--out": args.out})
+    if refused is not None:
+        return refused
     try:
         keep = args.keep or default_keep(args.results, args.thresholds or DEFAULT_THRESHOLDS)
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)

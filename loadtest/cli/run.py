@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,7 @@ from loadtest import bundle, safety
 from loadtest import workers as workers_module
 from loadtest.cli.console import add_presets_dir_option, command_parser, fail
 from loadtest.exitcodes import ExitCode
+from loadtest.output_paths import OutPathError, check_out_file, check_out_folder
 from loadtest.presets import PresetError, parse_duration
 from loadtest.run import (
     Overrides,
@@ -28,8 +30,10 @@ from loadtest.run import (
     plan_run,
     run_plan,
 )
+from loadtest.run.execute import successful_requests
+from loadtest.run.interrupt import Interrupted
 from loadtest.run.locust import call_locust, locust_environ, web_ui_command
-from loadtest.run.plan import LOCUSTFILE
+from loadtest.run.plan import CUSTOM, LOCUSTFILE
 from loadtest.run.target import preflight, target_for
 from loadtest.sandbox.profiles import PROFILES
 from loadtest.settings import Settings
@@ -37,10 +41,13 @@ from loadtest.settings import Settings
 EXIT_CODES_HELP = """\
 Exit codes:
   0  the run completed and the gate passed (warnings allowed), or the web UI was closed
-  1  the gate failed: a threshold or a regression rule broke
-  2  bad input: unknown preset, malformed host, missing credentials, a refused production run
+  1  the gate failed: a threshold or a regression rule broke, or a stop condition ended the run early
+  2  bad input: unknown preset, malformed host, missing credentials, a refused production run, an
+     --out or --html that cannot be written, a malformed thresholds file
   3  nothing could be measured: target unreachable, the API key or the account refused (the
      preflight, before any load), Locust failed to start, or no request succeeded
+  4  incomplete: SIGINT (Ctrl-C) or SIGTERM stopped the run before its run time was over; run.json
+     and the summary say so. A second signal stops at once.
 """
 
 
@@ -130,7 +137,9 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
         )
         host = args.host or settings.host or None
         options = {"out": args.out} if args.out else {}
-        return plan_run(
+        if args.html:
+            check_out_file(args.html, "--html")
+        plan = plan_run(
             args.preset,
             overrides,
             host=checked_host(host, settings) if host else None,
@@ -144,10 +153,27 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
             seed=args.seed,
             allow_production_load=args.allow_production_load,
             settings=settings,
+            stop=_stop_conditions(args, host),
             **options,
         )
-    except PresetError as exc:
+        if plan.out:
+            check_out_folder(plan.out, "--out")
+    except (PresetError, OutPathError) as exc:
         raise RunError(str(exc), ExitCode.USAGE) from exc
+    return plan
+
+
+def _stop_conditions(args: argparse.Namespace, host: str | None) -> dict[str, float]:
+    """thresholds.json's ``stop`` section for this preset and target, read before any load is sent."""
+    from loadtest import gate as gate_module
+    from loadtest.gate.thresholds import load_thresholds
+
+    try:
+        thresholds = load_thresholds(args.thresholds or gate_module.DEFAULT_THRESHOLDS)
+    except gate_module.GateInputError as exc:
+        raise RunError(f"gate: {exc}", ExitCode.USAGE) from exc
+    rules = thresholds.rules_for(preset=args.preset or CUSTOM, target="external" if host else "sandbox")
+    return dict(rules.stop)
 
 
 def _profile(args: argparse.Namespace, host: str | None) -> Profile | None:
@@ -180,14 +206,26 @@ def _worker_count(args: argparse.Namespace) -> int | None:
 
 
 def execute(plan: RunPlan, args: argparse.Namespace) -> int:
-    """Run the plan, keep the HTML copy, check something was measured, run the gate."""
+    """Run the plan, keep the HTML copy, check something was measured, run the gate.
+
+    An interrupted run is judged when Locust wrote its statistics (the verdict is ``incomplete``),
+    and is INCOMPLETE either way."""
     facts = run_plan(plan)
     assert plan.out is not None
     if args.html and (plan.out / bundle.HTML_REPORT).is_file():
         shutil.copyfile(plan.out / bundle.HTML_REPORT, args.html)
-    check_measured(plan, facts)
+    if facts.interrupted:
+        print(f"run_tests: interrupted by {facts.signal} after {facts.duration_s:g} s", file=sys.stderr)
+        if successful_requests(plan.out) is None:
+            raise RunError(
+                f"{facts.signal}: Locust wrote no statistics, so there is no summary", ExitCode.INCOMPLETE
+            )
+    else:
+        check_measured(plan, facts)
     print(f"\nrun_tests: results bundle: {plan.out}")
-    return ExitCode.OK if args.no_gate else gate(plan.out, args)
+    if args.no_gate:
+        return ExitCode.INCOMPLETE if facts.interrupted else ExitCode.OK
+    return gate(plan.out, args)
 
 
 def gate(out: Path, args: argparse.Namespace) -> int:
@@ -254,3 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return execute(plan_from_args(args), args)
     except RunError as exc:
         return fail(f"run_tests: error: {exc}", exc.exit_code)
+    except Interrupted as exc:
+        return fail(f"run_tests: {exc}: stopped at once", ExitCode.INCOMPLETE)
+    except KeyboardInterrupt:  # Ctrl-C outside a run (the gate, the web UI's preflight): nothing to stop
+        return fail("run_tests: interrupted", ExitCode.INCOMPLETE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.cli.console import command_parser, fail
+from loadtest.cli.console import command_parser, fail, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.github.comment_artifact import (
     InvalidArtifactError,
@@ -23,7 +23,7 @@ pull request still hears about it.
 
 Exit codes:
   0  written
-  2  bad input: unreadable summary, PR number or head SHA malformed
+  2  bad input: unreadable summary, PR number or head SHA malformed, DIR not writable
 """
 
 
@@ -39,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--head-sha", required=True, help="40-hex commit the run tested")
     parser.add_argument("--out", required=True, type=Path, help="folder to write into")
     args = parser.parse_args(argv)
+    refused = refuse_bad_outputs("write_comment_artifact", folders={"--out": args.out})
+    if refused is not None:
+        return refused
     try:
         summary = read_summary(args.summary) if args.summary.exists() else no_result_summary(args.summary)
         write_comment_artifact(args.out, summary=summary, pr_number=args.pr, head_sha=args.head_sha)

@@ -43,7 +43,7 @@ def annotation(finding: Finding) -> str:
 
     The endpoint, what was observed and the reason are the PR's to write: shown through console_text.
     """
-    title = console_text(finding.scope) if finding.scope != RUN else "load test baseline"
+    title = console_text(finding.scope) if finding.scope != RUN else f"load test {finding.kind}"
     message = (
         f"{describe(finding, text=console_text)}. Rule: {console_text(finding.rule, limit=SENTENCE_LIMIT)}."
     )

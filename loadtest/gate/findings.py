@@ -12,6 +12,7 @@ from loadtest.gate.thresholds import Coverage, Limit, Tolerance
 from loadtest.gate.units import (
     LIMIT_METRICS,
     METRIC_LABELS,
+    format_duration,
     format_ms,
     format_pct,
     format_points,
@@ -21,7 +22,8 @@ from loadtest.gate.units import (
 )
 
 Level = Literal["warn", "fail"]
-Verdict = Literal["pass", "warn", "fail"]
+Verdict = Literal["pass", "warn", "fail", "incomplete"]
+"""``incomplete``: the run was interrupted, so its findings are shown but never add up to a pass."""
 
 RUN = "run"
 """The scope of findings about the run as a whole rather than one row (e.g. a mismatched baseline)."""
@@ -79,6 +81,27 @@ def run_without_requests() -> Finding:
         observed="0 requests",
         reason="A run without requests tested nothing: is the target up, is the locustfile right?",
         value=0,
+    )
+
+
+def stopped_early(condition: str, at_s: float | None, run_time_s: float | None) -> Finding:
+    """A stop condition ended the run early (loadtest.progress): the target was failing under the load."""
+    when = f" after {format_duration(at_s)}" if at_s is not None else ""
+    planned = f" of {format_duration(run_time_s)}" if at_s is not None and run_time_s else ""
+    return Finding(
+        level="fail",
+        scope=RUN,
+        kind="run",
+        metric=None,
+        rule="no stop condition fires (the `stop` section of thresholds.json, the preset's stop-* keys)",
+        observed=f"stopped early{when}{planned}: {condition}",
+        reason=(
+            "The target failed so plainly that the run stopped instead of loading it for the rest of "
+            "its run time; the figures cover only the part that ran."
+        ),
+        value=at_s,
+        limit=run_time_s,
+        source="stop",
     )
 
 

@@ -9,7 +9,7 @@ baseline history can replace it without touching the comparison around it or the
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Literal, Protocol
@@ -71,12 +71,17 @@ def compare_with_baseline(
     new = [name for name in current.endpoints if name not in baseline.endpoints]
     missing = [name for name in baseline.endpoints if name not in current.endpoints]
     findings = [missing_from_run(name) for name in missing]
-    too_few = []
+    too_few, compared = [], 0
+    thin_tails: dict[str, list[str]] = {}
     for now_row, then_row in _shared_rows(current, baseline):
         if min(now_row.requests, then_row.requests) < rules.min_requests:
             too_few.append(now_row.name)
             continue
+        compared += 1
         findings += decide(now_row, then_row, rules)
+        if rules.latency and _by_tolerances(decide, now_row):
+            for metric in thin_tailed(now_row, then_row, rules.latency.metrics):
+                thin_tails.setdefault(metric, []).append(now_row.name)
     if new:
         notes.append(f"New in this run, not in the baseline: {_names(new)}.")
     if too_few:
@@ -84,6 +89,8 @@ def compare_with_baseline(
             f"Not compared, fewer than {rules.min_requests} requests on one side "
             f"(percentiles of so few samples are noise): {_names(too_few)}."
         )
+    if thin_tails:
+        notes.append(_thin_tails_note(thin_tails, compared=compared))
     return Comparison(
         status="compared", findings=findings, notes=notes, new_endpoints=new, missing_endpoints=missing
     )
@@ -115,9 +122,40 @@ def tolerance_decision(
     return findings
 
 
+def thin_tailed(now: EndpointStats, then: EndpointStats, metrics: Iterable[str]) -> list[str]:
+    """The percentiles among ``metrics`` that either run has too few requests beyond to compare (fewer
+    than noise.MIN_TAIL): with 50 requests p99 is the single slowest one, and one stall moves it tenfold."""
+    # Imported here: loadtest.gate.noise builds on this module (it falls back to tolerance_decision).
+    from loadtest.gate.noise import judgeable
+
+    return [metric for metric in metrics if not (judgeable(now, metric) and judgeable(then, metric))]
+
+
+def _by_tolerances(decide: RegressionDecision, row: EndpointStats) -> bool:
+    """Whether the fixed tolerances judged the row's latency: always, or where a history decision
+    fell back to them (it lists those rows; its own rows skip thin tails and say so themselves)."""
+    return decide is tolerance_decision or row.name in getattr(decide, "fallback_rows", ())
+
+
+def _thin_tails_note(rows_by_metric: dict[str, list[str]], *, compared: int) -> str:
+    from loadtest.gate.noise import MIN_TAIL
+
+    metrics_by_rows: dict[tuple[str, ...], list[str]] = {}
+    for metric, rows in rows_by_metric.items():
+        metrics_by_rows.setdefault(tuple(rows), []).append(metric)
+    parts = [
+        f"{' and '.join(metrics)} on {'every row' if len(rows) == compared else _names(list(rows))}"
+        for rows, metrics in metrics_by_rows.items()
+    ]
+    return (
+        f"Not compared, fewer than {MIN_TAIL} requests slower than the percentile in this run or the "
+        f"baseline: {'; '.join(parts)}."
+    )
+
+
 def _latency(now: EndpointStats, then: EndpointStats, rule: RegressionRule, metric: str) -> list[Finding]:
     current, baseline = now.value(metric), then.value(metric)
-    if current is None or baseline is None:
+    if current is None or baseline is None or thin_tailed(now, then, (metric,)):
         return []
     finding = partial(latency_regression, metric=metric)
     return _beyond_tolerance(finding, rule, now.name, current, baseline, worse=current - baseline)

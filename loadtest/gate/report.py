@@ -44,13 +44,18 @@ class GateReport:
     against; None without a history (the charts draw from it: loadtest.gate.render.charts, loadtest.trend)."""
 
     @property
+    def interrupted(self) -> bool:
+        """The run was cut short by a signal (run.json): its figures are not the preset's."""
+        return bool(self.results.facts and self.results.facts.interrupted)
+
+    @property
     def verdict(self) -> Verdict:
-        return verdict_of(self.findings)
+        return "incomplete" if self.interrupted else verdict_of(self.findings)
 
     @property
     def exit_code(self) -> ExitCode:
-        """A failed verdict fails the CI step; warnings only show in the summary."""
-        return ExitCode.FAILED if self.verdict == "fail" else ExitCode.OK
+        """A failed verdict fails the CI step, an incomplete one too (its own code); warnings only show."""
+        return {"fail": ExitCode.FAILED, "incomplete": ExitCode.INCOMPLETE}.get(self.verdict, ExitCode.OK)
 
     def endpoints_worst_first(self) -> list[EndpointStats]:
         """Endpoints ordered by their worst finding, then how many, then p95."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from loadtest.bundle import EndpointStats, Results
-from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests
+from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests, stopped_early
 from loadtest.gate.thresholds import Coverage, Limit, Rules
 from loadtest.gate.units import LIMIT_METRICS
 from loadtest.untrusted import code_span
@@ -13,7 +13,7 @@ from loadtest.untrusted import code_span
 
 def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]:
     """Findings for every broken limit, and notes on limits that could not be checked."""
-    findings = check_activity(results)
+    findings = check_stopped(results) + check_activity(results)
     coverage, notes = check_coverage(results, rules.coverage)
     findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
@@ -23,6 +23,14 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
             metrics = ", ".join(unchecked)
             notes.append(f"{code_span(stats.name)}: {metrics} not recorded in the results, so not checked.")
     return findings, notes
+
+
+def check_stopped(results: Results) -> list[Finding]:
+    """A run a stop condition ended early (run.json's ``stopped_by``) fails, whatever its figures say."""
+    facts = results.facts
+    if facts is None or not facts.stopped_by:
+        return []
+    return [stopped_early(facts.stopped_by, facts.stopped_at_s, facts.run_time_s)]
 
 
 def check_activity(results: Results) -> list[Finding]:

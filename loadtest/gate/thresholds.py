@@ -135,6 +135,8 @@ class Rules:
     layers: tuple[_Layer, ...]
     regression: RegressionRules = field(default_factory=RegressionRules)
     coverage: Coverage = field(default_factory=Coverage)
+    stop: Mapping[str, float] = field(default_factory=dict)
+    """The stop conditions the layers set, key by key (``failure_ratio``, ...; loadtest.progress)."""
 
     def aggregate_limits(self) -> dict[str, Limit]:
         limits: dict[str, Limit] = {}
@@ -176,7 +178,9 @@ class Thresholds:
                 target_preset = target_doc.get("presets", {}).get(preset)
                 candidates.append((f"targets.{target}.presets.{preset}.", target_preset))
         layers = tuple(_Layer(path, body) for path, body in candidates if body)
-        return Rules(layers=layers, regression=_regression(layers), coverage=_coverage(layers))
+        return Rules(
+            layers=layers, regression=_regression(layers), coverage=_coverage(layers), stop=_stop(layers)
+        )
 
 
 def matching_patterns(name: str, patterns: Iterable[str]) -> list[str]:
@@ -220,6 +224,14 @@ def _coverage(layers: Iterable[_Layer]) -> Coverage:
     for layer in layers:
         merged.update(layer.body.get("coverage", {}))
     return Coverage(**merged)
+
+
+def _stop(layers: Iterable[_Layer]) -> dict[str, float]:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer.body.get("stop", {}))
+    merged.pop("reason", None)
+    return {key: float(value) for key, value in merged.items()}
 
 
 def _history_rule(spec: Mapping[str, Any] | None) -> HistoryRule | None:

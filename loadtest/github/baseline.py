@@ -33,6 +33,7 @@ import requests
 from loadtest.bundle import RUN_FACTS
 from loadtest.config import DEFAULT_WORKFLOW
 from loadtest.github.client import GitHubClient, GitHubError
+from loadtest.output_paths import check_out_folder
 
 BASELINE_ARTIFACT_PREFIX = "loadtest-baseline-"
 DEFAULT_BRANCH = "main"
@@ -98,9 +99,12 @@ def validate_workflow(workflow: str) -> str:
 
 
 def check_out_dir(out_dir: Path) -> None:
-    """The destination must not exist, or be an empty folder: a baseline never overwrites files."""
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+    """The destination must not exist, or be an empty folder: a baseline never overwrites files.
+
+    OutPathError (a ValueError) when it is a file, inside one, or in a folder that cannot be written."""
+    if out_dir.is_symlink():
         raise ValueError(f"{out_dir} exists and is not a folder")
+    check_out_folder(out_dir, "--out")
     if out_dir.is_dir() and any(out_dir.iterdir()):
         raise ValueError(f"{out_dir} is not empty; give a new or empty folder")
 

@@ -1,7 +1,8 @@
 """run_plan: run a plan into its bundle, recording run.json (RunFacts) before and after Locust runs.
 
 Starts the stand-in API when the plan has no host, checks the target before any load (the
-preflight), runs Locust (loadtest.run.locust) and writes run.json through RunFacts.
+preflight), runs Locust (loadtest.run.locust) and writes run.json through RunFacts. A SIGINT or
+SIGTERM stops it all in order and is recorded (loadtest.run.interrupt).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 from loadtest import bundle, config, contract
 from loadtest.bundle import RUN_SCHEMA, RunFacts
 from loadtest.exitcodes import ExitCode
-from loadtest.run.locust import run_locust
+from loadtest.run.interrupt import Interruption, interruptible
+from loadtest.run.locust import LocustOutcome, run_locust
 from loadtest.run.plan import ROOT, RunError, RunPlan
 from loadtest.run.target import Target, preflight, target_for
 
@@ -25,27 +27,52 @@ def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
     """Run ``plan`` into ``plan.out``: the target (started if needed), the preflight, Locust, run.json.
 
     ``echo`` shows Locust's output and the run's messages on the console (parallel calibration runs
-    keep them in locust.log alone). RunError when the target fails its preflight.
+    keep them in locust.log alone). RunError when the target fails its preflight, or INCOMPLETE when
+    a signal came before Locust started; Interrupted on a second signal with nothing left to stop.
     """
     say = print if echo else _silent
-    stand_in = {"faults": plan.faults, "seed": plan.sandbox_seed, "say": say}
-    with target_for(plan.host, plan.settings, plan.profile, **stand_in) as target:
-        preflight(target, plan.settings, say=say)
-        return run_into_bundle(plan, target, echo=echo)
+    with interruptible() as interruption:
+        stand_in = {"faults": plan.faults, "seed": plan.sandbox_seed, "say": say}
+        own_session = {"new_session": interruption.active}
+        with target_for(plan.host, plan.settings, plan.profile, **stand_in, **own_session) as target:
+            preflight(target, plan.settings, say=say)
+            if interruption.interrupted:
+                raise RunError(
+                    f"{interruption.signal} before the load started: nothing was run", ExitCode.INCOMPLETE
+                )
+            return run_into_bundle(plan, target, interruption, echo=echo)
 
 
-def run_into_bundle(plan: RunPlan, target: Target, *, echo: bool = True) -> RunFacts:
+def run_into_bundle(
+    plan: RunPlan, target: Target, interruption: Interruption, *, echo: bool = True
+) -> RunFacts:
     """Run Locust against a ready target; run.json is written before it starts and after it ends."""
     assert plan.out is not None, "a run into a bundle needs the plan's out folder"
     plan.out.mkdir(parents=True, exist_ok=True)
     facts = facts_at_start(plan, target)
     bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
-    exit_code, watch = run_locust(plan, target, echo=echo)
-    for warning in watch.warnings():
+    outcome = run_locust(plan, target, interruption, echo=echo)
+    for warning in outcome.lost_workers.warnings():
         print(warning, file=sys.stderr)
-    facts = replace(facts, ended_at=_utc_now(), exit_code=exit_code, lost_workers=tuple(watch.as_json()))
+    facts = facts_at_end(facts, outcome, interruption)
     bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
     return facts
+
+
+def facts_at_end(facts: RunFacts, outcome: LocustOutcome, interruption: Interruption) -> RunFacts:
+    """run.json once Locust has ended: how, how long it ran, whether a signal or a stop condition ended it."""
+    at, condition = outcome.stopped or (None, None)
+    return replace(
+        facts,
+        ended_at=_utc_now(),
+        exit_code=outcome.exit_code,
+        duration_s=outcome.duration_s,
+        interrupted=interruption.interrupted,
+        signal=interruption.signal,
+        stopped_by=condition,
+        stopped_at_s=at,
+        lost_workers=tuple(outcome.lost_workers.as_json()),
+    )
 
 
 def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:

@@ -8,16 +8,20 @@ say or what the plan changed (Locust lets its command line override its config f
 from __future__ import annotations
 
 import os
-import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import IO
 
-from loadtest import bundle, safety
+from loadtest import bundle, progress, safety
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import parse_duration
+from loadtest.run.interrupt import Interruption, kill_group
+from loadtest.run.output import Console, LocustLine
 from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
 from loadtest.run.target import Target
 from loadtest.settings import Settings
@@ -27,10 +31,18 @@ SHUTDOWN_GRACE_S = 60.0
 """How long past its run time a Locust process may take to stop before it is killed."""
 STOP_WAIT_S = 10.0
 """How long a stopped Locust may take to write its reports before it is killed."""
+STATUS_EVERY_S = {"terminal": 2.0, "log": 10.0}
+"""Seconds between status lines: a live line on a terminal, one line every 10 s in a CI log."""
 
 
-def locust_command(plan: RunPlan, host: str) -> list[str]:
-    """``python -m locust ...`` for a headless run of ``plan`` against ``host``."""
+def locust_command(
+    plan: RunPlan, host: str, *, status_every_s: float | None = None, local_master_port: int | None = None
+) -> list[str]:
+    """``python -m locust ...`` for a headless run of ``plan`` against ``host``.
+
+    ``status_every_s`` sets the interval of loadtest.progress's status lines (the locustfile's options,
+    like thresholds.json's stop conditions, go only to our own locustfile). ``local_master_port``: the
+    loopback port the workers Locust forks (--processes) meet their master on."""
     cmd = [sys.executable, "-m", "locust"]
     cmd += ["--config", str(plan.config.path)] if plan.config else ["-f", str(plan.locustfile)]
     cmd += [*plan.user_classes, "--host", host, *_shape_flags(plan)]
@@ -46,6 +58,11 @@ def locust_command(plan: RunPlan, host: str) -> list[str]:
     processes = plan.workers if plan.workers > 1 and not plan.expect_workers else 0
     if processes != int(_preset_says(plan).get("processes", "0")):
         cmd += ["--processes", str(processes)]
+    if processes and local_master_port:
+        # A port of this run's own: Locust's default, 5557 on every interface, is shared by every run on
+        # the machine, and the workers of a second run would join the first run's master.
+        port = str(local_master_port)
+        cmd += ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-port", port]
     if plan.tags:
         cmd += ["--tags", *plan.tags]
     if plan.exclude_tags:
@@ -54,6 +71,10 @@ def locust_command(plan: RunPlan, host: str) -> list[str]:
         cmd += ["--seed", str(plan.seed)]
     if plan.allow_production_load:
         cmd += [safety.ALLOW_FLAG]
+    if plan.locustfile == LOCUSTFILE:
+        if status_every_s is not None:
+            cmd += ["--progress-interval", f"{status_every_s:g}"]
+        cmd += progress.stop_flags(plan.stop)
     return cmd
 
 
@@ -113,14 +134,20 @@ def start_locust(
     wrapper: Sequence[str] = (),
     own_settings: bool = True,
     new_session: bool = False,
+    status_every_s: float | None = None,
 ) -> subprocess.Popen:
     """Start Locust for ``plan`` against ``target``, output and errors together on ``stdout``.
 
     ``wrapper`` prefixes the command (``taskset -c 1``); ``new_session`` puts Locust and the workers
-    it forks in a session of their own, so ``stop`` can kill them all.
+    it forks in a session of their own, so ``stop`` can kill them all and a terminal's Ctrl-C does not
+    reach them (the runner stops them, loadtest.run.interrupt).
     """
+    forks = plan.workers > 1 and not plan.expect_workers
+    command = locust_command(
+        plan, target.url, status_every_s=status_every_s, local_master_port=free_port() if forks else None
+    )
     return subprocess.Popen(
-        [*wrapper, *locust_command(plan, target.url)],
+        [*wrapper, *command],
         cwd=ROOT,
         env=locust_environ(target.api_key, own_settings=own_settings),
         stdout=stdout,
@@ -130,21 +157,64 @@ def start_locust(
     )
 
 
-def run_locust(plan: RunPlan, target: Target, *, echo: bool = True) -> tuple[int, LostWorkerWatch]:
-    """Run Locust headless into the plan's bundle; its exit code and the workers it lost.
+@dataclass
+class LocustOutcome:
+    """How a Locust run ended, as the runner records it in run.json."""
 
-    Its output goes to locust.log (and the console with ``echo``), secrets masked; it is stopped
-    SHUTDOWN_GRACE_S after its run time (and the wait for remote workers)."""
+    exit_code: int
+    duration_s: float
+    lost_workers: LostWorkerWatch
+    stopped: tuple[float, str] | None = None
+    """(seconds into the run, the condition) when a stop condition ended it (loadtest.progress)."""
+
+
+def free_port() -> int:
+    """A free TCP port on loopback (the OS picks it; a race with another bind is possible but rare)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_locust(
+    plan: RunPlan, target: Target, interruption: Interruption, *, echo: bool = True
+) -> LocustOutcome:
+    """Run Locust headless into the plan's bundle; how it ended.
+
+    Its output goes to locust.log (and what a person watches to the console with ``echo``), secrets
+    masked; it is stopped SHUTDOWN_GRACE_S after its run time (and the wait for remote workers), and
+    when ``interruption`` catches a signal."""
     assert plan.out is not None, "a run into a bundle needs the plan's out folder"
     deadline = plan.run_time_s + SHUTDOWN_GRACE_S
     if plan.expect_workers:
         deadline += plan.expect_workers_max_wait_s
-    watch = LostWorkerWatch()
+    live = echo and sys.stdout.isatty()
+    console = Console(sys.stdout, live=live) if echo else None
+    every = STATUS_EVERY_S["terminal" if live else "log"]
+    outcome = LocustOutcome(exit_code=0, duration_s=0.0, lost_workers=LostWorkerWatch())
+    started = time.monotonic()
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
-        proc = start_locust(plan, target)
+        proc = start_locust(plan, target, new_session=interruption.active, status_every_s=every)
         secrets = (*plan.settings.secrets(), target.api_key)
-        exit_code = relay(proc, log, secrets, deadline, echo=echo, watch=watch.observe)
-    return exit_code, watch
+        with interruption.forwarding_to(proc):
+            outcome.exit_code = relay(
+                proc, log, secrets, deadline, console=console, watch=_recorder(outcome, interruption)
+            )
+    outcome.duration_s = round(time.monotonic() - started, 1)
+    return outcome
+
+
+def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[LocustLine], None]:
+    """What the runner keeps of each line: the workers lost while the run went on, and a stop."""
+
+    def record(line: LocustLine) -> None:
+        if line.level == "ERROR" and (stopped := progress.parse_stop(line.logger, line.message)):
+            outcome.stopped = stopped
+        # Workers quit when a run is stopped or interrupted: that is no loss.
+        if outcome.stopped or interruption.interrupted:
+            outcome.lost_workers.end()
+        outcome.lost_workers.observe(line.text)
+
+    return record
 
 
 def relay(
@@ -153,29 +223,29 @@ def relay(
     secrets: Sequence[str],
     deadline_s: float,
     *,
-    echo: bool = True,
-    watch: Callable[[str], None] = lambda line: None,
+    console: Console | None = None,
+    watch: Callable[[LocustLine], None] = lambda line: None,
 ) -> int:
-    """Copy Locust's output to ``log`` (and the console), masking secrets; stop it past the deadline.
-
-    ``watch`` sees every masked line (the lost-worker watch reads the master's log through it)."""
+    """Copy Locust's output to ``log`` (and what the console shows of it), masking secrets; stop it past
+    the deadline. ``watch`` sees every masked line (the runner's records read the master's log)."""
     timer = threading.Timer(deadline_s, _overran, args=(proc,))
     timer.start()
     try:
-        for line in proc.stdout:
+        for text in proc.stdout:
             for secret in secrets:
                 if secret:
-                    line = line.replace(secret, "***")
-            if echo:
-                sys.stdout.write(line)
-            log.write(line)
+                    text = text.replace(secret, "***")
+            log.write(text)
+            log.flush()  # a tail of locust.log follows the run as it goes
+            line = LocustLine.parse(text)
+            if console:
+                console.show(line)
             watch(line)
         return proc.wait()
-    except KeyboardInterrupt:
-        # Locust got the same Ctrl+C (same process group) and writes its reports; wait for them.
-        return proc.wait(timeout=30)
     finally:
         timer.cancel()
+        if console:
+            console.close()
 
 
 def _overran(proc: subprocess.Popen) -> None:
@@ -194,11 +264,7 @@ def stop(proc: subprocess.Popen, *, wait_s: float = STOP_WAIT_S) -> None:
     try:
         proc.wait(timeout=wait_s)
     except subprocess.TimeoutExpired:
-        try:
-            own_session = os.getpgid(proc.pid) == proc.pid
-            os.killpg(proc.pid, signal.SIGKILL) if own_session else proc.kill()
-        except ProcessLookupError:
-            pass  # it ended between the two signals
+        kill_group(proc)
         proc.wait()
 
 

@@ -25,7 +25,8 @@ CUSTOM = "custom"
 
 
 class RunError(Exception):
-    """A run cannot start or measured nothing; ``exit_code`` says which (USAGE or NOT_MEASURED)."""
+    """A run cannot start, measured nothing or was interrupted; ``exit_code`` says which (USAGE,
+    NOT_MEASURED or INCOMPLETE)."""
 
     def __init__(self, message: str, exit_code: ExitCode) -> None:
         super().__init__(message)
@@ -82,6 +83,9 @@ class RunPlan:
     """The stand-in's fault rules (only without a host), as loadtest.sandbox takes them."""
     sandbox_seed: int | None = None
     """The stand-in's seed for its fault and mystery-box randomness (only without a host)."""
+    stop: Mapping[str, float] = field(default_factory=dict)
+    """thresholds.json's stop conditions for this run (its ``stop`` keys, loadtest.progress.STOP_OPTIONS):
+    they override the preset's stop-* keys, which override the load test's defaults."""
     settings: Settings = field(default_factory=Settings, repr=False)
 
     @property
@@ -135,7 +139,7 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
         **options,
     )
     refuse_unsafe(plan)
-    if plan.out and plan.out.exists() and any(plan.out.iterdir()):
+    if plan.out and plan.out.is_dir() and any(plan.out.iterdir()):
         raise RunError(
             f"--out {plan.out} is not empty: choose a new folder so no earlier results are lost",
             ExitCode.USAGE,

@@ -37,8 +37,12 @@ def target_for(
     faults: Sequence[Mapping[str, Any]] = (),
     seed: int | None = None,
     say: Callable[[str], None] = print,
+    new_session: bool = False,
 ) -> Iterator[Target]:
-    """The user's host, or a stand-in API on loopback with an API key made for this run."""
+    """The user's host, or a stand-in API on loopback with an API key made for this run.
+
+    ``new_session``: the stand-in runs in a session of its own, out of reach of a terminal's Ctrl-C,
+    so that it outlives Locust's last requests (the runner stops it, after Locust)."""
     if host:
         yield Target(host, "external", settings.api_key)
         return
@@ -48,7 +52,7 @@ def target_for(
     options: dict[str, Any] = {"profile": profile.name, "profile_scale": profile.scale} if profile else {}
     if faults:
         options["faults"] = list(faults)
-    with running_sandbox(api_key=api_key, seed=seed, **options) as url:
+    with running_sandbox(api_key=api_key, seed=seed, new_session=new_session, **options) as url:
         say(f"run_tests: no host given: running against the stand-in API at {url}")
         yield Target(url, "sandbox", api_key)
 

@@ -112,8 +112,11 @@ def running_sandbox(
     caps: Caps | None = None,
     limits: ServeLimits | None = None,
     startup_timeout_s: float = 20.0,
+    new_session: bool = False,
 ) -> Iterator[str]:
     """Start the sandbox as a child process on a free port; yield its base URL; stop it on exit.
+
+    ``new_session``: in a session of its own (see loadtest.sandbox.process.start_server).
 
     The API key reaches the child through its environment, never its command line (``ps`` shows that).
     Raises FaultSpecError for malformed ``faults`` and SandboxError if the child does not start.
@@ -138,7 +141,11 @@ def running_sandbox(
         args += ["--faults-file", faults_path]
     try:
         server = start_server(
-            "loadtest.sandbox", args, timeout_s=startup_timeout_s, env={"LOADTEST_API_KEY": api_key}
+            "loadtest.sandbox",
+            args,
+            timeout_s=startup_timeout_s,
+            env={"LOADTEST_API_KEY": api_key},
+            new_session=new_session,
         )
     finally:
         if faults_path:

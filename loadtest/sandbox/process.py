@@ -58,12 +58,23 @@ def start_server(
     wrapper: Sequence[str] = (),
     timeout_s: float = 20.0,
     env: Mapping[str, str] | None = None,
+    new_session: bool = False,
 ) -> ServerProcess:
-    """Run ``[*wrapper, python, -m, module, *args]`` with ``env`` added; wait for its listening line."""
+    """Run ``[*wrapper, python, -m, module, *args]`` with ``env`` added; wait for its listening line.
+
+    ``new_session``: in a session of its own, so that a terminal's Ctrl-C reaches only the caller, who
+    stops the server when it is done with it."""
     env = {**os.environ, **(env or {})}
     stderr = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the child, closed by stop()
     command = [*wrapper, sys.executable, "-m", module, *args]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=new_session,
+    )
     server = ServerProcess(proc, "", stderr)
     try:
         server.url = _wait_for_url(proc, timeout_s)
@@ -71,6 +82,9 @@ def start_server(
         server.stop()
         detail = server.logged.strip()
         raise SandboxError(f"{' '.join(command)}: {exc}" + (f"\n{detail}" if detail else "")) from None
+    except BaseException:  # interrupted while it starts: it must not outlive the caller
+        server.stop()
+        raise
     return server
 
 

@@ -178,12 +178,22 @@ def pr_run(act, github, push_run):
     return act("pull_request", payload)
 
 
+MEASURED = {*bundle.LATENCY_METRICS, "rps"}
+"""What a busy machine moves: two 6 s runs on it may differ in these by more than a tolerance."""
+
+
 def test_pull_request_compares_with_the_baseline_and_leaves_a_comment(pr_run):
-    assert pr_run.returncode == 0, pr_run.output[-4000:]
+    results = pr_run.artifact("loadtest-results-smoke-")
+    gate = verdict(results)
+    # The workflow's outcome is the gate's: a pass or a warning succeeds, a failure fails the job. The
+    # gate compared two short runs of this machine, so a failure may only be a measured figure, never
+    # a failed request, a missing endpoint or a broken step.
+    assert pr_run.returncode == (1 if gate["verdict"] == "fail" else 0), pr_run.output[-4000:]
+    failed = [f for f in gate["findings"] if f["level"] == "fail"]
+    assert all(f["kind"] in ("limit", "regression") and f["metric"] in MEASURED for f in failed), failed
     assert pr_run.output_of("preset") == "smoke"
     assert pr_run.output_of("found") == "true", "the PR run fetched the push run's baseline"
-    results = pr_run.artifact("loadtest-results-smoke-")
-    assert verdict(results)["baseline_status"] == "compared"
+    assert gate["baseline_status"] == "compared"
     assert facts(results)["git_commit"] == HEAD
     comment = pr_run.artifact("loadtest-comment")
     assert (comment / "pr-number").read_text().strip() == str(PR)

@@ -5,7 +5,9 @@ GitHub and a client for it."""
 from __future__ import annotations
 
 import csv
+import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from loadtest import config, contract
+from loadtest import bundle, config, contract
 from loadtest.sandbox import running_sandbox
 from tests.conftest import run_command
 from tests.fakes.github_client import TOKEN, client_for
@@ -27,6 +29,25 @@ API_KEY = "test-api-key-0b9e"
 """The stand-in's API key in tests; Locust runs get it as LOADTEST_API_KEY."""
 KEY = {contract.API_KEY_HEADER: API_KEY}
 """The header every request to a test sandbox carries."""
+SPAWNED = ("All users spawned", "Spawning is complete")
+"""What Locust logs once it has started every user. A master waits 1 s for its workers' reports and, on a
+busy machine, may say the second instead (locust.runners): the users are started either way."""
+LOG_WAIT_S = 90
+"""The longest a wait for locust.log may take: far more than it needs, so only a hang reaches it."""
+
+
+def wait_for_log(out: Path, texts: tuple[str, ...], proc: subprocess.Popen) -> None:
+    """Until the bundle's locust.log (the runner writes it line by line) says one of ``texts``; fails at
+    once if the runner ends first, with the log's end."""
+    log = out / bundle.LOCUST_LOG
+    deadline = time.monotonic() + LOG_WAIT_S
+    while True:
+        ended = proc.poll() is not None  # read before the log: its last lines are in when it has ended
+        said = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        if any(text in said for text in texts):
+            return
+        assert not ended and time.monotonic() < deadline, f"locust.log never said {texts}: {said[-3000:]}"
+        time.sleep(0.1)
 
 
 def api_request(

@@ -4,7 +4,6 @@ import csv
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,21 +12,18 @@ from pathlib import Path
 import pytest
 
 from loadtest import bundle
+from loadtest.run.locust import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import ROOT
-from tests.integration.conftest import API_KEY
+from tests.integration.conftest import API_KEY, SPAWNED, wait_for_log
 
 pytestmark = pytest.mark.slow
 
 RUN_TIME_S = 10
 MARGIN_S = 45
 """Start-up (sandbox, Locust, workers connecting) and shutdown: a run that takes longer has hung."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+KILLED_RUN_TIME_S = 20
+"""Long enough that a worker killed once the users run is missed (3 heartbeats) well before the end."""
 
 
 def runner(*args: str) -> subprocess.Popen:
@@ -76,7 +72,8 @@ def test_the_master_writes_one_bundle_and_the_workers_leave_with_it(master_with_
         assert (out / name).is_file(), f"bundle lacks {name}"
     facts = json.loads((out / bundle.RUN_FACTS).read_text())
     assert facts["workers"] == 2 and facts["lost_workers"] == []
-    assert stdout.count("reported as ready") == 2
+    assert (out / bundle.LOCUST_LOG).read_text().count("reported as ready") == 2
+    assert "progress: " in stdout, "the master shows the status line"
 
 
 def test_request_counts_add_up_and_match_what_the_stand_in_served(master_with_two_workers):
@@ -89,31 +86,38 @@ def test_request_counts_add_up_and_match_what_the_stand_in_served(master_with_tw
     assert aggregated <= served <= aggregated + 1 + 10
 
 
-def test_the_gate_accepts_the_bundle(master_with_two_workers):
+def test_the_gate_reads_the_bundle_and_finds_nothing_but_what_the_machine_measured(master_with_two_workers):
     gate = pytest.importorskip("loadtest.gate")
     *_, out = master_with_two_workers
     report = gate.run_gate(out)
-    assert report.verdict in ("pass", "warn"), gate.render_markdown(report)
+    # Every endpoint was exercised, none failed, nothing is missing: only a latency limit may fire, when
+    # this machine is busy enough to slow loopback answers past it (that is the machine, not the bundle).
+    unexpected = [
+        f for f in report.findings if not (f.kind == "limit" and f.metric in bundle.LATENCY_METRICS)
+    ]
+    assert unexpected == [], gate.render_markdown(report)
+    assert set(report.results.endpoints) == set(json.loads((out / bundle.RUN_FACTS).read_text())["endpoints"])
 
 
 def test_a_worker_killed_mid_run_is_named_and_the_run_still_ends_on_time(tmp_path):
     out = tmp_path / "bundle"
-    started = time.monotonic()
-    args = ("--preset", "smoke", "-t", f"{RUN_TIME_S}s", "--workers", "2", "--no-gate")
+    # Two users, one per worker: the load is light, so the survivor never misses a heartbeat.
+    args = ("--preset", "smoke", "-u", "2", "-t", f"{KILLED_RUN_TIME_S}s", "--workers", "2", "--no-gate")
     proc = runner(*args, "--out", str(out))
     victim = wait_for_local_workers(proc, count=2)[0]
-    time.sleep(2)  # a few seconds into the run
+    wait_for_log(out, SPAWNED, proc)  # both workers joined and run their users
     os.kill(victim, signal.SIGKILL)
-    stdout, stderr = proc.communicate(timeout=RUN_TIME_S + MARGIN_S)
-    elapsed = time.monotonic() - started
+    stdout, stderr = proc.communicate(timeout=KILLED_RUN_TIME_S + MARGIN_S)
 
-    assert proc.returncode in (0, 1), stderr[-2000:]
-    assert elapsed < RUN_TIME_S + MARGIN_S
+    assert proc.returncode == 0, stderr[-2000:]
     assert (out / bundle.HTML_REPORT).is_file() and (out / bundle.STATS_CSV).is_file()
+    log = (out / bundle.LOCUST_LOG).read_text()
+    # On time: Locust ended the run at its run time, not the runner's deadline.
+    assert "--run-time limit reached" in log and "did not stop" not in stderr
     lost = json.loads((out / bundle.RUN_FACTS).read_text())["lost_workers"]
     assert len(lost) == 1 and lost[0]["how"] == "stopped sending heartbeats"
     assert f"lost worker {lost[0]['id']}" in stderr
-    assert f"{lost[0]['id']} (index" in stdout, "the warning names a worker the master reported as ready"
+    assert f"{lost[0]['id']} (index" in log, "the warning names a worker the master reported as ready"
 
 
 def wait_for_local_workers(proc: subprocess.Popen, *, count: int, timeout_s: float = 30) -> list[int]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import contract
+from loadtest.run.locust import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import run_command
 from tests.integration.conftest import API_KEY
@@ -40,7 +41,10 @@ def test_every_endpoint_is_exercised_without_failures(sandbox_url, run_locust):
 
 
 def test_every_endpoint_with_two_processes(sandbox_url, run_locust):
-    run = run_locust(sandbox_url, "--processes", "2", run_time="15s")
+    # A port of its own: Locust's default 5557 is shared with any other run on this machine.
+    port = str(free_port())
+    master = ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-port", port]
+    run = run_locust(sandbox_url, "--processes", "2", *master, run_time="15s")
     assert run.returncode == 0, run.output[-2000:]
     assert set(run.stats()) - {"Aggregated"} == ENDPOINT_NAMES
     assert all(run.requests(name) > 0 for name in ENDPOINT_NAMES)

@@ -46,7 +46,7 @@ def test_a_bundle_gives_every_endpoint_the_aggregate_and_its_run_facts():
         "POST /api/help-center/contact-us/",
     ]
     dashboard = results.endpoints["GET /api/dashboard/"]
-    assert (dashboard.requests, dashboard.failures, dashboard.rps) == (100, 0, 1.67)
+    assert (dashboard.requests, dashboard.failures, dashboard.rps) == (1000, 0, 16.7)
     assert dashboard.latency == {
         "p50": 210,
         "p75": 354,
@@ -56,11 +56,11 @@ def test_a_bundle_gives_every_endpoint_the_aggregate_and_its_run_facts():
         "avg": 231,
         "max": 810,
     }
-    assert results.aggregate.name == AGGREGATE and results.aggregate.requests == 220
+    assert results.aggregate.name == AGGREGATE and results.aggregate.requests == 2200
     assert results.facts.preset == "smoke" and results.facts.users == 10 and results.facts.target == "sandbox"
     assert results.facts.ended_at.isoformat() == "2026-11-25T11:00:00+00:00"
     assert results.percentiles_from == "csv"
-    assert [(f.name, f.occurrences) for f in results.failures] == [("POST /api/help-center/contact-us/", 2)]
+    assert [(f.name, f.occurrences) for f in results.failures] == [("POST /api/help-center/contact-us/", 20)]
 
 
 @pytest.mark.parametrize("given_path", ["plain/smoke", "plain/smoke_stats.csv"])

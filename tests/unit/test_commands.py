@@ -77,6 +77,14 @@ def test_every_command_documents_its_exit_codes_in_its_help(name, capsys):
     assert "also in ``--help``" not in text
 
 
+@pytest.mark.parametrize("name", ["run", "compare"])
+def test_the_commands_that_judge_a_run_document_that_an_interrupted_one_exits_4(name, capsys):
+    with pytest.raises(SystemExit):
+        cli.main([name, "--help"])
+
+    assert re.search(rf"^  {ExitCode.INCOMPLETE:d}  incomplete: ", capsys.readouterr().out, re.MULTILINE)
+
+
 def test_loadtest_lists_its_commands_and_refuses_an_unknown_one(capsys):
     assert cli.main(["--help"]) == ExitCode.OK
     listed = capsys.readouterr().out

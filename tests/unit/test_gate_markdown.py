@@ -122,16 +122,18 @@ def gate_at(bundle: Path):
     return run_gate(bundle, thresholds_path=GATE_FIXTURES / "thresholds.json", now=NOW)
 
 
+CONSOLE_WARN = """\
+Endpoint                             Requests    Failures    Req/s    p50 (ms)    p95 (ms)    p99 (ms)
+---------------------------------  ----------  ----------  -------  ----------  ----------  ----------
+Aggregated                              2,390           0     39.8          46         251         321
+GET /api/dashboard/v2/search/             600           0     10.0          62         118         135
+POST /api/accounts/sign-in/               300           0     5.00         201         302         351
+GET /api/dashboard/                     1,190           0     19.8          40          71          91
+POST /api/help-center/contact-us/         300           0     5.00          31          50          61
+
+  WARN: GET /api/dashboard/v2/search/: p95 100 ms → 118 ms (+18%, +18 ms)
+Verdict: WARN (0 failures, 1 warning)"""
+
+
 def test_console_table_for_a_terminal():
-    assert render_console(gate("warn", "baseline")) == (
-        "Endpoint                             Requests    Failures    Req/s    p50    p95    p99\n"
-        "---------------------------------  ----------  ----------  -------  -----  -----  -----\n"
-        "Aggregated                                239           0     3.98     46    251    321\n"
-        "GET /api/dashboard/v2/search/              60           0     1.00     62    118    135\n"
-        "POST /api/accounts/sign-in/                30           0     0.50    201    302    351\n"
-        "GET /api/dashboard/                       119           0     1.98     40     71     91\n"
-        "POST /api/help-center/contact-us/          30           0     0.50     31     50     61\n"
-        "\n"
-        "  WARN: GET /api/dashboard/v2/search/: p95 100 ms → 118 ms (+18%, +18 ms)\n"
-        "Verdict: WARN (0 failures, 1 warning)"
-    )
+    assert render_console(gate("warn", "baseline")) == CONSOLE_WARN

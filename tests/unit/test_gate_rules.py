@@ -27,7 +27,7 @@ ALL_KINDS = RegressionRules(
 )
 
 
-def row(name="GET /a", *, requests=100, failures=0, rps=10.0, p95=100.0) -> EndpointStats:
+def row(name="GET /a", *, requests=200, failures=0, rps=10.0, p95=100.0) -> EndpointStats:
     return EndpointStats(name=name, requests=requests, failures=failures, rps=rps, latency={"p95": p95})
 
 
@@ -70,7 +70,7 @@ def test_a_latency_regression_needs_both_the_relative_and_the_absolute_change(be
 
 
 def test_throughput_drops_and_failure_rises_are_regressions():
-    now = row(AGGREGATE, rps=6.0, failures=3)
+    now = row(AGGREGATE, rps=6.0, failures=6)
     then = row(AGGREGATE, rps=10.0, failures=0)
 
     assert levels(tolerance_decision(now, then, ALL_KINDS)) == [
@@ -82,7 +82,7 @@ def test_throughput_drops_and_failure_rises_are_regressions():
 def test_an_endpoints_throughput_is_not_judged_alone():
     """With fixed users and waits, one slow endpoint lowers every endpoint's requests/s: only the
     run's throughput is a regression, or the gate would blame the endpoints that did not change."""
-    now = row(rps=6.0, failures=3)
+    now = row(rps=6.0, failures=6)
     then = row(rps=10.0, failures=0)
 
     assert levels(tolerance_decision(now, then, ALL_KINDS)) == [("fail", "failure_ratio", "GET /a")]

@@ -1,22 +1,11 @@
 """Runs are compared only when they share the settings that shape their load, waits included."""
 
-import json
-import shutil
-from pathlib import Path
-
 import pytest
 
 from loadtest.bundle import RunFacts, read_results
 from loadtest.gate import render_markdown, run_gate
 from tests.conftest import GATE_FIXTURES
-
-
-def bundle_with(tmp_path: Path, name: str, **facts) -> Path:
-    target = tmp_path / name
-    shutil.copytree(GATE_FIXTURES / name, target)
-    run = json.loads((target / "run.json").read_text())
-    (target / "run.json").write_text(json.dumps(run | facts))
-    return target
+from tests.conftest import fixture_bundle_with as bundle_with
 
 
 def test_waits_are_read_from_run_json(tmp_path):

@@ -109,7 +109,7 @@ def test_the_hostile_fixtures_start_from_a_clean_verdict(compare):
 TRACEBACK_INPUTS = {
     "superscript-digits-in-a-count": (
         lambda run, base, th: replace_in(
-            run / STATS_CSV, "GET,/api/dashboard/,118,", "GET,/api/dashboard/,11²,"
+            run / STATS_CSV, "GET,/api/dashboard/,1180,", "GET,/api/dashboard/,11²,"
         ),
         ["locust_stats.csv: line 2: column 'Request Count' must be a whole number, got '11²'"],
     ),
@@ -135,7 +135,7 @@ TRACEBACK_INPUTS = {
     ),
     "locust.json-5000-digit-integer": (
         lambda run, base, th: replace_in(
-            run / HISTOGRAMS_JSON, '"num_requests": 118', f'"num_requests": {HUGE}'
+            run / HISTOGRAMS_JSON, '"num_requests": 1180,', f'"num_requests": {HUGE},'
         ),
         ["locust.json: line 1: an integer of 5,000 digits is out of range (at most 20)"],
     ),
@@ -204,8 +204,8 @@ def test_thresholds_that_would_turn_a_limit_off_are_refused(
     shutil.copytree(GATE_FIXTURES / "pass", slow)
     replace_in(
         slow / STATS_CSV,
-        "GET,/api/dashboard/,118,0,41,45.100,13,125,120.0,1.9700,0.0000,41,47,52,56,66,72,",
-        "GET,/api/dashboard/,118,118,41,45.100,13,99999,120.0,1.9700,0.0000,41,47,52,56,66,99999,",
+        "GET,/api/dashboard/,1180,0,41,45.100,13,125,120.0,19.7000,0.0000,41,47,52,56,66,72,",
+        "GET,/api/dashboard/,1180,1180,41,45.100,13,99999,120.0,19.7000,0.0000,41,47,52,56,66,99999,",
     )
     assert call_main(compare_command.main, slow, "--thresholds", thresholds).returncode == 1
     replace_in(thresholds, old, new)
@@ -230,7 +230,7 @@ NOT_FINITE_BUNDLES = {
     ),
     "locust.json-infinity": (
         HISTOGRAMS_JSON,
-        '"total_response_time": 4720.0',
+        '"total_response_time": 47200.0',
         '"total_response_time": Infinity',
         "Infinity is not a number",
     ),
@@ -248,38 +248,43 @@ NOT_FINITE_BUNDLES = {
     ),
     "csv-nan": (
         STATS_CSV,
-        "1.9700,0.0000,41",
+        "19.7000,0.0000,41",
         "nan,0.0000,41",
         "column 'Requests/s' must be a finite number >= 0, got 'nan'",
     ),
     "csv-inf": (
         STATS_CSV,
-        "1.9700,0.0000,41",
+        "19.7000,0.0000,41",
         "inf,0.0000,41",
         "column 'Requests/s' must be a finite number >= 0",
     ),
     "csv-overflow": (
         STATS_CSV,
-        "1.9700,0.0000,41",
+        "19.7000,0.0000,41",
         "1e999,0.0000,41",
         "column 'Requests/s' is out of range: '1e999'",
     ),
     "csv-fullwidth-digits": (
         STATS_CSV,
-        "GET,/api/dashboard/,118,",
+        "GET,/api/dashboard/,1180,",
         "GET,/api/dashboard/,１１８,",
         "must be a whole number, got '１１８'",
     ),
     "csv-underscore-number": (
         STATS_CSV,
-        "1.9700,0.0000,41",
+        "19.7000,0.0000,41",
         "1_9,0.0000,41",
         "column 'Requests/s' is not a number: '1_9'",
     ),
-    "csv-negative": (STATS_CSV, "1.9700,0.0000,41", "-1,0.0000,41", "must be a finite number >= 0, got '-1'"),
+    "csv-negative": (
+        STATS_CSV,
+        "19.7000,0.0000,41",
+        "-1,0.0000,41",
+        "must be a finite number >= 0, got '-1'",
+    ),
     "csv-too-many-digits": (
         STATS_CSV,
-        "GET,/api/dashboard/,118,",
+        "GET,/api/dashboard/,1180,",
         "GET,/api/dashboard/,1" + "0" * 20 + ",",
         "must be a whole number",
     ),
@@ -325,10 +330,10 @@ def test_a_stats_csv_counting_more_failures_than_locust_json_fails_the_run_with_
     """The issue's case: 311 of 311 requests failed in the CSV, 0 in locust.json: the larger is judged."""
     replace_in(
         run / STATS_CSV,
-        "POST,/api/help-center/contact-us/,31,0,",
+        "POST,/api/help-center/contact-us/,310,0,",
         "POST,/api/help-center/contact-us/,311,311,",
     )
-    replace_in(run / STATS_CSV, ",Aggregated,240,0,", ",Aggregated,520,311,")
+    replace_in(run / STATS_CSV, ",Aggregated,2400,0,", ",Aggregated,2401,311,")
     entries = json.loads((run / HISTOGRAMS_JSON).read_text())
     entries[-1].update(num_requests=311, response_times={"40": 311})
     (run / HISTOGRAMS_JSON).write_text(json.dumps(entries))
@@ -342,14 +347,14 @@ def test_a_stats_csv_counting_more_failures_than_locust_json_fails_the_run_with_
         "`POST /api/help-center/contact-us/`: 311 requests and 311 failures in the stats CSV, 311 and 0 in "
         "locust.json: the larger counts are judged." in result.stdout
     )
-    assert "The aggregate: 520 requests and 311 failures in the stats CSV, 520 and 0 in" in result.stdout
+    assert "The aggregate: 2,401 requests and 311 failures in the stats CSV, 2,401 and 0 in" in result.stdout
     violation = "| ❌ | `POST /api/help-center/contact-us/` | failure ratio ≤ 2.00% | 100.00% |"
     assert violation in " ".join(result.stdout.split())
 
 
 def test_a_stats_csv_that_lags_locust_json_is_normal_and_silent(run):
     """Locust writes the CSV once a second: at the end of a run it may count fewer than locust.json."""
-    replace_in(run / STATS_CSV, "GET,/api/dashboard/,118,", "GET,/api/dashboard/,100,")
+    replace_in(run / STATS_CSV, "GET,/api/dashboard/,1180,", "GET,/api/dashboard/,100,")
     entries = json.loads((run / HISTOGRAMS_JSON).read_text())
     entries[0].update(num_failures=3)
     (run / HISTOGRAMS_JSON).write_text(json.dumps(entries))
@@ -357,7 +362,7 @@ def test_a_stats_csv_that_lags_locust_json_is_normal_and_silent(run):
     results = read_results(run)
 
     dashboard = results.endpoints["GET /api/dashboard/"]
-    assert (dashboard.requests, dashboard.failures) == (118, 3)
+    assert (dashboard.requests, dashboard.failures) == (1180, 3)
     assert results.notes == ()
 
 
@@ -367,11 +372,11 @@ def test_a_row_only_the_stats_csv_has_is_judged_too(run):
 
     results = read_results(run)
 
-    assert results.endpoints["POST /api/help-center/contact-us/"].requests == 31
+    assert results.endpoints["POST /api/help-center/contact-us/"].requests == 310
     assert results.notes == (
-        "`POST /api/help-center/contact-us/`: 31 requests in the stats CSV, none in locust.json: "
+        "`POST /api/help-center/contact-us/`: 310 requests in the stats CSV, none in locust.json: "
         "the CSV's row is judged.",
-        "The aggregate: 240 requests and 0 failures in the stats CSV, 209 and 0 in locust.json: "
+        "The aggregate: 2,400 requests and 0 failures in the stats CSV, 2,090 and 0 in locust.json: "
         "the larger counts are judged.",
     )
 
@@ -384,10 +389,10 @@ HOSTILE_ERROR = (
 
 def test_hostile_names_and_facts_make_no_workflow_command_on_compares_stdout(call_main, run, tmp_path):
     """A newline in an endpoint name or in run.json's preset must not start a line with ``::``."""
-    replace_in(run / STATS_CSV, "GET,/api/dashboard/,118,0", f'GET,"{HOSTILE_NAME}",118,118')
+    replace_in(run / STATS_CSV, "GET,/api/dashboard/,1180,0", f'GET,"{HOSTILE_NAME}",1180,1180')
     (run / HISTOGRAMS_JSON).unlink()
     header = "Method,Name,Error,Occurrences,First Seen,Last Seen"
-    (run / FAILURES_CSV).write_text(f'{header}\nGET,"{HOSTILE_NAME}","{HOSTILE_ERROR}",118,x,y\n')
+    (run / FAILURES_CSV).write_text(f'{header}\nGET,"{HOSTILE_NAME}","{HOSTILE_ERROR}",1180,x,y\n')
     facts = json.loads((run / RUN_FACTS).read_text())
     facts |= {"preset": "smoke\n::add-mask::x", "target": "sandbox`@octocat", "git_commit": "::error::x"}
     (run / RUN_FACTS).write_text(json.dumps(facts))
@@ -414,7 +419,7 @@ def test_hostile_names_and_facts_make_no_workflow_command_on_compares_stdout(cal
 @pytest.mark.parametrize("cell", ["1.9300321000021843", "0.00012345678901234567", "1e-05", "12", "3.5E+02"])
 def test_numbers_as_locust_writes_them_are_read(cell, run):
     replace_in(
-        run / STATS_CSV, "GET,/api/dashboard/,118,0,41,45.100,", f"GET,/api/dashboard/,118,0,41,{cell},"
+        run / STATS_CSV, "GET,/api/dashboard/,1180,0,41,45.100,", f"GET,/api/dashboard/,1180,0,41,{cell},"
     )
 
-    assert read_results(run).endpoints["GET /api/dashboard/"].requests == 118
+    assert read_results(run).endpoints["GET /api/dashboard/"].requests == 1180

@@ -43,12 +43,32 @@ def test_what_the_plan_overrides_goes_on_the_command_line():
     assert "--wait-max" not in cmd and "--spawn-rate" not in cmd
 
 
+def test_forked_workers_meet_their_master_on_a_loopback_port_of_the_runs_own():
+    plan = plan_run("smoke", Overrides(workers=2), host=None, out=Path("/nonexistent/bundle"))
+
+    cmd = locust_command(plan, HOST, local_master_port=40123)
+
+    assert (flag(cmd, "--master-bind-host"), flag(cmd, "--master-bind-port")) == ("127.0.0.1", "40123")
+    assert flag(cmd, "--master-port") == "40123"
+    single = plan_run("smoke", host=None, out=Path("/nonexistent/bundle"))
+    assert "--master-bind-port" not in locust_command(single, HOST, local_master_port=40123)
+
+
 def test_a_custom_run_gives_the_locustfile_and_every_value():
     cmd = command(None, Overrides(users=5, run_time_s=30))
 
     assert flag(cmd, "-f") == str(LOCUSTFILE) and "--config" not in cmd and "--headless" in cmd
     assert (flag(cmd, "--users"), flag(cmd, "--spawn-rate"), flag(cmd, "--run-time")) == ("5", "5", "30s")
     assert (flag(cmd, "--wait-min"), flag(cmd, "--wait-max")) == ("1", "3")
+
+
+def test_our_locustfile_gets_the_status_interval_and_the_stop_conditions_of_thresholds_json():
+    plan = plan_run("smoke", host=None, out=Path("/nonexistent/bundle"), stop={"failure_ratio": 0.2})
+
+    cmd = locust_command(plan, HOST, status_every_s=2)
+
+    assert flag(cmd, "--progress-interval") == "2" and flag(cmd, "--stop-failure-ratio") == "0.2"
+    assert "--stop-no-success" not in cmd  # the preset's key, else the load test's default
 
 
 def test_a_master_of_remote_workers_never_forks_local_ones():
@@ -73,6 +93,7 @@ def test_a_measured_run_writes_no_bundle_and_keeps_its_users_waits():
     cmd = locust_command(plan, HOST)
 
     assert cmd[cmd.index("-f") : cmd.index("-f") + 3] == ["-f", "bare.py", "BareUser"]
+    assert locust_command(plan, HOST, status_every_s=2) == cmd  # its options are not ours
     assert "--csv" not in cmd and "--html" not in cmd and "--wait-min" not in cmd
     assert flag(cmd, "--stop-timeout") == "1"
 

@@ -67,7 +67,7 @@ def test_every_limit_in_the_repository_thresholds_says_why():
                 ):
                     if not (isinstance(value, dict) and value.get("reason")):
                         yield f"{path}.{key}"
-                elif key != "regression":  # its tolerances carry one reason per kind, checked below
+                elif key not in ("regression", "stop"):  # one reason per kind or section, checked below
                     yield from limits_without_reason(value, f"{path}.{key}")
 
     document = json.loads(DEFAULT_THRESHOLDS.read_text())
@@ -78,8 +78,10 @@ def test_every_limit_in_the_repository_thresholds_says_why():
         if isinstance(kind, dict)
     ]
 
+    stop_sections = [layer["stop"] for layer in _layers(document) if "stop" in layer]
     assert list(limits_without_reason(document)) == []
     assert all(kind.get("reason") for kind in regression_kinds)
+    assert stop_sections and all(section.get("reason") for section in stop_sections)
 
 
 def test_the_sandbox_is_held_tighter_than_a_real_host():
@@ -126,6 +128,14 @@ def test_the_sandbox_is_held_tighter_than_a_real_host():
             {"regression": {"latency": {"metrics": ["p42"]}}},
             "field $.regression.latency.metrics[0]: 'p42' is not one of",
         ),
+        (
+            {"stop": {"failure_ratio": 1.5}},
+            "field $.stop.failure_ratio: 1.5 is greater than the maximum of 1",
+        ),
+        (
+            {"targets": {"external": {"stop": {"window_s": 5}}}},
+            "field $.targets.external.stop: unknown key 'window_s' (allowed: warmup_s, failure_ratio",
+        ),
     ],
     ids=[
         "invalid-json",
@@ -140,6 +150,8 @@ def test_the_sandbox_is_held_tighter_than_a_real_host():
         "unknown-target",
         "unknown-tolerance-key",
         "unknown-regression-metric",
+        "stop-ratio-over-one",
+        "unknown-stop-key",
     ],
 )
 def test_a_bad_thresholds_file_names_the_field_and_the_problem(tmp_path, document, message):
@@ -251,6 +263,29 @@ def test_regression_kinds_are_replaced_whole_by_later_layers():
     assert rules.latency.metrics == ("p95",) and rules.latency.warn is None
     assert rules.latency.fail.relative == 0.5 and rules.latency.fail.absolute == 0.0
     assert rules.throughput.fail.relative == 0.3
+
+
+def test_stop_conditions_are_layered_key_by_key_and_their_reason_stays_in_the_file():
+    document = {
+        "stop": {"failure_ratio": 0.5, "no_success_s": 15, "reason": "defaults"},
+        "presets": {"soak": {"stop": {"no_success_s": 60, "reason": "a long run rides out a hiccup"}}},
+        "targets": {"external": {"stop": {"failure_ratio": 0.2, "reason": "protect the host"}}},
+    }
+    thresholds = Thresholds(source=Path("t.json"), document=document)
+
+    assert thresholds.rules_for(preset="soak", target="external").stop == {
+        "failure_ratio": 0.2,
+        "no_success_s": 60.0,
+    }
+    assert thresholds.rules_for(preset=None, target=None).stop == {"failure_ratio": 0.5, "no_success_s": 15.0}
+    assert Thresholds(source=Path("t.json"), document={}).rules_for(preset=None, target=None).stop == {}
+
+
+def test_the_repository_stops_a_real_host_sooner_than_the_stand_in():
+    thresholds = load_thresholds(DEFAULT_THRESHOLDS)
+
+    assert thresholds.rules_for(preset="smoke", target="external").stop == {"failure_ratio": 0.2}
+    assert thresholds.rules_for(preset="smoke", target="sandbox").stop == {}  # the defaults: 0.5
 
 
 def _layers(document):

@@ -17,7 +17,7 @@ def render_console(report: GateReport) -> str:
     rows += [_console_row(row, console_text(row.name)) for row in report.endpoints_worst_first()]
     table = tabulate(
         rows,
-        headers=["Endpoint", "Requests", "Failures", "Req/s", "p50", "p95", "p99"],
+        headers=["Endpoint", "Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)"],
         tablefmt="simple",
         disable_numparse=True,
         colalign=("left", *["right"] * 6),
@@ -26,10 +26,11 @@ def render_console(report: GateReport) -> str:
     lines += [
         f"  {finding.level.upper()}: {describe(finding, text=console_text)}" for finding in report.findings
     ]
+    counted = report.findings and not report.interrupted
     lines.append(
-        headline(report, text=console_text)
-        if not report.findings
-        else f"Verdict: {report.verdict.upper()} ({_counts(report)})"
+        f"Verdict: {report.verdict.upper()} ({_counts(report)})"
+        if counted
+        else headline(report, text=console_text)
     )
     return "\n".join(lines)
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from loadtest.bundle import AGGREGATE
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.report import GateReport
+from loadtest.gate.units import format_duration
 from loadtest.untrusted import SENTENCE_LIMIT, as_is
 
 Shown = Callable[..., str]
@@ -19,6 +20,8 @@ def headline(report: GateReport, *, text: Shown = as_is) -> str:
     Our own template; the endpoint and what was observed in it appear only through ``text``.
     """
     verdict = report.verdict.upper()
+    if report.interrupted:
+        return f"{verdict}: {_interruption(report)}"
     if not report.findings:
         endpoints = len(report.results.endpoints)
         within = f"all {endpoints} endpoints and the aggregate within limits"
@@ -33,9 +36,23 @@ def headline(report: GateReport, *, text: Shown = as_is) -> str:
     return f"{verdict}: {describe(first, text=text)}{more}"
 
 
+def _interruption(report: GateReport) -> str:
+    """``interrupted after 11 s of 60 s (SIGINT), so not judged``: what ran, against what was planned."""
+    facts = report.results.facts
+    assert facts is not None  # only run.json says a run was interrupted
+    ran = f" after {format_duration(facts.duration_s)}" if facts.duration_s is not None else ""
+    planned = f" of {format_duration(facts.run_time_s)}" if ran and facts.run_time_s else ""
+    by = f" ({facts.signal})" if facts.signal else ""
+    return f"interrupted{ran}{planned}{by}, so not judged"
+
+
 def _headline_finding(report: GateReport) -> Finding:
-    """The worst finding, preferring one that names an endpoint: that is where a reader looks first."""
+    """The worst finding, preferring a stopped run (nothing else matters as much), then one that names
+    an endpoint: that is where a reader looks first."""
     worst = report.findings[0].level
+    for finding in report.findings:
+        if finding.level == worst and finding.scope == RUN and finding.kind == "run":
+            return finding
     for finding in report.findings:
         if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
             return finding
@@ -50,6 +67,8 @@ def describe(finding: Finding, *, text: Shown = as_is) -> str:
         return f"{scope}: {observed} breaks {text(finding.rule, limit=SENTENCE_LIMIT)}"
     if finding.kind == "regression":
         return f"{scope}: {finding.metric} {observed}"
+    if finding.scope == RUN and finding.kind == "run":
+        return f"the run {observed}"
     if finding.scope == RUN:
         return f"baseline not comparable ({observed}): regression checks skipped"
     if finding.scope == AGGREGATE and finding.kind == "run":

@@ -32,7 +32,7 @@ TOP_FAILURE_MESSAGES = 10
 MAX_ERROR_CHARS = 200
 
 MARKS = {"fail": "❌", "warn": "⚠️"}
-VERDICT_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
+VERDICT_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "⏹️"}
 TABLE_METRICS = ("requests", "failure_ratio", "rps", "p50", "p95", "p99")
 HEADERS = ("Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)")
 TREND_HEADER = "p95 trend"
