@@ -92,6 +92,8 @@ class HistoryRule:
     """The band is centred on the median of this many most recent runs, so it follows a slow drift."""
     levels: Mapping[str, tuple[float, Tolerance]] = field(default_factory=dict)
     """``warn`` and ``fail``: (false-alarm rate per run, minimum practical effect)."""
+    metrics: tuple[str, ...] = ("typical", "p95", "p99")
+    """What is judged per row: the typical response time (loadtest.gate.noise) and percentiles."""
     reason: str = ""
 
 
@@ -234,6 +236,7 @@ def _history_rule(spec: Mapping[str, Any] | None) -> HistoryRule | None:
         keep=spec.get("keep", 20),
         center_runs=spec.get("center_runs", 10),
         levels=levels,
+        metrics=tuple(spec.get("metrics", HistoryRule.metrics)),
         reason=spec.get("reason", ""),
     )
 
