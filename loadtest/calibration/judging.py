@@ -12,18 +12,18 @@ import json
 import math
 import shutil
 import statistics
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tabulate import tabulate
 
-from loadtest.bundle import AGGREGATE, Results, read_results
+from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, read_results
 from loadtest.calibration import methods
 from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
-from loadtest.gate.noise import TYPICAL, Method, summarize
+from loadtest.gate.noise import TYPICAL, CommonMode, summarize
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
 
@@ -174,34 +174,63 @@ def _median(values: Sequence[float]) -> float:
 
 
 def noise_check(settings: Settings, runs: list[Results], measured: Measured) -> list[str]:
-    """The slowed endpoint over the unchanged runs: how much its metrics moved from run to run,
-    against the sampling noise the gate reads off each run's own histogram."""
-    rows = [run.endpoints[settings.endpoint] for run in runs if settings.endpoint in run.endpoints]
+    """What the unchanged runs show of the noise, against what the gate predicts: the run-wide
+    shift's spread, and the slowed endpoint's run-to-run spread alone and relative to the run's
+    other endpoints, beside the sampling noise read off each run's own histogram."""
+    rows = [run for run in runs if settings.endpoint in run.endpoints]
     if len(rows) < 3:
         return []
-    lines = []
-    for metric in (TYPICAL, "p95"):
-        boot = [summarize(row, (metric,), Method()) for row in rows]
-        logs = [s.logs[metric] for s in boot if metric in s.logs]
-        if len(logs) < 3:
+    metrics = (TYPICAL, "p95")
+    summaries = [{name: summarize(row, metrics) for name, row in run.endpoints.items()} for run in rows]
+    common = CommonMode(summaries[0], summaries)
+    overall = [common.shift(s, leave_out="") for s in summaries]
+    lines = [
+        f"run-wide shift over {len(rows)} unchanged runs: sd {_sd(x for x, _ in overall):.3f} (log scale), "
+        f"of which sampling {statistics.fmean(v for _, v in overall) ** 0.5:.3f}"
+    ]
+    shifts = [common.shift(s, leave_out=settings.endpoint) for s in summaries]
+    for metric in metrics:
+        own = [s[settings.endpoint] for s in summaries]
+        if not all(metric in o.logs for o in own):
             continue
-        measured_sd = statistics.stdev(logs)
-        predicted = statistics.fmean(math.sqrt(s.variances[metric]) for s in boot if metric in s.logs)
+        alone = [o.logs[metric] for o in own]
+        relative = [o.logs[metric] - shift for o, (shift, _) in zip(own, shifts, strict=True)]
+        predicted = statistics.fmean(o.variances[metric] + v for o, (_, v) in zip(own, shifts, strict=True))
         line = (
-            f"{settings.endpoint} {metric} over {len(logs)} unchanged runs: run-to-run sd {measured_sd:.3f} "
-            f"(log scale); sampling sd read off each run's histogram {predicted:.3f}"
+            f"{settings.endpoint} {metric}: run-to-run sd {_sd(alone):.3f} alone, {_sd(relative):.3f} "
+            f"relative to the other endpoints; predicted from each run's histogram {predicted**0.5:.3f}"
         )
-        if metric == "p95":
-            formula = statistics.fmean(
-                math.sqrt(stats.order_statistic_variance(r.histogram, 0.95)) for r in rows
+        if metric in PERCENTILES:
+            boot = statistics.fmean(
+                _bootstrap_variance(run.endpoints[settings.endpoint], metric) for run in rows
             )
-            line += f" by bootstrap, {formula:.3f} by the order-statistic formula"
+            common_variance = statistics.fmean(v for _, v in shifts)
+            line += f" (order-statistic formula; a bootstrap says {(boot + common_variance) ** 0.5:.3f})"
         lines.append(line)
     factors = _speed_factors(measured)
     if factors:
-        spread = statistics.stdev(math.log(f) for f in factors) if len(factors) > 1 else 0.0
-        lines.append(f"speed factors drawn per run: {len(factors)}, spread {spread:.1%} (log sd)")
+        lines.append(
+            f"speed factors drawn per run: {len(factors)}, "
+            f"spread {_sd(math.log(f) for f in factors):.1%} (log sd)"
+        )
     return lines
+
+
+def _sd(values: Iterable[float]) -> float:
+    values = list(values)
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def _bootstrap_variance(row: EndpointStats, metric: str) -> float:
+    """The run's own requests resampled 200 times: the percentile's sampling noise, measured."""
+    fraction = PERCENTILES[metric]
+    (variance,) = stats.bootstrap_variances(
+        row.histogram,
+        lambda h: [stats.log_ms(stats.percentile(h, fraction))],
+        replicates=200,
+        seed=f"{row.name} {row.requests}",
+    )
+    return variance
 
 
 def _speed_factors(measured: Measured) -> list[float]:

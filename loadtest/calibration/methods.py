@@ -209,11 +209,11 @@ def variant_methods(judge_as: str) -> Mapping[str, Judge]:
     old_floor = {"fail": OLD_FLOOR[judge_as], "warn": OLD_WARN_FLOOR[judge_as]}
     return {
         "variant: no common-mode rejection": gate_variant(Method(common_mode=False)),
-        "variant: p50 instead of the typical time": gate_variant(Method(), metrics=("p50", "p95", "p99")),
-        "variant: typical time only (no p95, p99)": gate_variant(Method(), metrics=("typical",)),
-        "variant: order-statistic noise, not bootstrap": gate_variant(Method(bootstrap=False)),
+        "variant: p50 instead of the typical time": gate_variant(Method(), metrics=("p50",)),
+        "variant: p95 and p99 judged too": gate_variant(Method(), metrics=("typical", "p95", "p99")),
         "variant: Bonferroni, not Holm": gate_variant(Method(holm=False)),
         "variant: normal, no degrees of freedom": gate_variant(Method(satterthwaite=False)),
+        "variant: no run-wide minimum effect": gate_variant(Method(), run_wide={}),
         "variant: the old fixed minimum effect": gate_variant(Method(floor=old_floor)),
     }
 

@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results
@@ -53,7 +53,6 @@ _MEDIAN_VARIANCE = math.pi / 2
 """The variance of a median of k normal values is about pi/2 times that of their mean."""
 MIN_TAIL = 10
 """Requests beyond a percentile needed to judge it (see ``judgeable``)."""
-BOOTSTRAP_REPLICATES = 200
 OUTLIER_K = 3.0
 """An endpoint whose shift is further than this many standard errors from the median shift is left
 out of the run-wide shift: it moved by itself."""
@@ -65,8 +64,6 @@ class Method:
 
     common_mode: bool = True
     """Judge endpoints relative to the run's other endpoints."""
-    bootstrap: bool = True
-    """Percentiles' sampling noise by bootstrap; False: the order-statistic interval."""
     holm: bool = True
     """Holm's step-down over the run's tests; False: Bonferroni."""
     satterthwaite: bool = True
@@ -108,14 +105,13 @@ class RowSummary:
     variances: Mapping[str, float]
 
 
-def summarize(row: EndpointStats, metrics: Sequence[str], method: Method = Method()) -> RowSummary:
+def summarize(row: EndpointStats, metrics: Sequence[str]) -> RowSummary:
     """The row's metrics on the log scale with their sampling variances (cached: history runs recur)."""
     return _summary(
         row.requests,
         tuple(sorted(row.histogram.items())),
         tuple((metric, row.value(metric)) for metric in metrics if metric != TYPICAL),
         TYPICAL in metrics,
-        method.bootstrap,
     )
 
 
@@ -125,7 +121,6 @@ def _summary(
     histogram: tuple[tuple[float, int], ...],
     percentiles: tuple[tuple[str, float | None], ...],
     typical: bool,
-    bootstrap: bool,
 ) -> RowSummary:
     hist = dict(histogram)
     logs = {metric: stats.log_ms(value) for metric, value in percentiles if value}
@@ -133,18 +128,9 @@ def _summary(
     if hist and typical:
         logs[TYPICAL] = stats.trimmed_log_mean(hist)
         variances[TYPICAL] = stats.trimmed_mean_variance(hist)
-    tails = [metric for metric in logs if metric in PERCENTILES]
-    if hist and tails:
-        if bootstrap:
-            found = stats.bootstrap_variances(
-                hist,
-                lambda h: [stats.log_ms(stats.percentile(h, PERCENTILES[m])) for m in tails],
-                replicates=BOOTSTRAP_REPLICATES,
-                seed=f"bootstrap {histogram!r}",
-            )
-        else:
-            found = [stats.order_statistic_variance(hist, PERCENTILES[m]) for m in tails]
-        variances.update(zip(tails, found, strict=True))
+    for metric in logs:
+        if hist and metric in PERCENTILES:
+            variances[metric] = stats.order_statistic_variance(hist, PERCENTILES[metric])
     return RowSummary(requests, logs, variances)
 
 
@@ -228,6 +214,66 @@ class _Test:
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class Series:
+    """One metric of one row over the history and in this run, the run-wide shifts taken out."""
+
+    row: str
+    metric: str
+    history: Sequence[tuple[float, float]]
+    """(log value, sampling variance) per history run, oldest first; the variance includes the
+    run-wide shift's when one is taken out."""
+    current: tuple[float, float]
+    offsets: Sequence[float]
+    """The run-wide shift (log) taken out of each history run."""
+    offset: float = 0.0
+    """The run-wide shift of this run: the band's centre moves by it."""
+    lower_is_worse: bool = False
+
+    @property
+    def adjusted(self) -> list[float]:
+        return [value - shift for (value, _), shift in zip(self.history, self.offsets, strict=True)]
+
+    @property
+    def sampling_then(self) -> float:
+        return statistics.fmean(variance for _, variance in self.history)
+
+    @property
+    def spread(self) -> float:
+        """The history's run-to-run variance (mean square successive difference)."""
+        return run_to_run_variance(self.adjusted)
+
+    @property
+    def own_between(self) -> float:
+        """The runner's own noise this series shows: its spread less the sampling noise it carried."""
+        return self.spread - self.sampling_then
+
+    def test(self, *, center_runs: int, satterthwaite: bool = True) -> _Test:
+        """This run against the band: the centre, the runner's noise (what the history shows beyond
+        its sampling noise), this run's sampling noise and the centre's."""
+        between = max(0.0, self.own_between)
+        recent = self.adjusted[-center_runs:]
+        center = statistics.median(recent)
+        center_variance = _MEDIAN_VARIANCE * (between + self.sampling_then) / len(recent)
+        variance = between + self.current[1] + center_variance
+        df = math.inf
+        if satterthwaite and between > 0:
+            # Welch-Satterthwaite: only the runner's part is estimated (from the history's spread);
+            # the sampling parts are measured on each run's own requests.
+            df = mssd_degrees_of_freedom(len(self.history)) * (variance / between) ** 2
+        return _Test(
+            row=self.row,
+            metric=self.metric,
+            values=tuple(math.exp(value) for value, _ in self.history),
+            expected_log=center + self.offset,
+            current_log=self.current[0],
+            variance=variance,
+            df=df,
+            run_shift=math.exp(self.offset),
+            lower_is_worse=self.lower_is_worse,
+        )
+
+
 def band_test(
     row: str,
     metric: str,
@@ -236,37 +282,19 @@ def band_test(
     *,
     center_runs: int,
     satterthwaite: bool = True,
-    offsets: Sequence[float] | None = None,
-    offset: float = 0.0,
     lower_is_worse: bool = False,
 ) -> _Test:
-    """One metric against its history: ``history`` and ``current`` are (log value, sampling
-    variance), oldest first; ``offsets`` and ``offset`` the run-wide shifts (log) taken out of
-    each history run and of this one, with their sampling variance already in the variances."""
-    offsets = offsets or [0.0] * len(history)
-    adjusted = [value - shift for (value, _), shift in zip(history, offsets, strict=True)]
-    recent = adjusted[-center_runs:]
-    center = statistics.median(recent)
-    sampling_then = statistics.fmean(variance for _, variance in history)
-    between = max(0.0, run_to_run_variance(adjusted) - sampling_then)
-    center_variance = _MEDIAN_VARIANCE * (between + sampling_then) / len(recent)
-    variance = between + current[1] + center_variance
-    df = math.inf
-    if satterthwaite and between > 0:
-        # Welch-Satterthwaite: only the runner's part is estimated (from the history's spread);
-        # the sampling parts are measured on each run's own requests.
-        df = mssd_degrees_of_freedom(len(adjusted)) * (variance / between) ** 2
-    return _Test(
+    """One metric against its own history alone: ``history`` and ``current`` are (log value,
+    sampling variance), oldest first; the runner's noise is what this history shows."""
+    series = Series(
         row=row,
         metric=metric,
-        values=tuple(math.exp(value) for value, _ in history),
-        expected_log=center + offset,
-        current_log=current[0],
-        variance=variance,
-        df=df,
-        run_shift=math.exp(offset),
+        history=history,
+        current=current,
+        offsets=[0.0] * len(history),
         lower_is_worse=lower_is_worse,
     )
+    return series.test(center_runs=center_runs, satterthwaite=satterthwaite)
 
 
 # --- the decision ---------------------------------------------------------------------------
@@ -339,55 +367,48 @@ class HistoryDecision:
     def _tests(self, current: Results, baseline: Results, rules: RegressionRules) -> list[_Test]:
         rows = self._judged_rows(current, baseline, rules)
         metrics = self.rule.metrics
-        now = {row.name: summarize(row, metrics, self.method) for row in rows}
-        past = [
-            {name: summarize(run[name], metrics, self.method) for name in now if name in run}
-            for run in self.past
-        ]
-        common = _CommonMode(now, past) if self.method.common_mode else None
+        now = {row.name: summarize(row, metrics) for row in rows}
+        past = [{name: summarize(run[name], metrics) for name in now if name in run} for run in self.past]
+        common = CommonMode(now, past) if self.method.common_mode else None
         if common is not None:
             self.run_shift = math.exp(common.shift(now, leave_out=AGGREGATE)[0])
-        tests = []
+        series: list[Series] = []
         for row in rows:
             for metric in metrics:
                 if not judgeable(row, metric):
                     self.untested[metric] = self.untested.get(metric, 0) + 1
-                elif (test := self._test(row.name, metric, now, past, common)) is not None:
-                    tests.append(test)
+                elif (found := self._series(row.name, metric, now, past, common)) is not None:
+                    series.append(found)
+        tests = [
+            s.test(center_runs=self.rule.center_runs, satterthwaite=self.method.satterthwaite) for s in series
+        ]
         aggregate = next((row for row in rows if row.name == AGGREGATE), None)
         if rules.throughput and aggregate is not None and aggregate.rps:
             tests.append(self._throughput_test(aggregate))
         return tests
 
-    def _test(
+    def _series(
         self,
         row: str,
         metric: str,
         now: Mapping[str, RowSummary],
         past: list[dict[str, RowSummary]],
-        common: _CommonMode | None,
-    ) -> _Test | None:
+        common: CommonMode | None,
+    ) -> Series | None:
         runs = [run for run in past if row in run and metric in run[row].logs]
         if metric not in now[row].logs or not runs:
             return None
         history = [(run[row].logs[metric], run[row].variances[metric]) for run in runs]
         current = (now[row].logs[metric], now[row].variances[metric])
-        offsets, offset = None, 0.0
+        offsets, offset = [0.0] * len(runs), 0.0
         if common is not None and row != AGGREGATE:
             shifts = [common.shift(run, leave_out=row) for run in runs]
             offsets = [shift for shift, _ in shifts]
             history = [(value, v + extra) for (value, v), (_, extra) in zip(history, shifts, strict=True)]
             offset, extra = common.shift(now, leave_out=row)
             current = (current[0], current[1] + extra)
-        return band_test(
-            row,
-            metric,
-            history,
-            current,
-            center_runs=self.rule.center_runs,
-            satterthwaite=self.method.satterthwaite,
-            offsets=offsets,
-            offset=offset,
+        return Series(
+            row=row, metric=metric, history=history, current=current, offsets=offsets, offset=offset
         )
 
     def _throughput_test(self, aggregate: EndpointStats) -> _Test:
@@ -434,10 +455,11 @@ class HistoryDecision:
             if index in decided:
                 self._findings.setdefault(test.row, []).append(self._finding(decided[index], band, rules))
 
-    def _effect(self, level: Level) -> Tolerance:
-        if self.method.floor is not None:
-            return self.method.floor[level]
-        return self.rule.levels[level][1]
+    def _effect(self, level: Level, row: str) -> Tolerance:
+        effect = self.method.floor[level] if self.method.floor is not None else self.rule.levels[level][1]
+        if row == AGGREGATE and level in self.rule.run_wide:
+            return replace(effect, relative=max(effect.relative, self.rule.run_wide[level]))
+        return effect
 
     def _big_enough(self, test: _Test, level: Level, rules: RegressionRules) -> bool:
         """The practical minimum: worse than the band's centre by the relative AND absolute amount."""
@@ -447,7 +469,7 @@ class HistoryDecision:
             return tolerance is not None and tolerance.is_exceeded(
                 (center - current) / center, center - current
             )
-        return self._effect(level).is_exceeded((current - center) / center, current - center)
+        return self._effect(level, test.row).is_exceeded((current - center) / center, current - center)
 
     def _finding(self, level: Level, band: Band, rules: RegressionRules) -> Finding:
         rate = self.rule.levels[level][0]
@@ -464,7 +486,7 @@ class HistoryDecision:
                 tolerance=getattr(rules.throughput, level),
                 reason=rules.throughput.reason,
             )
-        effect = self._effect(level)
+        effect = self._effect(level, band.row)
         high = max(band.high, band.center * (1 + effect.relative), band.center + effect.absolute)
         return latency_out_of_band(
             level,
@@ -481,7 +503,7 @@ class HistoryDecision:
         )
 
 
-class _CommonMode:
+class CommonMode:
     """The run-wide shift of a run: how far its endpoints' typical times moved together from their
     history's medians, leaving out the endpoint being judged.
 

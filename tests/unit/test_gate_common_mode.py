@@ -23,7 +23,9 @@ ENDPOINTS = ("GET /a/", "GET /b/", "GET /c/", "GET /d/", "GET /e/")
 SLOWED = "GET /a/"
 SIGMA = 0.557
 RULE = HistoryRule(
-    levels={"warn": (0.05, Tolerance(0.03, 1)), "fail": (0.03, Tolerance(0.05, 2))}, reason="history"
+    levels={"warn": (0.05, Tolerance(0.03, 1)), "fail": (0.03, Tolerance(0.05, 2))},
+    metrics=("typical", "p95", "p99"),
+    reason="history",
 )
 RULES = RegressionRules(
     min_requests=20,

@@ -23,6 +23,7 @@ RULE = HistoryRule(
     keep=20,
     center_runs=10,
     levels={"warn": (0.05, Tolerance(0.05, 2)), "fail": (0.05, Tolerance(0.10, 5))},
+    metrics=("typical", "p95", "p99"),
     reason="history",
 )
 RULES = RegressionRules(
