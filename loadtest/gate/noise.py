@@ -3,33 +3,36 @@
 Every metric is judged on the log scale, where a slowdown by a factor is a shift:
 
 * **typical response time**: the mean log latency of the middle 80% of the row's requests
-  (stats.trimmed_log_mean); every request counts, not one rank, and a heavy tail cannot drag it.
-  ``p95`` and ``p99`` are judged too, for slowdowns that only reach the tail;
+  (stats.trimmed_log_mean), the evidence of the whole distribution rather than one rank; a heavy
+  tail cannot drag it. Percentiles can be judged too (``regression.history.metrics``); by default
+  they are only reported: measured, p95 and p99 cost detections and added false alarms;
 * **common mode**: a slower runner or network moves every endpoint together. So each endpoint is
   judged against its history *relative to the run's other endpoints*: the run-wide shift is the
-  precision-weighted mean shift of the other endpoints' typical times (leave-one-out, so an
-  endpoint's own slowdown never hides itself), taken out of this run and of every history run.
-  The aggregate is judged without it, against its own history: the run-wide test, which catches a
-  slowdown of every endpoint;
+  precision-weighted mean shift of the other endpoints' typical times (leaving out the endpoint
+  judged, and any endpoint that moved by itself), taken out of this run and of every history
+  run. The aggregate is judged without it, against its own history: the run-wide test, which
+  catches a slowdown of every endpoint, with its own minimum effect (``run_wide_relative``);
 * **the band**: centred on the median of the last ``center_runs`` (adjusted) history runs; its
   width is the runner's own run-to-run noise (the history's mean square successive difference,
   less the sampling noise those runs carried), plus this run's sampling noise, plus the centre's
-  uncertainty. Sampling noise is measured by a seeded bootstrap over each run's own histogram;
-  the degrees of freedom of the runner's part (Welch-Satterthwaite) turn the z score into a
-  p-value, so a band resting on ten runs of a noisy runner is as wide as ten runs warrant;
+  uncertainty. Sampling noise is read off each run's own histogram (the winsorized variance of
+  the trimmed mean; for a percentile the order-statistic interval). The runner's part is
+  estimated from ten runs or so, so its degrees of freedom (Welch-Satterthwaite) turn the score
+  into a p-value of Student's t;
 * **multiple testing**: any flag on any row is a false alarm for an unchanged commit, so the
   per-run rate of thresholds.json is shared by every metric of the run with Holm's step-down
   procedure (the same family-wise rate as Bonferroni, more power when one thing clearly moved);
 * **minimum effect**: a flag also needs the metric slower than the band's centre by the level's
   relative AND absolute minimum, so a certain but tiny change (2 ms becoming 3 ms) never fires.
+  Relative, it scales with the endpoint's own latency; the band scales with its spread.
 
 Requests/s is judged for the run as a whole, downwards, in the same family; the failure ratio
 keeps its fixed tolerance against the latest run. Rows with fewer than ``min_runs`` runs of
 history use the fixed tolerances throughout (``fallback_rows``).
 
 Assumptions: runs in the history are exchangeable apart from a slow drift; the log of each metric
-is roughly normal between runs; the noise that every endpoint shares is the same factor for all
-of them; the history's runs had about as many requests as this one.
+is roughly normal between runs; the noise every endpoint shares is one factor for all of them;
+the history's runs had about as many requests as this one.
 """
 
 from __future__ import annotations
