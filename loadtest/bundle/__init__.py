@@ -23,6 +23,7 @@ from loadtest.bundle.layout import (
     RUN_FACTS,
     STATS_CSV,
     SUMMARY_MD,
+    TREND_PAGE,
     VERDICT_JSON,
     csv_prefix,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "RUN_SCHEMA",
     "STATS_CSV",
     "SUMMARY_MD",
+    "TREND_PAGE",
     "VERDICT_JSON",
     "BundleError",
     "EndpointStats",

@@ -12,6 +12,7 @@ A bundle is the folder one headless run writes (``results/<preset>-<UTC timestam
     locust.log                   Locust's own log
     summary.md                   the gate's markdown summary (written after the run)
     verdict.json                 the gate's machine-readable verdict
+    trend.html                   the history's charts (loadtest.trend), written with the verdict
     history.json                 only in baseline bundles: rolling history of earlier runs
 
 The compare step, the workflows and the baseline artifacts all read this layout; nothing else
@@ -33,6 +34,7 @@ HTML_REPORT = "report.html"
 LOCUST_LOG = "locust.log"
 SUMMARY_MD = "summary.md"
 VERDICT_JSON = "verdict.json"
+TREND_PAGE = "trend.html"
 BASELINE_HISTORY = "history.json"
 
 

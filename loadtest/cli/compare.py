@@ -1,10 +1,12 @@
 """``loadtest compare`` (scripts/compare.py): the gate, judging a run against thresholds.json and a baseline.
 
     loadtest compare RESULTS [--baseline BASELINE] [--thresholds FILE] [--preset NAME]
-                             [--summary FILE] [--json FILE]
+                             [--summary FILE] [--json FILE] [--trend FILE [--results-artifact NAME]]
 
 RESULTS and BASELINE are results bundles or the CSV prefix of a plain ``locust --csv PREFIX`` run.
 Prints the markdown summary; inside GitHub Actions also the step summary, annotations and outputs.
+``--trend`` writes the trend page (the history's charts, loadtest.trend); the step summary then says
+where it is: in the artifact ``--results-artifact`` names, on the run's page.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_gate_files
+from loadtest.github.actions import artifact_pointer
+from loadtest.trend import page_for_report, write_trend_page
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -37,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             preset=args.preset,
         )
         markdown = write_gate_files(report, summary=args.summary, verdict=args.json)
+        if args.trend:
+            write_trend_page(args.trend, page_for_report(report))
     except GateInputError as exc:
         print(f"compare: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -45,8 +51,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.USAGE
     sys.stdout.write(markdown)
     sys.stdout.flush()
-    publish_to_github_actions(report, markdown)
+    publish_to_github_actions(report, markdown + _trend_pointer(args))
     return report.exit_code
+
+
+def _trend_pointer(args: argparse.Namespace) -> str:
+    """For the step summary (not the PR comment): where the trend page is."""
+    if not args.trend:
+        return ""
+    return "\n" + artifact_pointer("Trend page", args.trend.name, args.results_artifact) + "\n"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +83,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", metavar="NAME", help="default: the preset recorded in the bundle")
     parser.add_argument("--summary", type=Path, metavar="FILE", help="also write the markdown summary here")
     parser.add_argument("--json", type=Path, metavar="FILE", help="write the machine-readable verdict here")
+    parser.add_argument(
+        "--trend",
+        type=Path,
+        metavar="FILE",
+        help="write the trend page (trend.html: the history's charts) here",
+    )
+    parser.add_argument(
+        "--results-artifact",
+        metavar="NAME",
+        help="the artifact the trend page is uploaded in, for the step summary's pointer to it",
+    )
     return parser
 
 

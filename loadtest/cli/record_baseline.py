@@ -4,7 +4,8 @@
 
 OUT becomes the RESULTS bundle plus history.json: BASELINE's history (or a new one when BASELINE
 is missing or empty) with this run appended, runs recorded with other settings dropped, and only
-the newest N kept (default: regression.history.keep of thresholds.json for the run, else 20).
+the newest N kept (default: regression.history.keep of thresholds.json for the run, else 20);
+and trend.html, the charts of that history (loadtest.trend).
 Inside GitHub Actions, writes ``recorded=true`` to $GITHUB_OUTPUT.
 """
 
@@ -15,12 +16,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.bundle import BundleError
+from loadtest.bundle import TREND_PAGE, BundleError
 from loadtest.cli.console import command_parser, positive_int
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
 from loadtest.github.actions import write_outputs
+from loadtest.trend import page_for_baseline, write_trend_page
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -34,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         keep = args.keep or default_keep(args.results, DEFAULT_THRESHOLDS)
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
+        write_trend_page(args.out / TREND_PAGE, page_for_baseline(recorded.history))
     except (BundleError, HistoryError, GateInputError) as exc:
         print(f"record_baseline: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE

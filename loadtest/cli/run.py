@@ -188,9 +188,11 @@ def execute(plan: RunPlan, args: argparse.Namespace) -> int:
 
 
 def gate(out: Path, args: argparse.Namespace) -> int:
-    """The same verdict compare gives, printed at the end of the run and saved in the bundle."""
+    """The same verdict compare gives, printed at the end of the run and saved in the bundle with its
+    trend page."""
     from loadtest import gate as gate_module
     from loadtest.gate.outputs import write_gate_files
+    from loadtest.trend import page_for_report, write_trend_page
 
     options = {"baseline": args.baseline}
     if args.thresholds:
@@ -200,6 +202,7 @@ def gate(out: Path, args: argparse.Namespace) -> int:
     except gate_module.GateInputError as exc:
         raise RunError(f"gate: {exc}", ExitCode.USAGE) from exc
     write_gate_files(report, summary=out / bundle.SUMMARY_MD, verdict=out / bundle.VERDICT_JSON)
+    write_trend_page(out / bundle.TREND_PAGE, page_for_report(report))
     print(gate_module.render_console(report))
     return report.exit_code
 

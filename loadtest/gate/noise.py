@@ -48,10 +48,10 @@ from loadtest.gate import stats
 from loadtest.gate.findings import Finding, Level, latency_out_of_band, throughput_out_of_band
 from loadtest.gate.history import History
 from loadtest.gate.regression import tolerance_decision
+from loadtest.gate.series import JudgedBand
+from loadtest.gate.stats import TYPICAL
 from loadtest.gate.thresholds import HistoryRule, RegressionRules, Tolerance
 
-TYPICAL = "typical"
-"""The typical response time: exp of the trimmed mean log latency (stats.trimmed_log_mean)."""
 _MEDIAN_VARIANCE = math.pi / 2
 """The variance of a median of k normal values is about pi/2 times that of their mean."""
 MIN_TAIL = 10
@@ -76,26 +76,24 @@ class Method:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Band:
+class Band(JudgedBand):
     """What the history predicts for one metric of one row in this run, and where the run falls.
 
-    In ms (requests/s for ``rps``). ``low`` and ``high`` are the statistical band at the level the
-    metric was judged at, before the minimum effect; a flag needs the run above ``high`` and above
-    ``center`` by the minimum effect.
+    A JudgedBand (loadtest.gate.series: ``center``, ``low``, ``high``, ``runs``, ``level``, what the
+    charts draw), in ms (requests/s for ``rps``): ``high`` is where the metric fires at ``level``
+    (the statistical edge or the minimum effect, whichever is higher; for requests/s ``low`` is),
+    ``level`` the level that fired, else the lowest configured one.
     """
 
     row: str
     metric: str
     values: tuple[float, ...]
-    """The history's per-run values of the metric, oldest first."""
-    center: float
-    """The band's centre for this run: the median of the history, moved by the run-wide shift."""
-    low: float
-    high: float
+    """The history's per-run values of the metric, oldest first (the run-wide shift not taken out)."""
     current: float
     run_shift: float = 1.0
     """The run-wide factor the centre includes (the run's other endpoints); 1.0 for the aggregate."""
     sd_log: float
+    """The band's standard deviation on the log scale."""
     p_value: float
 
 
@@ -164,6 +162,14 @@ def mssd_degrees_of_freedom(runs: int) -> float:
     return 2 * (runs - 1) ** 2 / (3 * runs - 4) if runs >= 2 else 1.0
 
 
+def sampling_df(requests: int, metric: str) -> float:
+    """Degrees of freedom of a row's sampling variance as ``summarize`` estimates it: the typical
+    time's winsorized variance rests on the requests it keeps; a percentile's is not counted."""
+    if metric != TYPICAL:
+        return math.inf
+    return max(1.0, (1 - 2 * stats.TRIM) * requests - 1)
+
+
 # --- one test: a metric of a row against its band ------------------------------------------
 
 
@@ -201,12 +207,14 @@ class _Test:
         return stats.t_quantile(1 - level, self.df)
 
     def band(self, level: float) -> Band:
+        """The statistical band at ``level`` (before the minimum effect)."""
         spread = math.exp(self.critical(level) * math.sqrt(self.variance))
         center = math.exp(self.expected_log)
         return Band(
             row=self.row,
             metric=self.metric,
             values=self.values,
+            runs=len(self.values),
             center=center,
             low=center / spread,
             high=center * spread,
@@ -231,6 +239,9 @@ class Series:
     """The run-wide shift (log) taken out of each history run."""
     offset: float = 0.0
     """The run-wide shift of this run: the band's centre moves by it."""
+    sampling_df: float = math.inf
+    """Degrees of freedom of this run's sampling variance, estimated from its own requests (for the
+    typical time the requests it keeps, less one): on a row of 20 requests that estimate is rough."""
     lower_is_worse: bool = False
 
     @property
@@ -260,10 +271,14 @@ class Series:
         center_variance = _MEDIAN_VARIANCE * (between + self.sampling_then) / len(recent)
         variance = between + self.current[1] + center_variance
         df = math.inf
-        if satterthwaite and between > 0:
-            # Welch-Satterthwaite: only the runner's part is estimated (from the history's spread);
-            # the sampling parts are measured on each run's own requests.
-            df = mssd_degrees_of_freedom(len(self.history)) * (variance / between) ** 2
+        if satterthwaite:
+            # Welch-Satterthwaite over the estimated parts: the runner's (from the history's spread)
+            # and this run's sampling noise (from its own requests); the history's sampling noise
+            # rests on K runs' requests and the centre's on the runner's, so they add no term.
+            parts = self.current[1] ** 2 / self.sampling_df
+            if between > 0:
+                parts += between**2 / mssd_degrees_of_freedom(len(self.history))
+            df = variance**2 / parts if parts > 0 else math.inf
         return _Test(
             row=self.row,
             metric=self.metric,
@@ -328,8 +343,9 @@ class HistoryDecision:
         self.fallback_rows: list[str] = []
         self.untested: dict[str, int] = {}
         """Metric: rows where it had too few requests beyond it to be judged."""
-        self.bands: dict[tuple[str, str], Band] = {}
-        """(row, metric): the band each judged metric was held against, for charts and tests."""
+        self.bands: dict[str, dict[str, Band]] = {}
+        """Row, then metric: the band it was judged against (a JudgedBand, for the charts:
+        loadtest.gate.series), at the level that fired, else at the lowest configured level."""
         self._findings: dict[str, list[Finding]] = {}
         self.run_shift = 1.0
         """How much this run's endpoints moved together against their history (a factor)."""
@@ -411,7 +427,13 @@ class HistoryDecision:
             offset, extra = common.shift(now, leave_out=row)
             current = (current[0], current[1] + extra)
         return Series(
-            row=row, metric=metric, history=history, current=current, offsets=offsets, offset=offset
+            row=row,
+            metric=metric,
+            history=history,
+            current=current,
+            offsets=offsets,
+            offset=offset,
+            sampling_df=sampling_df(now[row].requests, metric),
         )
 
     def _throughput_test(self, aggregate: EndpointStats) -> _Test:
@@ -434,29 +456,45 @@ class HistoryDecision:
         """Holm's procedure (or Bonferroni) at the fail rate, then at the warn rate for the rest."""
         p_values = [test.p_value for test in tests]
         decided: dict[int, Level] = {}
-        judged_at: dict[int, float] = {}
+        alphas: dict[Level, list[float]] = {}
         for level in ("fail", "warn"):
             if level not in self.rule.levels:
                 continue
             rate = self.rule.levels[level][0]
             if self.method.holm:
-                levels = stats.holm_levels(p_values, rate)
+                alphas[level] = stats.holm_levels(p_values, rate)
             else:
-                levels = [rate / max(1, len(tests))] * len(tests)
+                alphas[level] = [rate / max(1, len(tests))] * len(tests)
             for index, test in enumerate(tests):
-                judged_at.setdefault(index, levels[index])
                 if (
                     index not in decided
-                    and p_values[index] <= levels[index]
+                    and p_values[index] <= alphas[level][index]
                     and self._big_enough(test, level, rules)
                 ):
                     decided[index] = level
-                    judged_at[index] = levels[index]
+        if not alphas:
+            return
+        lowest = next(reversed(alphas))
         for index, test in enumerate(tests):
-            band = test.band(judged_at[index])
-            self.bands[(test.row, test.metric)] = band
+            level = decided.get(index, lowest)
+            band = self._band(test, level, alphas[level][index], rules)
+            self.bands.setdefault(test.row, {})[test.metric] = band
             if index in decided:
-                self._findings.setdefault(test.row, []).append(self._finding(decided[index], band, rules))
+                self._findings.setdefault(test.row, []).append(self._finding(level, band, rules))
+
+    def _band(self, test: _Test, level: Level, alpha: float, rules: RegressionRules) -> Band:
+        """The band of ``test`` at ``level``: the statistical edge, moved out to the minimum effect."""
+        band = test.band(alpha)
+        center = band.center
+        if test.metric == "rps":
+            tolerance = getattr(rules.throughput, level, None)
+            if tolerance is None:
+                return replace(band, level=level)
+            low = min(band.low, center * (1 - tolerance.relative), center - tolerance.absolute)
+            return replace(band, low=max(low, 0.0), level=level)
+        effect = self._effect(level, test.row)
+        high = max(band.high, center * (1 + effect.relative), center + effect.absolute)
+        return replace(band, high=high, level=level)
 
     def _effect(self, level: Level, row: str) -> Tolerance:
         effect = self.method.floor[level] if self.method.floor is not None else self.rule.levels[level][1]
@@ -489,8 +527,6 @@ class HistoryDecision:
                 tolerance=getattr(rules.throughput, level),
                 reason=rules.throughput.reason,
             )
-        effect = self._effect(level, band.row)
-        high = max(band.high, band.center * (1 + effect.relative), band.center + effect.absolute)
         return latency_out_of_band(
             level,
             band.row,
@@ -498,9 +534,9 @@ class HistoryDecision:
             current=band.current,
             center=band.center,
             runs=len(band.values),
-            edges=(band.low, high),
+            edges=(band.low, band.high),
             false_alarm_rate=rate,
-            effect=effect,
+            effect=self._effect(level, band.row),
             reason=self.rule.reason or (rules.latency.reason if rules.latency else ""),
             run_shift=band.run_shift,
         )

@@ -13,10 +13,12 @@ from loadtest.bundle import AGGREGATE, BASELINE_HISTORY, BundleError, EndpointSt
 from loadtest.exitcodes import ExitCode
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
-from loadtest.gate.history import HistoryError, read_history
+from loadtest.gate.history import History, HistoryError, read_history
 from loadtest.gate.noise import MIN_TAIL, HistoryDecision
 from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
+from loadtest.gate.series import Trend
+from loadtest.gate.stats import TYPICAL
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
 from loadtest.gate.units import format_pct, format_signed_pct
 
@@ -37,6 +39,9 @@ class GateReport:
     now: datetime
     history_runs: int = 0
     """Runs of the baseline history the latency decision used; 0 when it used the fixed tolerances."""
+    trend: Trend | None = None
+    """The compatible history this run was compared with, this run last, and the bands it was judged
+    against; None without a history (the charts draw from it: loadtest.gate.render.charts, loadtest.trend)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -79,15 +84,22 @@ def run_gate(
     rules = thresholds.rules_for(preset=preset, target=target)
     findings, notes = check_run(current, rules)
     history_notes: list[str] = []
+    history: History | None = None
     if decide is None and previous is not None and baseline is not None:
-        decide, history_notes = _history_decision(Path(baseline), current, previous, rules.regression, preset)
+        decide, history, history_notes = _history_decision(
+            Path(baseline), current, previous, rules.regression, preset
+        )
     comparison = compare_with_baseline(current, previous, rules.regression, preset=preset, decide=decide)
     history_runs = 0
+    trend = None
     if comparison.status == "compared":
         if isinstance(decide, HistoryDecision):
             history_runs = decide.runs
             history_notes += _fallback_note(decide)
         notes += history_notes
+        if history:
+            bands = decide.bands if isinstance(decide, HistoryDecision) else {}
+            trend = Trend.of_run(history, current, bands)
     if facts is None and preset is None:
         notes.insert(0, "No run.json and no --preset: the top-level limits of the thresholds file apply.")
     report = GateReport(
@@ -101,6 +113,7 @@ def run_gate(
         baseline_status=comparison.status,
         now=now or datetime.now(UTC),
         history_runs=history_runs,
+        trend=trend,
     )
     return replace(report, findings=_worst_first(report))
 
@@ -114,15 +127,16 @@ def _read(label: str, path: Path) -> Results:
 
 def _history_decision(
     baseline: Path, current: Results, previous: Results, rules: RegressionRules, preset: str | None
-) -> tuple[HistoryDecision | None, list[str]]:
-    """The noise-aware decision when thresholds.json asks for it and the baseline has enough history."""
+) -> tuple[HistoryDecision | None, History | None, list[str]]:
+    """The noise-aware decision when thresholds.json asks for it and the baseline has enough history,
+    and the compatible history it read (for the charts, even when too short for a band)."""
     rule = rules.history
     if rule is None or rules.latency is None:
-        return None, []
+        return None, None, []
     path = baseline / BASELINE_HISTORY
     if not path.is_file():
         fallback = f"latency judged by the fixed tolerances against one run (a band needs {rule.min_runs})"
-        return None, [f"The baseline has no history ({BASELINE_HISTORY}): {fallback}."]
+        return None, None, [f"The baseline has no history ({BASELINE_HISTORY}): {fallback}."]
     try:
         history = read_history(path)
     except HistoryError as exc:
@@ -136,7 +150,7 @@ def _history_decision(
             f"Only {len(compatible)} compatible run{'s' * (len(compatible) != 1)} in the baseline history "
             f"({rule.min_runs} needed): latency judged by the fixed tolerances against the latest run."
         )
-        return None, notes
+        return None, compatible, notes
     decision = HistoryDecision(compatible, rule, current=current, baseline=previous, rules=rules)
     fail_rate = rule.levels["fail"][0] if "fail" in rule.levels else None
     rate = f"at most {format_pct(fail_rate)} false alarms per run, " if fail_rate else ""
@@ -144,14 +158,14 @@ def _history_decision(
         f"Latency judged against the band of the last {len(compatible)} runs "
         f"({rate}{decision.tests} metrics tested at once, Holm); failures against the latest run."
     )
-    if "typical" in rule.metrics:
+    if TYPICAL in rule.metrics:
         notes.append(
             "Typical response time: the geometric mean of the middle 80% of a row's response times. "
             "Each endpoint is judged relative to the run's other endpoints (this run they moved "
             f"{format_signed_pct(decision.run_shift - 1, 1)} together), "
             "the aggregate against its own history."
         )
-    return decision, notes
+    return decision, compatible, notes
 
 
 def _fallback_note(decision: HistoryDecision) -> list[str]:

@@ -20,6 +20,8 @@ Histogram = Mapping[float, int]
 _RANK_Z = 1.96
 TRIM = 0.1
 """The typical response time leaves out the fastest and the slowest 10% of requests."""
+TYPICAL = "typical"
+"""The typical response time as a metric name: exp of the trimmed mean log latency (``typical_ms``)."""
 
 
 def log_ms(ms: float) -> float:
@@ -49,6 +51,11 @@ def trimmed_log_mean(histogram: Histogram, trim: float = TRIM) -> float:
     kept = _middle(histogram, trim)
     weight = sum(w for _, w in kept)
     return sum(value * w for value, w in kept) / weight if weight else 0.0
+
+
+def typical_ms(histogram: Histogram) -> float | None:
+    """The typical response time in ms: exp of ``trimmed_log_mean``; None without a histogram."""
+    return math.exp(trimmed_log_mean(histogram)) if histogram else None
 
 
 def trimmed_mean_variance(histogram: Histogram, trim: float = TRIM) -> float:

@@ -68,6 +68,27 @@ def append_step_summary(markdown: str, *, environ: Mapping[str, str] | None = No
             handle.write(markdown)
 
 
+def run_url(environ: Mapping[str, str] | None = None) -> str | None:
+    """This workflow run's page (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID); None outside one."""
+    env = os.environ if environ is None else environ
+    server = env.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
+    repository, run = env.get("GITHUB_REPOSITORY", "").strip(), env.get("GITHUB_RUN_ID", "").strip()
+    if not (repository and run.isdigit()):
+        return None
+    return f"{server.rstrip('/')}/{repository}/actions/runs/{run}"
+
+
+def artifact_pointer(
+    label: str, file_name: str, artifact: str | None, *, environ: Mapping[str, str] | None = None
+) -> str:
+    """Markdown that says where a file of the run's artifacts is: ``**Trend page:** `trend.html` in the
+    artifact `NAME` ([the run's artifacts](URL))``, with as much as is known."""
+    where = f" in the artifact `{artifact.replace('`', '')}`" if artifact else ""
+    url = run_url(environ)
+    link = f" ([the run's artifacts]({url}#artifacts))" if url else ""
+    return f"**{label}:** `{file_name}`{where}{link}."
+
+
 def load_event(event_path: str) -> dict[str, Any]:
     """The event payload at GITHUB_EVENT_PATH, or {} when there is none (local use)."""
     if not event_path:

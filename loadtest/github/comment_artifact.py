@@ -16,13 +16,13 @@ must equal the head SHA of the run that produced the artifact (``verify_pr_head`
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from loadtest.bundle import SUMMARY_MD
+from loadtest.github.actions import run_url
 from loadtest.github.client import GitHubClient, GitHubError, json_of
 from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
 
@@ -159,10 +159,8 @@ def read_summary(path: Path) -> str:
 
 def no_result_summary(path: Path, environ: Mapping[str, str] | None = None) -> str:
     """What the PR is told when the run ended before the gate wrote a summary."""
-    env = os.environ if environ is None else environ
-    run = env.get("GITHUB_RUN_ID", "")
-    server, repo = env.get("GITHUB_SERVER_URL", "https://github.com"), env.get("GITHUB_REPOSITORY", "")
-    where = f"[the run's log]({server}/{repo}/actions/runs/{run})" if run and repo else "the run's log"
+    url = run_url(environ)
+    where = f"[the run's log]({url})" if url else "the run's log"
     return (
         f"{SUMMARY_MARKER}\n### ❌ Load test: no result\n\n"
         f"The load test ended before the gate wrote its summary ({path} is missing), "

@@ -13,9 +13,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
+
 LISTENING = re.compile(r"^django-api listening on (http://127\.0\.0\.1:\d+)$")
 
 
@@ -41,7 +41,7 @@ def running_django_api(
     with tempfile.TemporaryFile() as stderr:
         started = time.monotonic()
         process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
+            command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
         )
         try:
             base_url = _wait_until_listening(process, stderr, startup_timeout)

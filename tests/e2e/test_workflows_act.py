@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 import zipfile
 from dataclasses import dataclass
@@ -24,12 +22,12 @@ import pytest
 
 from loadtest import bundle
 from loadtest.gate import SUMMARY_MARKER
+from tests.conftest import ROOT, run_command
 from tests.fakes.github_client import TOKEN
 from tests.fakes.github_server import FakeGitHub
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 STAND_INS = ROOT / "tests" / "fakes" / "actions"
 HEAD = "c0ffee" + "0" * 34
@@ -101,8 +99,7 @@ def act(github, tmp_path_factory):
             cmd += ["--env", f"{key}={value}"]
         for key, value in (inputs or {}).items():
             cmd += ["--input", f"{key}={value}"]
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+        proc = run_command(*cmd, timeout=300)  # without this process's GITHUB_* variables
         assert TOKEN not in proc.stdout + proc.stderr, "the token must never reach a log"
         return ActRun(proc.returncode, proc.stdout + proc.stderr, artifacts)
 
@@ -110,12 +107,10 @@ def act(github, tmp_path_factory):
     # act runs the jobs on this host with this interpreter, so the workflows' Install step
     # (pip install -e .) left this environment's editable install pointing at act's copy of the
     # tree: point it back at this checkout, where the later tests' scripts import the package from.
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", str(ROOT)],
-        capture_output=True,
-        check=True,
-        timeout=300,
+    reinstalled = run_command(
+        sys.executable, "-m", "pip", "install", "-q", "--no-deps", "-e", ROOT, timeout=300
     )
+    assert reinstalled.returncode == 0, reinstalled.stderr
 
 
 def repository(github) -> dict:

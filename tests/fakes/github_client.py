@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 from loadtest.github.client import GitHubClient, GitHubSettings, RetryPolicy
 from tests.fakes.github_server import FakeGitHub
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "ghs_SECRETtokenNEVERprinted0123456789"
 """Distinctive, so a test can assert it appears in no output."""
 
@@ -33,10 +30,6 @@ def client_for(
     return GitHubClient(settings, policy=policy, sleep=time.sleep if sleeps is None else sleeps.append)
 
 
-def script_environ(github: FakeGitHub | None, **extra: str) -> dict[str, str]:
-    """The process environment for a script run: no GITHUB_* from the outside, the fake's if given."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_") and k != "ACT"}
-    if github is not None:
-        env.update(github.environ(token=TOKEN))
-    env.update(extra)
-    return env
+def github_env(github: FakeGitHub | None, **extra: str) -> dict[str, str]:
+    """The variables that aim a script at the fake (none without one), and ``extra``, for ``run_script``."""
+    return {**(github.environ(token=TOKEN) if github is not None else {}), **extra}

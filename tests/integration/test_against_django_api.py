@@ -14,8 +14,8 @@ import requests
 
 from loadtest import bundle, contract
 from loadtest.session import TOKEN_EXPIRED_HINT
+from tests.conftest import run_script
 from tests.django_api import running_django_api
-from tests.integration.conftest import run_script
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ import requests
 from loadtest import contract
 from loadtest.data import DataPools, IdentityFactory
 from loadtest.session import ApiSession, Tokens, UserData
-from tests.conftest import API_KEY
+from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
 

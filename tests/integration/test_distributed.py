@@ -14,8 +14,8 @@ import pytest
 
 from loadtest import bundle
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import API_KEY
-from tests.integration.conftest import ROOT
+from tests.conftest import ROOT
+from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import signal
 import subprocess
@@ -22,7 +21,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.django_api.process import REPO_ROOT, running_django_api
+from tests.conftest import ROOT, child_environ, run_command
+from tests.django_api.process import running_django_api
 
 pytestmark = pytest.mark.slow
 
@@ -311,14 +311,14 @@ def test_a_kept_alive_connection_gets_no_40_ms_nagle_stalls(api: str) -> None:
 # --- the launcher -----------------------------------------------------------------------------------------
 
 
+LAUNCHER = [sys.executable, "-m", "tests.django_api.serve"]
+
+
 def launcher(*args: str, key_env: str | None = None) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if k != "LOADTEST_API_KEY"}
-    if key_env is not None:
-        env["LOADTEST_API_KEY"] = key_env
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.django_api.serve", *args],
-        cwd=REPO_ROOT,
-        env=env,
+        [*LAUNCHER, *args],
+        cwd=ROOT,
+        env=child_environ({"LOADTEST_API_KEY": key_env}),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -327,12 +327,11 @@ def launcher(*args: str, key_env: str | None = None) -> subprocess.Popen:
 
 
 def test_the_launcher_without_a_key_exits_2_with_one_line() -> None:
-    process = launcher("--port", "0")
-    stdout, stderr = process.communicate(timeout=30)
+    process = run_command(*LAUNCHER, "--port", "0", env={"LOADTEST_API_KEY": None}, timeout=30)
     assert process.returncode == 2
-    assert stdout == ""
-    assert len(stderr.strip().splitlines()) == 1
-    assert "api key" in stderr.lower()
+    assert process.stdout == ""
+    assert len(process.stderr.strip().splitlines()) == 1
+    assert "api key" in process.stderr.lower()
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from loadtest.sandbox import running_sandbox, set_faults
-from tests.conftest import API_KEY
-from tests.integration.conftest import run_script
+from tests.conftest import run_script
+from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
 BASE_MS = 30

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from loadtest.gate import headline, render_markdown, run_gate
+from tests.conftest import run_command, run_script
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 SLOWED = "GET /api/dashboard/v2/search/"
 
 SERVER = textwrap.dedent(
@@ -119,7 +119,8 @@ def run_locust(tmp_path) -> Callable[[str, Path], Path]:
             str(prefix),
             "--only-summary",
         ]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        # In tmp_path, away from any Locust configuration file of the repository.
+        done = run_command(*command, timeout=60, cwd=tmp_path)
         assert Path(f"{prefix}_stats.csv").is_file(), done.stderr[-2000:]
         return prefix
 
@@ -165,12 +166,7 @@ def test_compare_reads_a_plain_csv_prefix_without_histograms(
     prefix = run_locust(loopback_server(0), tmp_path / "plain" / "run")
     Path(f"{prefix}.json").unlink()
 
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "compare.py"), str(prefix), "--thresholds", str(thresholds)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_script("compare.py", prefix, "--thresholds", thresholds)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "percentiles from the stats CSV" in done.stdout

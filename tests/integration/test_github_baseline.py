@@ -9,6 +9,8 @@ from loadtest.github.baseline import UnsafeArchiveError, fetch_baseline
 from tests.fakes.github_client import TOKEN, client_for
 from tests.fakes.github_server import FakeGitHub, make_bundle_zip, make_symlink_zip, make_zip, make_zip_bomb
 
+pytestmark = pytest.mark.slow
+
 NAME = "loadtest-baseline-smoke"
 
 

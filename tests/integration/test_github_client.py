@@ -7,6 +7,8 @@ import pytest
 from loadtest.github.client import AmbiguousWriteError, GitHubError, RetryPolicy
 from tests.fakes.github_client import FAST_RETRIES, TOKEN, client_for
 
+pytestmark = pytest.mark.slow
+
 PULL = r"/pulls/7$"
 
 

@@ -1,8 +1,12 @@
 """The sticky PR comment against the fake server: found on any page, updated in place, never duplicated."""
 
+import pytest
+
 from loadtest.github.comment import post_sticky_comment
 from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER
 from tests.fakes.github_server import BOT_USER
+
+pytestmark = pytest.mark.slow
 
 PR = 7
 COMMENTS = r"/issues/7/comments$"

@@ -7,7 +7,9 @@ import sys
 import pytest
 import requests
 
-from tests.fakes.github_client import ROOT, script_environ
+from tests.conftest import ROOT, child_environ
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -27,7 +29,7 @@ def fake_url(tmp_path):
             str(seed),
         ],
         cwd=ROOT,
-        env=script_environ(None),
+        env=child_environ(),
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -1,13 +1,15 @@
 """The locustfile, run by plain Locust against the stand-in API: 13 endpoints, no failures."""
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 from loadtest import contract
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import API_KEY
+from tests.conftest import run_command
+from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
 ENDPOINT_NAMES = {e.name for e in contract.ENDPOINTS}
@@ -17,6 +19,15 @@ ENDPOINT_NAMES = {e.name for e in contract.ENDPOINTS}
 def sandbox_url():
     with running_sandbox(api_key=API_KEY) as url:
         yield url
+
+
+def test_every_endpoint_of_the_contract_has_exactly_one_task():
+    # Read from the real task sets in a child process: importing Locust here would gevent-patch pytest.
+    code = "import json, loadtest.user as u; print(json.dumps([e.name for e in u.task_endpoints()]))"
+    done = run_command(sys.executable, "-c", code, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+    assert sorted(json.loads(done.stdout.strip().splitlines()[-1])) == sorted(e.name for e in contract.API)
 
 
 def test_every_endpoint_is_exercised_without_failures(sandbox_url, run_locust):

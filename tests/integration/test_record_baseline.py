@@ -1,26 +1,20 @@
 """scripts/record_baseline.py: the next baseline is this run plus a rolling history; bad input is one line."""
 
 import json
+import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "gate"
+from tests.conftest import GATE_FIXTURES, run_script
+
+pytestmark = pytest.mark.slow
 
 
-def record(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "scripts/record_baseline.py", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+def record(*args: str, **options) -> subprocess.CompletedProcess:
+    return run_script("record_baseline.py", *args, **options)
 
 
 def commits(baseline: Path) -> list[str]:
@@ -34,7 +28,7 @@ def run_bundle(tmp_path):
 
     def make(commit: str, name: str = "pass") -> Path:
         bundle = tmp_path / f"run-{commit}"
-        shutil.copytree(FIXTURES / name, bundle)
+        shutil.copytree(GATE_FIXTURES / name, bundle)
         facts = json.loads((bundle / "run.json").read_text(encoding="utf-8"))
         (bundle / "run.json").write_text(json.dumps({**facts, "git_commit": commit * 40}), encoding="utf-8")
         return bundle
@@ -53,6 +47,7 @@ def test_a_first_baseline_starts_a_history_and_tells_the_workflow(tmp_path, run_
         "--out",
         str(out),
         env={"GITHUB_OUTPUT": str(output), "PATH": ""},
+        inherit_env=False,
     )
 
     assert done.returncode == 0, done.stderr
@@ -84,6 +79,23 @@ def test_each_baseline_rolls_the_history_keeping_the_newest(tmp_path, run_bundle
     assert commits(previous) == ["2222222", "3333333", "4444444"]
 
 
+def test_the_baseline_carries_the_trend_page_of_its_history(tmp_path, run_bundle):
+    previous = tmp_path / "none"
+    for n in "123":
+        out = tmp_path / f"baseline-{n}"
+        assert record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out)).returncode == 0
+        previous = out
+
+    page = (previous / "trend.html").read_text(encoding="utf-8")
+
+    assert "3 runs of the default branch, oldest first." in page
+    assert re.findall(r"<tr><td>(.*?)</td><td>(\w+)</td>", page) == [
+        ("1", "1111111"),
+        ("2", "2222222"),
+        ("newest", "3333333"),
+    ]
+
+
 def test_a_baseline_from_before_histories_becomes_the_first_run(tmp_path, run_bundle):
     done = record(str(run_bundle("2")), "--previous", str(run_bundle("1")), "--out", str(tmp_path / "o"))
 
@@ -108,13 +120,7 @@ def test_the_gate_uses_the_history_once_it_has_three_runs(tmp_path, run_bundle):
         out = tmp_path / f"baseline-{n}"
         assert record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out)).returncode == 0
         previous = out
-    gate = subprocess.run(
-        [sys.executable, "scripts/compare.py", str(current), "--baseline", str(previous)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    gate = run_script("compare.py", current, "--baseline", previous)
 
     assert "; history of 3 runs" in gate.stdout
     assert "Latency judged against the band of the last 3 runs" in gate.stdout
@@ -124,13 +130,7 @@ def test_the_gate_says_so_when_the_history_is_too_short(tmp_path, run_bundle):
     out = tmp_path / "baseline"
     assert record(str(run_bundle("1")), "--out", str(out)).returncode == 0
 
-    gate = subprocess.run(
-        [sys.executable, "scripts/compare.py", str(run_bundle("9")), "--baseline", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    gate = run_script("compare.py", run_bundle("9"), "--baseline", out)
 
     assert "Only 1 compatible run in the baseline history (3 needed)" in gate.stdout
 

@@ -9,8 +9,8 @@ import requests
 
 from loadtest import bundle, contract
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import API_KEY
-from tests.integration.conftest import run_script
+from tests.conftest import run_script
+from tests.integration.conftest import API_KEY
 
 KEYED = {"LOADTEST_API_KEY": API_KEY}
 
@@ -39,6 +39,7 @@ def test_smoke_run_writes_a_complete_bundle(smoke_bundle):
         bundle.LOCUST_LOG,
         bundle.SUMMARY_MD,
         bundle.VERDICT_JSON,
+        bundle.TREND_PAGE,
     ):
         assert (out / name).is_file(), f"bundle lacks {name}"
     assert f"results bundle: {out}" in proc.stdout

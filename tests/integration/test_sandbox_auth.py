@@ -11,7 +11,7 @@ import time
 import pytest
 
 from loadtest import contract
-from tests.conftest import API_KEY, api_request, call_endpoint
+from tests.integration.conftest import API_KEY, api_request, call_endpoint
 
 pytestmark = pytest.mark.slow
 

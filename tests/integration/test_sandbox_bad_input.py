@@ -5,7 +5,7 @@ import requests
 
 from loadtest import contract
 from loadtest.sandbox.web import MAX_BODY_BYTES
-from tests.conftest import api_request, call_endpoint
+from tests.integration.conftest import api_request, call_endpoint
 
 pytestmark = pytest.mark.slow
 

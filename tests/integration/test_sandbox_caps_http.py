@@ -6,7 +6,7 @@ import pytest
 
 from loadtest import contract
 from loadtest.sandbox import Caps, get_stats
-from tests.conftest import api_request, call_endpoint
+from tests.integration.conftest import api_request, call_endpoint
 
 pytestmark = pytest.mark.slow
 

@@ -13,25 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from loadtest import config, contract
+from loadtest import contract
 from loadtest.sandbox import running_sandbox
 from loadtest.sandbox.process import start_server
-from tests.conftest import call_endpoint
+from tests.conftest import ROOT, child_environ, run_command
+from tests.integration.conftest import call_endpoint
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(config.__file__).resolve().parents[1]
 SANDBOX = [sys.executable, "-m", "loadtest.sandbox"]
 
 
-def environ(key: str | None = None) -> dict[str, str]:
-    """The test's environment with LOADTEST_API_KEY set to ``key`` (None: unset)."""
-    env = {k: v for k, v in os.environ.items() if k != "LOADTEST_API_KEY"}
-    return env if key is None else {**env, "LOADTEST_API_KEY": key}
-
-
-def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([*SANDBOX, *args], cwd=ROOT, capture_output=True, text=True, timeout=30, env=env)
+def with_key(key: str | None) -> dict[str, str | None]:
+    """The environment change that sets LOADTEST_API_KEY to ``key`` (None: unsets it)."""
+    return {"LOADTEST_API_KEY": key}
 
 
 def secret() -> str:
@@ -49,7 +44,7 @@ def test_the_cli_prints_its_url_serves_with_the_key_and_exits_0_on_a_signal(sign
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=environ(key if how == "environment" else None),
+        env=child_environ(with_key(key if how == "environment" else None)),
     )
     try:
         line = proc.stdout.readline()
@@ -72,7 +67,7 @@ def test_the_cli_prints_its_url_serves_with_the_key_and_exits_0_on_a_signal(sign
 
 @pytest.mark.parametrize("env_key", [None, "", "   "], ids=["unset", "empty", "blank"])
 def test_without_a_key_the_cli_exits_2_with_one_line(env_key):
-    done = run("--port", "0", env=environ(env_key))
+    done = run_command(*SANDBOX, "--port", "0", env=with_key(env_key))
     assert done.returncode == 2
     assert done.stdout == "" and done.stderr.count("\n") == 1
     assert "--api-key" in done.stderr and "LOADTEST_API_KEY" in done.stderr
@@ -81,7 +76,7 @@ def test_without_a_key_the_cli_exits_2_with_one_line(env_key):
 
 def test_a_bad_option_exits_2_with_one_line_that_does_not_show_the_key():
     key = secret()
-    done = run("--api-key", key, "--fault", "*=latency:soon", env=environ(key))
+    done = run_command(*SANDBOX, "--api-key", key, "--fault", "*=latency:soon", env=with_key(key))
     assert done.returncode == 2
     assert done.stdout == "" and done.stderr.count("\n") == 1 and "--fault '*=latency:soon'" in done.stderr
     assert key not in done.stderr
@@ -92,7 +87,7 @@ def test_a_port_in_use_exits_1_with_a_message_that_does_not_show_the_key():
     first = start_server("loadtest.sandbox", ["--port", "0"], env={"LOADTEST_API_KEY": key})
     try:
         port = first.url.rsplit(":", 1)[1]
-        done = run("--port", port, env=environ(key))
+        done = run_command(*SANDBOX, "--port", port, env=with_key(key))
     finally:
         first.stop()
     assert done.returncode == 1

@@ -10,7 +10,7 @@ import pytest
 
 from loadtest import contract
 from loadtest.sandbox import catalog
-from tests.conftest import PASSWORD, api_request, call_endpoint
+from tests.integration.conftest import PASSWORD, api_request, call_endpoint
 
 pytestmark = pytest.mark.slow
 

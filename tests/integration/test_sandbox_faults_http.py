@@ -17,7 +17,7 @@ from loadtest import contract
 from loadtest.sandbox import SandboxError, get_faults, get_stats, set_faults
 from loadtest.sandbox.faults import MAX_MS, MAX_Z, FaultInjector, parse_rules
 from loadtest.sandbox.profiles import profile_rules
-from tests.conftest import API_KEY, api_request, call_endpoint
+from tests.integration.conftest import API_KEY, api_request, call_endpoint
 
 pytestmark = pytest.mark.slow
 

@@ -2,9 +2,6 @@
 
 import json
 import math
-import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,12 +12,11 @@ from loadtest.bundle import (
     AGGREGATE,
     STATS_CSV,
     BundleError,
-    histogram_percentile,
     read_results,
     stats_name,
 )
+from tests.conftest import GATE_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 HEADER = (
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,Min Response Time,"
     "Max Response Time,Average Content Size,Requests/s,Failures/s,"
@@ -41,7 +37,7 @@ def write_stats(folder: Path, *rows: str, header: str = HEADER) -> Path:
 
 
 def test_a_bundle_gives_every_endpoint_the_aggregate_and_its_run_facts():
-    results = read_results(FIXTURES / "fail")
+    results = read_results(GATE_FIXTURES / "fail")
 
     assert list(results.endpoints) == [
         "GET /api/dashboard/",
@@ -69,7 +65,7 @@ def test_a_bundle_gives_every_endpoint_the_aggregate_and_its_run_facts():
 
 @pytest.mark.parametrize("given_path", ["plain/smoke", "plain/smoke_stats.csv"])
 def test_a_plain_locust_prefix_reads_with_its_histograms_and_no_run_facts(given_path):
-    results = read_results(FIXTURES / given_path)
+    results = read_results(GATE_FIXTURES / given_path)
 
     assert results.facts is None
     assert results.percentiles_from == "histograms"
@@ -95,39 +91,6 @@ def test_percentiles_from_histograms_match_locusts_own_report(tmp_path):
     assert a.rps == 10.0  # 100 requests over the run's 10 s (first start to last request)
     assert results.aggregate.latency["p50"] == 2  # 110 samples merged: the 55th is in the 2 ms bucket
     assert results.aggregate.requests == 110
-
-
-def test_histogram_percentile_is_locusts_own_rule():
-    # Locust is asked in a subprocess: importing it here would monkey-patch this test process.
-    rng = random.Random(4)
-    cases = [
-        (
-            {
-                str(rng.choice([1, 2, 5, 40, 170, 1400, 59000])): rng.randint(1, 500)
-                for _ in range(rng.randint(1, 6))
-            },
-            q,
-        )
-        for _ in range(200)
-        for q in (0.5, 0.95, 0.99)
-    ]
-    ask_locust = (
-        "import json, sys\n"
-        "from locust.stats import calculate_response_time_percentile as p\n"
-        "cases = json.load(sys.stdin)\n"
-        "print(json.dumps([p({int(k): v for k, v in h.items()}, sum(h.values()), q) for h, q in cases]))"
-    )
-    locust = subprocess.run(
-        [sys.executable, "-c", ask_locust],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-
-    ours = [histogram_percentile({float(k): v for k, v in h.items()}, sum(h.values()), q) for h, q in cases]
-
-    assert ours == json.loads(locust.stdout.strip().splitlines()[-1])
 
 
 def test_not_available_cells_read_as_missing_values(tmp_path):

@@ -1,18 +1,15 @@
 """The calibration's plan, rules and tally, judged on synthetic bundles (no Locust run here)."""
 
 import random
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from loadtest import calibration
 from loadtest.bundle import read_results
 from loadtest.calibration import LatencyModel, Measured, RunSpec, Settings, Tally
+from loadtest.cli import calibrate
 from tests.unit.test_gate_history_summary import write_bundle
 
-ROOT = Path(__file__).resolve().parents[2]
 SLOWED = "GET /api/dashboard/"
 
 
@@ -122,10 +119,8 @@ def test_the_table_shows_counts_and_rates_side_by_side(tmp_path, measured):
         (["--preset", "nope"], "choose one of"),
     ],
 )
-def test_bad_options_are_usage_errors(args, message):
-    done = subprocess.run(
-        [sys.executable, "scripts/calibrate.py", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+def test_bad_options_are_usage_errors(args, message, call_main):
+    done = call_main(calibrate.main, *args)
 
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr

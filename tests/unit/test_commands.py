@@ -1,18 +1,18 @@
-"""The commands: one ``main`` per loadtest.cli module, run by ``loadtest NAME`` and by three-line shims."""
+"""The commands: one ``main`` per loadtest.cli module, run by ``loadtest NAME`` and by three-line shims.
+
+That each runs from a shell is tests/integration/test_entry_points.py; here ``main`` runs in-process.
+"""
 
 import ast
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from loadtest import cli
 from loadtest.exitcodes import ExitCode
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
 SHIM_NAMES = {"run_tests": "run", "plan_run": "plan"}
 """Scripts whose command has another name; every other scripts/NAME.py runs ``loadtest NAME``."""
@@ -83,26 +83,3 @@ def test_loadtest_lists_its_commands_and_refuses_an_unknown_one(capsys):
     assert all(f"  {name} " in listed for name in cli.COMMANDS)
     assert cli.main(["nope"]) == ExitCode.USAGE
     assert "unknown command 'nope'" in capsys.readouterr().err
-
-
-def test_the_console_command_is_installed_and_runs():
-    proc = subprocess.run(["loadtest", "plan", "--help"], capture_output=True, text=True, timeout=60)
-
-    assert proc.returncode == 0 and "Exit codes:" in proc.stdout
-
-
-def test_the_plan_step_runs_on_a_bare_python_before_anything_is_installed():
-    # -S: no site-packages, so neither this package nor its requirements, like the Plan job's python3,
-    # which runs `python3 -m loadtest.cli.plan` in the checkout.
-    env = {"PATH": os.environ["PATH"], "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}
-    proc = subprocess.run(
-        [sys.executable, "-S", "-m", "loadtest.cli.plan"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert proc.returncode == 0, proc.stderr
-    assert "preset=smoke" in proc.stdout and "record-baseline=true" in proc.stdout

@@ -8,16 +8,15 @@ import pytest
 
 from loadtest.gate import publish_to_github_actions, render_markdown, run_gate
 from loadtest.github.actions import escape_data, escape_property
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
+from tests.conftest import GATE_FIXTURES
 
 
 @pytest.fixture
 def warning_report():
     return run_gate(
-        FIXTURES / "warn",
-        baseline=FIXTURES / "baseline",
-        thresholds_path=FIXTURES / "thresholds.json",
+        GATE_FIXTURES / "warn",
+        baseline=GATE_FIXTURES / "baseline",
+        thresholds_path=GATE_FIXTURES / "thresholds.json",
         now=datetime(2026, 11, 25, 11, 34, tzinfo=UTC),
     )
 

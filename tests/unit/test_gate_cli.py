@@ -1,54 +1,52 @@
-"""scripts/compare.py as the workflows call it: exit codes, stdout, output files, and clean errors."""
+"""``loadtest compare`` (scripts/compare.py) as the workflows call it: exit codes, stdout, output files,
+and clean errors; its ``main`` runs here, as the shim would run it."""
 
 import json
 import os
-import subprocess
-import sys
+import queue
+import threading
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures" / "gate"
-THRESHOLDS = FIXTURES / "thresholds.json"
-STATS_HEADER = (FIXTURES / "pass" / "locust_stats.csv").read_text().splitlines()[0]
+from loadtest.cli import compare as compare_command
+from tests.conftest import GATE_FIXTURES
+
+THRESHOLDS = GATE_FIXTURES / "thresholds.json"
+STATS_HEADER = (GATE_FIXTURES / "pass" / "locust_stats.csv").read_text().splitlines()[0]
 
 
-def compare(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")} | (env or {})
-    return subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "compare.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=environ,
-        timeout=60,
-    )
+@pytest.fixture
+def compare(call_main):
+    """``loadtest compare ARGS`` with ``env`` added: its exit code, stdout and stderr."""
+    return lambda *args, env=None: call_main(compare_command.main, *args, env=env)
 
 
 @pytest.mark.parametrize(("results", "code"), [("pass", 0), ("warn", 0), ("fail", 1)])
-def test_exit_code_is_0_for_pass_and_warn_and_1_for_fail(results, code):
-    run = compare(FIXTURES / results, "--baseline", FIXTURES / "baseline", "--thresholds", THRESHOLDS)
+def test_exit_code_is_0_for_pass_and_warn_and_1_for_fail(results, code, compare):
+    run = compare(
+        GATE_FIXTURES / results, "--baseline", GATE_FIXTURES / "baseline", "--thresholds", THRESHOLDS
+    )
 
     assert run.returncode == code, run.stderr
     assert run.stdout.startswith("<!-- amal-loadtest-summary -->\n")
     assert run.stderr == ""
 
 
-def test_an_empty_baseline_means_no_baseline():
-    run = compare(FIXTURES / "pass", "--baseline", "", "--thresholds", THRESHOLDS)
+def test_an_empty_baseline_means_no_baseline(compare):
+    run = compare(GATE_FIXTURES / "pass", "--baseline", "", "--thresholds", THRESHOLDS)
 
     assert run.returncode == 0, run.stderr
     assert "**Baseline:** none: absolute limits only." in run.stdout
 
 
-def test_summary_and_json_files_hold_the_verdict(tmp_path):
+def test_summary_and_json_files_hold_the_verdict(tmp_path, compare):
     summary, verdict = tmp_path / "out" / "summary.md", tmp_path / "out" / "verdict.json"
 
     run = compare(
-        FIXTURES / "fail",
+        GATE_FIXTURES / "fail",
         "--baseline",
-        FIXTURES / "baseline",
+        GATE_FIXTURES / "baseline",
         "--thresholds",
         THRESHOLDS,
         "--summary",
@@ -76,27 +74,28 @@ def test_summary_and_json_files_hold_the_verdict(tmp_path):
     assert sorted(path.name for path in summary.parent.iterdir()) == ["summary.md", "verdict.json"]
 
 
-def test_preset_option_overrides_the_recorded_preset(tmp_path):
-    run = compare(FIXTURES / "pass", "--preset", "stress", "--json", tmp_path / "verdict.json")
+def test_preset_option_overrides_the_recorded_preset(tmp_path, compare):
+    run = compare(GATE_FIXTURES / "pass", "--preset", "stress", "--json", tmp_path / "verdict.json")
 
     assert run.returncode == 0
     assert "preset `stress`" in run.stdout
     assert json.loads((tmp_path / "verdict.json").read_text())["preset"] == "stress"
 
 
-def test_output_to_a_pipe_is_written_in_place_not_replaced(tmp_path):
+def test_output_to_a_pipe_is_written_in_place_not_replaced(tmp_path, compare):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    read = queue.Queue()
+    threading.Thread(target=lambda: read.put(fifo.read_text()), daemon=True).start()
 
-    run = compare(FIXTURES / "pass", "--thresholds", THRESHOLDS, "--summary", fifo)
+    run = compare(GATE_FIXTURES / "pass", "--thresholds", THRESHOLDS, "--summary", fifo)
 
     assert run.returncode == 0
-    assert reader.communicate(timeout=30)[0] == run.stdout
+    assert read.get(timeout=30) == run.stdout
     assert fifo.is_fifo()
 
 
-def test_github_actions_gets_annotations_and_the_verdict_output(tmp_path):
+def test_github_actions_gets_annotations_and_the_verdict_output(tmp_path, compare):
     output = tmp_path / "github_output"
     env = {
         "GITHUB_ACTIONS": "true",
@@ -104,7 +103,9 @@ def test_github_actions_gets_annotations_and_the_verdict_output(tmp_path):
         "GITHUB_STEP_SUMMARY": str(tmp_path / "s.md"),
     }
 
-    run = compare(FIXTURES / "fail", "--baseline", FIXTURES / "baseline", "--thresholds", THRESHOLDS, env=env)
+    run = compare(
+        GATE_FIXTURES / "fail", "--baseline", GATE_FIXTURES / "baseline", "--thresholds", THRESHOLDS, env=env
+    )
 
     assert run.returncode == 1
     assert "::error title=GET /api/dashboard/::GET /api/dashboard/: 620 ms breaks p95 ≤ 500 ms." in run.stdout
@@ -139,16 +140,16 @@ BAD_INPUTS = {
         "results: {tmp}/bundle/locust_stats.csv: line 2: column '50%' is not a number: 'x'",
     ),
     "baseline-not-a-bundle": (
-        lambda tmp: [FIXTURES / "pass", "--baseline", tmp],
+        lambda tmp: [GATE_FIXTURES / "pass", "--baseline", tmp],
         "baseline: {tmp}: not a results bundle: locust_stats.csv is missing",
     ),
     "invalid-thresholds-json": (
-        lambda tmp: [FIXTURES / "pass", "--thresholds", _write(tmp / "t.json", "{,}")],
+        lambda tmp: [GATE_FIXTURES / "pass", "--thresholds", _write(tmp / "t.json", "{,}")],
         "{tmp}/t.json: line 1: invalid JSON: Expecting property name enclosed in double quotes",
     ),
     "unknown-metric": (
         lambda tmp: [
-            FIXTURES / "pass",
+            GATE_FIXTURES / "pass",
             "--thresholds",
             _write(tmp / "t.json", '{"defaults": {"endpoint": {"p999": 1}}}'),
         ],
@@ -156,7 +157,7 @@ BAD_INPUTS = {
     ),
     "negative-limit": (
         lambda tmp: [
-            FIXTURES / "pass",
+            GATE_FIXTURES / "pass",
             "--thresholds",
             _write(tmp / "t.json", '{"defaults": {"aggregate": {"p95": -3}}}'),
         ],
@@ -165,7 +166,9 @@ BAD_INPUTS = {
     "invalid-run-json": (
         lambda tmp: [
             _bundle(
-                tmp, locust_stats__csv=(FIXTURES / "pass" / "locust_stats.csv").read_text(), run__json="{"
+                tmp,
+                locust_stats__csv=(GATE_FIXTURES / "pass" / "locust_stats.csv").read_text(),
+                run__json="{",
             )
         ],
         "results: {tmp}/bundle/run.json: line 1: invalid JSON",
@@ -174,7 +177,7 @@ BAD_INPUTS = {
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=list(BAD_INPUTS))
-def test_unusable_input_exits_2_with_one_clear_line(tmp_path, case):
+def test_unusable_input_exits_2_with_one_clear_line(tmp_path, case, compare):
     make_args, message = BAD_INPUTS[case]
 
     run = compare(*make_args(tmp_path))
@@ -186,14 +189,14 @@ def test_unusable_input_exits_2_with_one_clear_line(tmp_path, case):
     assert "Traceback" not in run.stderr
 
 
-def test_usage_errors_exit_2():
+def test_usage_errors_exit_2(compare):
     run = compare("--no-such-option")
 
     assert run.returncode == 2
     assert "compare: error:" in run.stderr and "Traceback" not in run.stderr
 
 
-def test_an_error_never_overwrites_earlier_output(tmp_path):
+def test_an_error_never_overwrites_earlier_output(tmp_path, compare):
     summary, verdict = tmp_path / "summary.md", tmp_path / "verdict.json"
     summary.write_text("earlier summary")
     verdict.write_text("{}")

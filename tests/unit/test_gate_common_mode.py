@@ -100,7 +100,7 @@ def test_a_slower_runner_moves_every_endpoint_together_and_no_endpoint_is_flagge
     decision, flags = judged(history, current)
 
     assert [key for key in flags if key[0] != AGGREGATE] == []
-    assert decision.bands[("GET /b/", "typical")].run_shift == pytest.approx(1.08, abs=0.03)
+    assert decision.bands["GET /b/"]["typical"].run_shift == pytest.approx(1.08, abs=0.03)
 
 
 def test_one_endpoint_slowed_by_15_percent_is_caught_even_on_a_faster_runner(history):
@@ -121,10 +121,10 @@ def test_one_endpoints_slowdown_moves_neither_its_own_run_wide_shift_nor_the_oth
     same, _ = judged(history, run(random.Random(24)))
     slowed, flags = judged(history, run(random.Random(24), slow=1.5))
 
-    assert slowed.bands[(SLOWED, "typical")].run_shift == same.bands[(SLOWED, "typical")].run_shift
+    assert slowed.bands[SLOWED]["typical"].run_shift == same.bands[SLOWED]["typical"].run_shift
     for name in ENDPOINTS[1:]:
-        assert slowed.bands[(name, "typical")].run_shift == pytest.approx(
-            same.bands[(name, "typical")].run_shift, abs=0.03
+        assert slowed.bands[name]["typical"].run_shift == pytest.approx(
+            same.bands[name]["typical"].run_shift, abs=0.03
         )
     assert slowed.run_shift == pytest.approx(same.run_shift, abs=0.03)
     assert {key for key in flags if key[0] != AGGREGATE} == {(SLOWED, "typical"), (SLOWED, "p95")}
@@ -143,12 +143,14 @@ def test_the_bands_are_kept_for_every_judged_metric_with_the_historys_values(his
     current = run(random.Random(26))
 
     decision, flags = judged(history, current)
-    band = decision.bands[(SLOWED, "typical")]
+    band = decision.bands[SLOWED]["typical"]
 
     assert flags == {}
-    assert set(decision.bands) == {
+    assert {(name, m) for name, metrics in decision.bands.items() for m in metrics} == {
         (name, m) for name in (AGGREGATE, *ENDPOINTS) for m in ("typical", "p95")
     } | {(AGGREGATE, "p99")}
+    assert band.runs == 10 and band.level == "warn"  # nothing fired: the edges of the lowest level
     assert len(band.values) == 10 and all(40 < value < 60 for value in band.values)
     assert band.low < band.center < band.high
+    assert band.high >= band.center * 1.03  # the warn level's minimum effect (3%) at least
     assert 0 < band.p_value < 1

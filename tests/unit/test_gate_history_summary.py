@@ -16,8 +16,8 @@ import pytest
 from loadtest.bundle import AGGREGATE, read_results
 from loadtest.gate import render_markdown, run_gate, verdict_json
 from loadtest.gate.history import History, dumps, run_from_results
+from tests.conftest import GATE_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
 ENDPOINTS = {
     "GET /api/dashboard/": 400,
@@ -94,7 +94,7 @@ def baseline_with_history(tmp_path: Path, rng: random.Random, runs: int) -> Path
 
 @pytest.fixture
 def thresholds(tmp_path):
-    document = json.loads((FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
+    document = json.loads((GATE_FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
     document["regression"]["history"] = HISTORY
     path = tmp_path / "thresholds.json"
     path.write_text(json.dumps(document), encoding="utf-8")
@@ -102,7 +102,7 @@ def thresholds(tmp_path):
 
 
 def expected(name: str) -> str:
-    return (FIXTURES / "expected" / f"{name}.md").read_text(encoding="utf-8")
+    return (GATE_FIXTURES / "expected" / f"{name}.md").read_text(encoding="utf-8")
 
 
 def test_a_slowed_endpoint_is_shown_against_its_band(tmp_path, thresholds):

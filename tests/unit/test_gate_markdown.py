@@ -12,22 +12,22 @@ import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
 from loadtest.summary_limits import TRIM_NOTE
+from tests.conftest import GATE_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
 
 
 def gate(results: str, baseline: str | None = None):
     return run_gate(
-        FIXTURES / results,
-        baseline=FIXTURES / baseline if baseline else None,
-        thresholds_path=FIXTURES / "thresholds.json",
+        GATE_FIXTURES / results,
+        baseline=GATE_FIXTURES / baseline if baseline else None,
+        thresholds_path=GATE_FIXTURES / "thresholds.json",
         now=NOW,
     )
 
 
 def expected(name: str) -> str:
-    return (FIXTURES / "expected" / f"{name}.md").read_text(encoding="utf-8")
+    return (GATE_FIXTURES / "expected" / f"{name}.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_verdicts_and_exit_codes_follow_the_worst_finding():
 
 
 def test_a_huge_run_still_fits_a_github_comment(tmp_path):
-    header = (FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
+    header = (GATE_FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
     cells = ",".join(["900"] * 11)
     rows = [
         f"GET,/api/item-{i:04d}-{'x' * 60}/,100,50,900,900,1,9000,2.0,1.0,0.5,{cells}" for i in range(900)
@@ -73,7 +73,7 @@ def test_a_huge_run_still_fits_a_github_comment(tmp_path):
         "Method,Name,Error,Occurrences,First Seen,Last Seen\n" + "\n".join(failures)
     )
 
-    report = run_gate(bundle, thresholds_path=FIXTURES / "thresholds.json", now=NOW)
+    report = run_gate(bundle, thresholds_path=GATE_FIXTURES / "thresholds.json", now=NOW)
     markdown = render_markdown(report)
 
     assert report.verdict == "fail"
@@ -85,7 +85,7 @@ def test_a_huge_run_still_fits_a_github_comment(tmp_path):
 
 def test_a_summary_no_budget_can_fit_is_cut_with_the_note(tmp_path):
     """The headline names the worst endpoint, whose name the PR chooses: no row left out shortens it."""
-    header = (FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
+    header = (GATE_FIXTURES / "fail" / "locust_stats.csv").read_text().splitlines()[0]
     cells = ",".join(["900"] * 11)
     bundle = tmp_path / "long-name"
     bundle.mkdir()
@@ -105,7 +105,7 @@ def test_table_cells_cannot_break_the_table(tmp_path):
     bundle = tmp_path / "pipes"
     bundle.mkdir()
     for name in ("locust_stats.csv", "run.json"):
-        (bundle / name).write_text((FIXTURES / "fail" / name).read_text())
+        (bundle / name).write_text((GATE_FIXTURES / "fail" / name).read_text())
     failure = 'GET,/api/dashboard/,"bad | pipe\nand a newline",3,x,y'
     (bundle / "locust_failures.csv").write_text(
         f"Method,Name,Error,Occurrences,First Seen,Last Seen\n{failure}\n"
@@ -117,7 +117,7 @@ def test_table_cells_cannot_break_the_table(tmp_path):
 
 
 def gate_at(bundle: Path):
-    return run_gate(bundle, thresholds_path=FIXTURES / "thresholds.json", now=NOW)
+    return run_gate(bundle, thresholds_path=GATE_FIXTURES / "thresholds.json", now=NOW)
 
 
 def test_console_table_for_a_terminal():

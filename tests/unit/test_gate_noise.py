@@ -110,7 +110,7 @@ def test_a_slow_drift_moves_the_band_with_the_recent_runs(rng):
     history = history_of(drifting)
     next_in_line = measured_row(rng, median=50 * 1.01**20)
     jump = measured_row(rng, median=50 * 1.01**20 * 1.3)
-    band = decision_for(history, next_in_line).bands[(NAME, "typical")]
+    band = decision_for(history, next_in_line).bands[NAME]["typical"]
 
     assert "fail" not in flags(history, next_in_line).values()
     assert flags(history, jump).get("typical") == "fail"

@@ -8,13 +8,12 @@ import pytest
 
 from loadtest.bundle import RunFacts, read_results
 from loadtest.gate import render_markdown, run_gate
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "gate"
+from tests.conftest import GATE_FIXTURES
 
 
 def bundle_with(tmp_path: Path, name: str, **facts) -> Path:
     target = tmp_path / name
-    shutil.copytree(FIXTURES / name, target)
+    shutil.copytree(GATE_FIXTURES / name, target)
     run = json.loads((target / "run.json").read_text())
     (target / "run.json").write_text(json.dumps(run | facts))
     return target
@@ -32,7 +31,7 @@ def test_waits_are_read_from_run_json(tmp_path):
 def test_a_baseline_with_other_waits_is_not_compared_and_the_summary_says_why(tmp_path):
     current = bundle_with(tmp_path, "pass", wait_min_s=0.05, wait_max_s=0.15)
     baseline = bundle_with(tmp_path, "baseline", wait_min_s=1.0, wait_max_s=3.0)
-    report = run_gate(current, baseline=baseline, thresholds_path=FIXTURES / "thresholds.json")
+    report = run_gate(current, baseline=baseline, thresholds_path=GATE_FIXTURES / "thresholds.json")
     assert report.baseline_status == "skipped"
     markdown = render_markdown(report)
     assert "shortest wait 0.05 s here, 1 s in the baseline" in markdown
@@ -43,5 +42,5 @@ def test_a_baseline_with_other_waits_is_not_compared_and_the_summary_says_why(tm
 def test_same_or_unrecorded_waits_are_compared(tmp_path, recorded):
     current = bundle_with(tmp_path, "pass", **recorded)
     baseline = bundle_with(tmp_path, "baseline", **recorded)
-    report = run_gate(current, baseline=baseline, thresholds_path=FIXTURES / "thresholds.json")
+    report = run_gate(current, baseline=baseline, thresholds_path=GATE_FIXTURES / "thresholds.json")
     assert report.baseline_status == "compared"

@@ -1,13 +1,12 @@
 """The README describes what the code does: presets, the test command CI runs, the workflow's choices."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from loadtest.presets import available, load_preset
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 

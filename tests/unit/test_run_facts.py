@@ -4,14 +4,12 @@ import json
 import re
 from dataclasses import fields
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from loadtest.bundle import BundleError, RunFacts, describe_fields, read_run_facts
 from loadtest.bundle.facts import COMPARABLE, KINDS
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 A_RUN = RunFacts(
     schema=1,

@@ -1,34 +1,12 @@
 """The production guard decides the same way for the runner and for the locustfile."""
 
-import json
-import subprocess
-import sys
-from functools import cache
-from pathlib import Path
-
 import pytest
 
 from loadtest import contract, safety
 from loadtest.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@cache
-def task_endpoints() -> list[str]:
-    """Read from the real task sets in a child process: importing Locust here would gevent-patch
-    this test process after `requests` imported ssl (the conftest's sandbox fixtures use it)."""
-    code = "import json, loadtest.user as u; print(json.dumps([e.name for e in u.task_endpoints()]))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 PROD = "https://backend.amal.education"
 SETTINGS = Settings()
-
-
-def test_every_endpoint_of_the_contract_has_exactly_one_task():
-    assert sorted(task_endpoints()) == sorted(e.name for e in contract.API)
 
 
 def test_the_write_tags_come_from_the_contract():

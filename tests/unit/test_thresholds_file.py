@@ -9,8 +9,7 @@ from loadtest.contract import ENDPOINTS
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.thresholds import Thresholds, load_thresholds, matching_patterns
 from loadtest.presets import available
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def write(tmp_path: Path, document) -> Path:

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results
 from loadtest.gate.findings import RUN, Finding
+from loadtest.gate.render import charts
 from loadtest.gate.render.headline import headline
 from loadtest.gate.report import GateReport
 from loadtest.gate.units import (
@@ -33,6 +34,8 @@ MARKS = {"fail": "❌", "warn": "⚠️"}
 VERDICT_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌"}
 TABLE_METRICS = ("requests", "failure_ratio", "rps", "p50", "p95", "p99")
 HEADERS = ("Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)")
+TREND_HEADER = "p95 trend"
+"""The per-endpoint table's sparkline column, shown when the run was compared with a history."""
 _COLUMN_OF = {"failures": "failure_ratio", "min_rps": "rps", "min_requests": "requests"}
 
 
@@ -44,11 +47,12 @@ class _Budget:
     violations: int | None = None
     notes: int | None = None
     failures: int = TOP_FAILURE_MESSAGES
+    charts: int = charts.MAX_CHARTS
 
 
 def render_markdown(report: GateReport, *, max_chars: int = MAX_SUMMARY_CHARS) -> str:
     """The summary within ``max_chars``: trimming drops failure messages, then the best endpoints,
-    then notes, then the last violations."""
+    then charts, then notes, then the last violations."""
     text = _compose(report, _Budget())
     for budget in _smaller_budgets(report):
         if len(text) <= max_chars:
@@ -63,6 +67,7 @@ def _smaller_budgets(report: GateReport):
     yield budget
     for field_name, size in (
         ("endpoints", len(report.results.endpoints)),
+        ("charts", len(charts.charts_for(report))),
         ("notes", len(report.notes)),
         ("violations", len(report.findings)),
     ):
@@ -80,6 +85,7 @@ def _compose(report: GateReport, budget: _Budget) -> str:
         _facts(report),
         "### Aggregate\n\n" + _aggregate_table(report),
         _violations(report, budget.violations),
+        charts.trend_section(report, budget.charts),
         _notes(report, budget.notes),
         _endpoint_table(report, budget.endpoints),
         _failure_messages(report.results, budget.failures),
@@ -157,7 +163,12 @@ def _endpoint_table(report: GateReport, limit: int | None) -> str:
         [_name_cell(report, row), *(_cell(report, row, baseline.get(row.name), m) for m in TABLE_METRICS)]
         for row in shown
     ]
-    body = _table(["Endpoint", *HEADERS], table)
+    headers = ["Endpoint", *HEADERS]
+    if report.trend:
+        headers.append(TREND_HEADER)
+        for cells, row in zip(table, shown, strict=True):
+            cells.append(charts.trend_cell(report, row.name))
+    body = _table(headers, table)
     if len(shown) < len(rows):
         body += f"\n\n_…{len(rows) - len(shown)} more endpoints left out to fit a GitHub comment._"
     flagged = any(report.findings_for(row.name) for row in rows)
@@ -208,6 +219,9 @@ def _trim_note(report: GateReport, budget: _Budget) -> str:
     left_out = []
     if budget.failures < min(TOP_FAILURE_MESSAGES, len(report.results.failures)):
         left_out.append("failure messages")
+    drawn = len(charts.charts_for(report))
+    if budget.charts < drawn:
+        left_out.append(f"{drawn - budget.charts} of {drawn} charts")
     for name, limit, total in (
         ("endpoint rows", budget.endpoints, len(report.results.endpoints)),
         ("notes", budget.notes, len(report.notes)),

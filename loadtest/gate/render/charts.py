@@ -1,0 +1,212 @@
+"""The summary's pictures of the history: Mermaid line charts and Unicode sparklines, from ``report.trend``.
+
+GitHub draws a fenced ``mermaid`` block in comments and job summaries; ``xychart-beta`` is its line
+chart (Mermaid 10.5 and later; ``xychart-beta`` rather than the newer ``xychart`` keyword, which
+older Mermaid does not know). An XY chart has no legend, so the markdown line above each chart says
+what its lines are: the metric in blue, the band's two edges in grey.
+
+Nothing from the results goes inside a Mermaid block: its labels are our words and run numbers, its
+values numbers. An endpoint is named in the markdown above the chart (``_endpoint_name``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from loadtest.bundle import AGGREGATE, LATENCY_METRICS
+from loadtest.gate.report import GateReport
+from loadtest.gate.series import JudgedBand, Trend
+from loadtest.gate.stats import TYPICAL
+from loadtest.gate.units import METRIC_LABELS
+
+MAX_CHARTS = 2
+"""Charts in one comment: the aggregate (its typical time, or p95) and the worst flagged endpoint metric."""
+SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
+SPARK_GAP = "·"
+"""A run without a value for the row (not called, or not recorded)."""
+SPARK_MIN_SPAN = 0.25
+"""A sparkline spans at least a quarter of its median: run-to-run noise of a few percent stays in
+the bottom blocks instead of being stretched over all eight, and a real step still reaches the top."""
+CHART_WIDTH, CHART_HEIGHT = 640, 260
+"""Mermaid's default XY chart is 700 x 500: lower, so a comment's two charts stay compact."""
+SERIES_COLOUR, BAND_COLOUR = "#0969da", "#8c959f"
+"""GitHub's own blue and grey, readable on its light and dark themes."""
+CHARTABLE = frozenset({*LATENCY_METRICS, TYPICAL, "rps", "failure_ratio"})
+_UNITS = {"rps": ("req/s", 1.0), "failure_ratio": ("%", 100.0)}
+"""Unit and scale of the non-latency metrics; latency is in ms."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart: a row's metric over the trend's runs."""
+
+    row: str
+    metric: str
+    flagged: bool
+
+
+# --- sparklines ------------------------------------------------------------------
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """``▂▁▂▂▁▂█``: one block per value, oldest first; SPARK_GAP where there is none."""
+    present = [value for value in values if value is not None]
+    if not present:
+        return ""
+    low = min(present)
+    span = max(max(present) - low, SPARK_MIN_SPAN * _median(present))
+    top = len(SPARK_BLOCKS) - 1
+    return "".join(
+        SPARK_GAP if value is None else SPARK_BLOCKS[round((value - low) / span * top) if span else 0]
+        for value in values
+    )
+
+
+def trend_cell(report: GateReport, row: str, metric: str = "p95") -> str:
+    """The per-endpoint table's trend cell: the row's ``metric`` over the history, this run last."""
+    return sparkline(report.trend.series(row, metric)) if report.trend else ""
+
+
+def _median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+# --- which charts ----------------------------------------------------------------
+
+
+def charts_for(report: GateReport, limit: int = MAX_CHARTS) -> list[Chart]:
+    """The aggregate's typical response time when the gate judged it against a band (else its p95),
+    then each flagged endpoint's flagged metric, worst first; only charts with at least one earlier
+    run to draw, at most ``limit``."""
+    trend = report.trend
+    if trend is None or limit <= 0:
+        return []
+    flagged = {(f.scope, f.metric) for f in report.findings if f.kind in ("limit", "regression")}
+    wanted = [(AGGREGATE, TYPICAL if trend.band(AGGREGATE, TYPICAL) else "p95")]
+    for f in report.findings:  # worst first; an endpoint's p95 first, as in its sparkline
+        if (f.scope, f.metric) in flagged and f.scope in report.results.endpoints and f.metric in CHARTABLE:
+            if (f.scope, "p95") in flagged:
+                wanted.append((f.scope, "p95"))
+            wanted.append((f.scope, f.metric))
+    charts: list[Chart] = []
+    for row, metric in dict.fromkeys(wanted):
+        if len(charts) < limit and _drawable(trend, row, metric):
+            charts.append(Chart(row, metric, flagged=(row, metric) in flagged))
+    return charts
+
+
+def _drawable(trend: Trend, row: str, metric: str) -> bool:
+    """This run has the value, and at least one earlier run too: one point is no trend."""
+    *earlier, current = trend.series(row, metric)
+    return current is not None and any(value is not None for value in earlier)
+
+
+# --- markdown --------------------------------------------------------------------
+
+
+def trend_section(report: GateReport, limit: int = MAX_CHARTS) -> str:
+    """The charts as markdown: open under a heading when one shows a flagged metric, else folded in
+    <details>; empty without a history, so a summary never shows an empty chart."""
+    charts = charts_for(report, limit)
+    if not charts or report.trend is None:
+        return ""
+    body = "\n\n".join(_chart_markdown(report.trend, chart) for chart in charts)
+    runs = report.trend.history_runs
+    if any(chart.flagged for chart in charts):
+        return f"### Trend\n\n{body}"
+    return (
+        f"<details>\n<summary>Trend: {_subject(charts[0])} over the last {runs} "
+        f"run{'s' * (runs != 1)} and this run</summary>\n\n{body}\n\n</details>"
+    )
+
+
+def _chart_markdown(trend: Trend, chart: Chart) -> str:
+    band = trend.band(chart.row, chart.metric)
+    unit, scale = _unit(chart.metric)
+    runs = trend.history_runs
+    caption = f"**{_subject(chart)}** ({unit}) over {runs} earlier run{'s' * (runs != 1)}, this run last"
+    if band:
+        edges = f"{_number(band.low * scale)}–{_number(band.high * scale)} {unit}"
+        caption += f": blue the measured value, grey the band's edges ({edges})."
+    else:
+        caption += ": no band (this metric was not judged against the history)."
+    series = trend.series(chart.row, chart.metric)
+    points = [
+        (label, value) for label, value in zip(run_labels(trend), series, strict=True) if value is not None
+    ]
+    return caption + "\n\n" + mermaid_xychart(chart.metric, points, band)
+
+
+def run_labels(trend: Trend) -> list[str]:
+    """``1``, ``2``, ... for the history's runs, oldest first, and ``this run`` for the last."""
+    last = "this run" if trend.current_is_judged else "newest"
+    return [str(number) for number in range(1, len(trend.runs))] + [last]
+
+
+def mermaid_xychart(metric: str, points: Sequence[tuple[str, float]], band: JudgedBand | None) -> str:
+    """A fenced ``xychart-beta`` block: the metric's line, and the band's edges as two flat lines."""
+    unit, scale = _unit(metric)
+    values = [value * scale for _, value in points]
+    edges = [band.high * scale, band.low * scale] if band else []
+    top = nice_ceiling(max([*values, *edges]) * 1.1)
+    palette = ", ".join([SERIES_COLOUR, *[BAND_COLOUR] * len(edges)])
+    labels = ", ".join(f'"{label}"' for label, _ in points)
+    lines = [
+        "```mermaid",
+        "---",
+        "config:",
+        "  xyChart:",
+        f"    width: {CHART_WIDTH}",
+        f"    height: {CHART_HEIGHT}",
+        "  themeVariables:",
+        "    xyChart:",
+        f'      plotColorPalette: "{palette}"',
+        "---",
+        "xychart-beta",
+        f'    title "{METRIC_LABELS[metric]} ({unit})"',
+        f"    x-axis [{labels}]",
+        f'    y-axis "{unit}" 0 --> {_number(top)}',
+        f"    line [{', '.join(_number(value) for value in values)}]",
+        *(f"    line [{', '.join([_number(edge)] * len(points))}]" for edge in edges),
+        "```",
+    ]
+    return "\n".join(lines)
+
+
+NICE_STEPS = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+"""Tops of a y axis, times a power of ten: round numbers, close enough that the data fills the chart."""
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest NICE_STEPS value times a power of ten at or above ``value``: a y-axis top."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    return next(round(step * power, 12) for step in NICE_STEPS if step * power >= value * (1 - 1e-9))
+
+
+def _subject(chart: Chart) -> str:
+    where = "Aggregate" if chart.row == AGGREGATE else _endpoint_name(chart.row)
+    return f"{where} {METRIC_LABELS[chart.metric]}"
+
+
+def _unit(metric: str) -> tuple[str, float]:
+    return _UNITS.get(metric, ("ms", 1.0))
+
+
+def _number(value: float) -> str:
+    """Finite, short and plain for Mermaid: ``130``, ``4.5``."""
+    if not math.isfinite(value):
+        return "0"
+    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}".rstrip("0").rstrip(".") or "0"
+
+
+def _endpoint_name(name: str) -> str:
+    """An endpoint's name as inline code in our markdown: no backtick to close it, one line, bounded."""
+    # TODO(untrusted): use loadtest.untrusted once merged
+    flat = " ".join(name.replace("`", "'").split())
+    return f"`{flat[:120]}`"

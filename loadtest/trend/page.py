@@ -1,0 +1,195 @@
+"""trend.html: one self-contained page of every endpoint's history, from a Trend (loadtest.gate.series).
+
+No network at all: the styles, the SVG charts and the one small script (the endpoint selector) are
+inline, and a Content-Security-Policy allows nothing else, so the page opens the same from a
+downloaded artifact as anywhere. Without the script every endpoint shows, one after another.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from loadtest.bundle import AGGREGATE
+from loadtest.bundle.typed_json import format_time
+from loadtest.gate.history import HistoryRun
+from loadtest.gate.render.charts import run_labels
+from loadtest.gate.series import Trend
+from loadtest.gate.stats import TYPICAL
+from loadtest.gate.units import METRIC_LABELS
+from loadtest.trend.svg import Edges, Point, line_chart
+
+CHARTS = ((TYPICAL, "ms", 1.0), ("p50", "ms", 1.0), ("p95", "ms", 1.0), ("p99", "ms", 1.0))
+CHARTS += (("rps", "req/s", 1.0), ("failure_ratio", "%", 100.0))
+"""Each endpoint's charts: metric, unit, and the factor from the metric's value to the unit."""
+
+SCRIPT = """\
+const select = document.getElementById("endpoint");
+const rows = document.querySelectorAll("section.row");
+function show() {
+  for (const row of rows) row.hidden = row.id !== select.value;
+}
+select.addEventListener("change", () => { history.replaceState(null, "", "#" + select.value); show(); });
+if (location.hash && document.getElementById(location.hash.slice(1))) select.value = location.hash.slice(1);
+show();
+"""
+"""The endpoint selector: show one endpoint's section (and remember it in the address)."""
+
+STYLE = """\
+body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1f2328; background: #fff; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 18px 0 6px; }
+.facts, .note, footer { color: #59636e; } code { font-size: 13px; }
+.charts { display: flex; flex-wrap: wrap; gap: 8px 18px; }
+.chart .title { font-weight: 600; font-size: 12px; fill: #1f2328; }
+.chart .tick, .chart .run { font-size: 10px; fill: #59636e; }
+.chart .grid { stroke: #d1d9e0; stroke-width: 1; }
+.chart .band rect { fill: #8c959f; fill-opacity: 0.18; }
+.chart .band .edge { stroke: #8c959f; stroke-dasharray: 4 3; }
+.chart .series { fill: none; stroke: #0969da; stroke-width: 2; }
+.chart .point { fill: #0969da; } .chart .point.current { fill: #cf222e; stroke: #fff; stroke-width: 1.5; }
+table.runs { border-collapse: collapse; margin-top: 6px; font-size: 12px; }
+table.runs td, table.runs th { border: 1px solid #d1d9e0; padding: 2px 8px; text-align: left; }
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrendPage:
+    """What one page shows: the trend, its heading and its notes, the rows in order, their marks."""
+
+    trend: Trend
+    heading: str
+    facts: str
+    """One line under the heading: what this run (or baseline) is."""
+    notes: Sequence[str] = ()
+    order: Sequence[str] = ()
+    """Rows in the selector's order; empty: the aggregate, then the trend's own order."""
+    marks: Mapping[str, str] = field(default_factory=dict)
+    """A row's mark in the selector and its heading, e.g. ``failed``."""
+
+
+def render_page(page: TrendPage) -> str:
+    """The whole HTML document."""
+    rows = _rows(page)
+    options = "\n".join(
+        f'<option value="row-{index}">{_text(_row_title(page, name))}</option>'
+        for index, name in enumerate(rows)
+    )
+    sections = "\n".join(_section(page, index, name) for index, name in enumerate(rows))
+    notes = "".join(f'<p class="note">{_text(note)}</p>\n' for note in page.notes)
+    return f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_policy()}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{_text(page.heading)}</title>
+<style>
+{STYLE}</style>
+</head>
+<body>
+<h1>{_text(page.heading)}</h1>
+<p class="facts">{_text(page.facts)}</p>
+{notes}<p><label for="endpoint">Endpoint</label>
+<select id="endpoint">
+{options}
+</select></p>
+{sections}
+{_runs_table(page.trend)}
+<footer><p>Blue: the measured value per run, oldest first; red: {_last_name(page.trend)}; shaded between
+dashed lines: the band the gate judged this run against (latency only, where it judged one). Hover a point
+for its run.</p></footer>
+<script>{SCRIPT}</script>
+</body>
+</html>
+"""
+
+
+def _rows(page: TrendPage) -> list[str]:
+    present = page.trend.row_names()
+    ordered = [name for name in page.order if name in present]
+    if AGGREGATE in present and AGGREGATE not in ordered:
+        ordered.insert(0, AGGREGATE)
+    return ordered + [name for name in present if name not in ordered]
+
+
+def _row_title(page: TrendPage, name: str) -> str:
+    title = "Aggregated (all endpoints)" if name == AGGREGATE else name
+    mark = page.marks.get(name)
+    return f"{title} ({mark})" if mark else title
+
+
+def _section(page: TrendPage, index: int, name: str) -> str:
+    trend = page.trend
+    hovers = [_hover(number, run) for number, run in zip(run_labels(trend), trend.runs, strict=True)]
+    charts = []
+    for metric, unit, scale in CHARTS:
+        series = trend.series(name, metric)
+        points = [
+            Point(label, None if value is None else value * scale, hover)
+            for label, value, hover in zip(run_labels(trend), series, hovers, strict=True)
+        ]
+        band = trend.band(name, metric)
+        edges = None
+        if band:
+            caption = (
+                f"band the gate judged this run against ({band.level} level): "
+                f"{band.low * scale:,.0f}–{band.high * scale:,.0f} {unit}, median {band.center * scale:,.0f} "
+                f"{unit} of {band.runs} runs"
+            )
+            edges = Edges(low=band.low * scale, high=band.high * scale, caption=caption)
+        title = METRIC_LABELS[metric]
+        charts.append(line_chart(title, points, unit=unit, edges=edges, mark_last=True))
+    return (
+        f'<section class="row" id="row-{index}">\n<h2>{_text(_row_title(page, name))}</h2>\n'
+        f'<div class="charts">\n' + "\n".join(charts) + "\n</div>\n</section>"
+    )
+
+
+def _run_facts(label: str, run: HistoryRun) -> list[str]:
+    """A run's number, commit, end time, preset and users: the runs table's cells."""
+    facts = run.facts
+    return [
+        label,
+        facts.git_commit[:7] if facts.git_commit else "unknown",
+        format_time(facts.ended_at) or "unknown",
+        facts.preset or "unknown",
+        str(facts.users) if facts.users is not None else "unknown",
+    ]
+
+
+def _hover(label: str, run: HistoryRun) -> str:
+    """``run 3 · commit 4f2a9c1 · ended 2026-11-25T10:00:00Z · preset smoke · 10 users``."""
+    number, commit, ended, preset, users = _run_facts(label, run)
+    name = number if number == "this run" else f"run {number}"
+    return f"{name} · commit {commit} · ended {ended} · preset {preset} · {users} users"
+
+
+def _runs_table(trend: Trend) -> str:
+    rows = "\n".join(
+        "<tr>" + "".join(f"<td>{_text(cell)}</td>" for cell in _run_facts(label, run)) + "</tr>"
+        for label, run in zip(run_labels(trend), trend.runs, strict=True)
+    )
+    return (
+        f'<h2>Runs ({len(trend.runs)})</h2>\n<table class="runs">\n'
+        "<tr><th>run</th><th>commit</th><th>ended</th><th>preset</th><th>users</th></tr>\n"
+        f"{rows}\n</table>"
+    )
+
+
+def _last_name(trend: Trend) -> str:
+    return (
+        "this run" if trend.current_is_judged else "the newest run (the one this baseline was recorded from)"
+    )
+
+
+def _policy() -> str:
+    """Nothing but our inline style and our one script, by its hash: no network, no injected script."""
+    digest = base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+    return f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'"
+
+
+def _text(text: str) -> str:
+    return html.escape(text, quote=True)

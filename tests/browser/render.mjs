@@ -1,0 +1,109 @@
+// Opens pages in headless Chromium (playwright-core, Debian's /usr/bin/chromium) and reports what they drew.
+//
+//   node tests/browser/render.mjs JOB.json
+//
+// JOB.json: {"chromium": PATH, "profile": EMPTY_DIR, "pages": [{"kind": "trend"|"mermaid", "url": FILE_URL,
+//            "select": OPTION_VALUE (trend only), "screenshot": PNG_PATH}]}
+// Prints one JSON object: {"pages": [facts per page]}. The facts are what tests/integration/
+// test_trend_in_browser.py asserts on; this script decides nothing. Every wait is bounded.
+
+import fs from "node:fs";
+import { chromium } from "playwright-core";
+
+const TIMEOUT_MS = 20_000;
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+const context = await chromium.launchPersistentContext(job.profile, {
+  executablePath: job.chromium,
+  headless: true,
+  args: FLAGS,
+  viewport: { width: 1250, height: 900 },
+  timeout: TIMEOUT_MS,
+});
+const results = [];
+try {
+  for (const spec of job.pages) {
+    results.push(await visit(context, spec));
+  }
+} finally {
+  await context.close();
+}
+process.stdout.write(JSON.stringify({ pages: results }) + "\n");
+
+async function visit(context, spec) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  const requests = [];
+  const errors = [];
+  page.on("request", (request) => {
+    if (request.url() !== spec.url) requests.push(request.url());
+  });
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(spec.url, { waitUntil: "load" });
+  const facts = spec.kind === "trend" ? await trendFacts(page, spec) : await mermaidFacts(page);
+  await page.screenshot({ path: spec.screenshot, fullPage: true });
+  await page.close();
+  return { kind: spec.kind, requests, errors, ...facts };
+}
+
+async function trendFacts(page, spec) {
+  if (spec.select) await page.selectOption("#endpoint", spec.select);
+  const current = page.locator("section.row:visible svg.chart circle.point.current").nth(1);
+  await current.hover();
+  return page.evaluate(() => {
+    const visible = [...document.querySelectorAll("section.row")].filter((s) => !s.hidden);
+    const shown = visible[0];
+    return {
+      sections: document.querySelectorAll("section.row").length,
+      visible: visible.length,
+      heading: shown ? shown.querySelector("h2").textContent : null,
+      charts: shown
+        ? [...shown.querySelectorAll("svg.chart")].map((svg) => ({
+            title: svg.querySelector("text.title").textContent,
+            width: svg.getBoundingClientRect().width,
+            points: svg.querySelectorAll("circle.point").length,
+            current: svg.querySelectorAll("circle.point.current").length,
+            bands: svg.querySelectorAll("g.band rect").length,
+            lines: [...svg.querySelectorAll("polyline.series")].map((l) => l.points.numberOfItems),
+            last: [...svg.querySelectorAll("circle.point")].map((c) => Number(c.getAttribute("cy"))).at(-1),
+            bandTop: svg.querySelector("g.band rect") ? Number(svg.querySelector("g.band rect").getAttribute("y")) : null,
+          }))
+        : [],
+      hover: document.querySelector(":hover > title, circle.point.current:hover title")?.textContent ?? null,
+    };
+  });
+}
+
+async function mermaidFacts(page) {
+  await page.waitForSelector("body[data-rendered]");
+  return page.evaluate(() => ({
+    outcome: document.body.dataset.rendered,
+    syntaxError: document.body.innerText.includes("Syntax error"),
+    diagrams: [...document.querySelectorAll("pre.mermaid")].map((pre) => {
+      const svg = pre.querySelector("svg");
+      const paths = svg ? [...svg.querySelectorAll('g[class^="line-plot"] path')] : [];
+      const coordinates = paths.map((path) =>
+        (path.getAttribute("d").match(/[ML][^ML]+/g) || []).map((step) => Number(step.slice(1).split(",")[1])),
+      );
+      return {
+        svg: Boolean(svg),
+        width: svg ? svg.getBoundingClientRect().width : 0,
+        lines: coordinates.map((ys) => ys.length),
+        ys: coordinates,
+        text: svg ? svg.textContent : pre.textContent,
+      };
+    }),
+  }));
+}

@@ -1,0 +1,1 @@
+"""The GitHub commands as the workflows run them: subprocesses against the fake GitHub."""

@@ -1,0 +1,44 @@
+"""Every entry point runs from a shell: ``loadtest NAME --help`` and ``python scripts/NAME.py --help``.
+
+One subprocess each; what the commands do is tested through their ``main`` (tests/unit/test_commands.py
+and one file per command).
+"""
+
+import os
+import sys
+
+import pytest
+
+from loadtest import cli
+from tests.conftest import ROOT, run_command, run_script
+
+pytestmark = pytest.mark.slow
+
+SCRIPTS = sorted(path.name for path in (ROOT / "scripts").glob("*.py"))
+
+
+@pytest.mark.parametrize("name", cli.COMMANDS)
+def test_the_console_command_runs_every_command(name):
+    proc = run_command("loadtest", name, "--help", timeout=60)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "exit codes:" in proc.stdout.lower()  # the sandbox's argparse help says it in lower case
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_script_runs_from_the_repository_root(script):
+    proc = run_script(script, "--help", timeout=60)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "Exit codes:" in proc.stdout
+
+
+def test_the_plan_step_runs_on_a_bare_python_before_anything_is_installed():
+    # -S: no site-packages, so neither this package nor its requirements, like the Plan job's python3,
+    # which runs `python3 -m loadtest.cli.plan` in the checkout.
+    env = {"PATH": os.environ["PATH"], "GITHUB_EVENT_NAME": "push", "GITHUB_REF": "refs/heads/main"}
+    bare = [sys.executable, "-S", "-m", "loadtest.cli.plan"]
+    proc = run_command(*bare, env=env, inherit_env=False, timeout=60)
+
+    assert proc.returncode == 0, proc.stderr
+    assert "preset=smoke" in proc.stdout and "record-baseline=true" in proc.stdout

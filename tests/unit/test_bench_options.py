@@ -1,0 +1,24 @@
+"""The benchmark commands refuse a count that is not positive with exit 2, before they start anything."""
+
+import pytest
+
+from loadtest.cli import bench_generator, bench_sandbox
+
+
+@pytest.mark.parametrize("option", ["--duration", "--users", "--repeat"])
+def test_bench_generator_refuses_a_count_that_is_not_positive(option, call_main):
+    done = call_main(bench_generator.main, option, "0")
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == "bench_generator: --duration, --users and --repeat must be positive\n"
+
+
+@pytest.mark.parametrize("option", ["--duration", "--rounds"])
+def test_bench_sandbox_refuses_a_count_that_is_not_positive(option, call_main):
+    done = call_main(bench_sandbox.main, option, "0")
+
+    assert done.returncode == 2
+    assert done.stdout == ""
+    error = "scripts/bench_sandbox.py: error: --duration and --rounds must be at least 1"
+    assert done.stderr.splitlines()[-1] == error
