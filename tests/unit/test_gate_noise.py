@@ -270,3 +270,34 @@ def test_throughput_is_judged_against_its_band_and_the_fixed_tolerance(rng):
     assert [f for f in one_endpoint if f.metric == "rps"] == [], (
         "an endpoint's throughput is not judged alone"
     )
+
+
+def test_the_sampling_noise_of_a_small_row_widens_the_band_through_its_degrees_of_freedom():
+    from loadtest.gate.noise import Series, sampling_df
+
+    history = [(math.log(50) + 0.02 * (-1) ** i, 0.004) for i in range(10)]
+    series = Series(
+        row=NAME, metric="typical", history=history, current=(math.log(60), 0.004), offsets=[0.0] * 10
+    )
+    small = replace(series, sampling_df=sampling_df(20, "typical"))
+
+    assert sampling_df(20, "typical") == 15 and sampling_df(20, "p95") == math.inf
+    known, rough = series.test(center_runs=10), small.test(center_runs=10)
+    assert rough.variance == known.variance and rough.score == known.score
+    assert rough.df < 40 < known.df
+    assert rough.p_value > known.p_value and rough.band(0.001).high > known.band(0.001).high
+
+
+def test_the_band_is_what_the_charts_draw_at_the_level_that_fired(rng):
+    from loadtest.gate.series import JudgedBand
+
+    history = history_of([measured_row(rng) for _ in range(10)])
+    current = measured_row(rng, median=75.0)
+    decision = decision_for(history, current)
+    band = decision.bands[NAME]["typical"]
+    finding = next(f for f in decision(current, history.runs[-1].rows[NAME], RULES) if f.metric == "typical")
+
+    assert isinstance(band, JudgedBand) and (band.level, band.runs) == ("fail", 10)
+    assert (band.center, band.high) == (finding.baseline, finding.limit)
+    quiet = decision_for(history, measured_row(rng)).bands[NAME]["typical"]
+    assert quiet.level == "warn" and quiet.high >= quiet.center * 1.05  # the warn level's minimum

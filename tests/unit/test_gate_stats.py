@@ -136,3 +136,10 @@ def test_the_t_cdf_is_symmetric_and_inverts_the_quantile():
 @pytest.mark.parametrize(("ms", "width"), [(0.0, 1), (99.0, 1), (100.0, 10), (990.0, 10), (1000.0, 100)])
 def test_bucket_width_follows_locusts_rounding(ms, width):
     assert stats.bucket_width(ms) == width
+
+
+def test_the_typical_time_in_ms_is_the_exp_of_the_trimmed_log_mean():
+    histogram = {40.0: 1, 50.0: 8, 1000.0: 1}
+
+    assert stats.typical_ms(histogram) == pytest.approx(50.0)
+    assert stats.typical_ms({}) is None
