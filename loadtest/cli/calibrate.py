@@ -1,14 +1,14 @@
 """``loadtest calibrate`` (scripts/calibrate.py): the gate's false alarms and detection, side by side.
 
-    loadtest calibrate [--preset smoke] [-K 10] [-T 20] [--slowdowns 10,20,30]
-                       [--run-time 1m] [--users N] [--wait-min S] [--wait-max S]
-                       [--endpoint 'GET /api/dashboard/'] [--parallel 4] [--seed 1]
-                       [--out results/calibration] [--judge-only]
+    loadtest calibrate [--model lognormal|mixture|realistic] [--mixture 50:2:3:0.1:10:0.01]
+                       [--run-spread PCT] [--realistic-scale 0.1] [--preset smoke] [-K 10] [-T 40]
+                       [--slowdowns 10,20] [--run-time 1m] [--users N] [--wait-min S] [--wait-max S]
+                       [--endpoint 'GET /api/dashboard/'] [--parallel 6] [--seed 1]
+                       [--judge-as external|sandbox] [--variants] [--out DIR] [--judge-only]
 
 Runs K + T unchanged runs and T runs per slowdown of the real locustfile, each against its own
-stand-in API on 127.0.0.1 with lognormal latency on every endpoint (median 50 ms, p95 2.5 x
-median), then prints the table. --judge-only judges the runs already in --out again.
-See loadtest/calibration.py for the method.
+stand-in API on 127.0.0.1 with the model's latency on every endpoint, then prints the table.
+--judge-only judges the runs already in --out again. See loadtest/calibration/ for the method.
 """
 
 from __future__ import annotations
@@ -19,15 +19,19 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest import calibration
+from loadtest.calibration.models import MIXTURE, MODELS
 from loadtest.cli.console import command_parser, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
+from loadtest.sandbox.faults import JITTER_PARAMS, FaultSpecError
 
 EXIT_CODES_HELP = """\
 Exit codes:
   0  calibrated: the table is printed and saved in --out
-  2  usage error: an unknown preset, a bad count or percentage, an --out that cannot be written
+  2  usage error: an unknown preset or model, a bad count, percentage or mixture,
+     --judge-only without the runs it needs in --out, or an --out that cannot be written
 """
+MIXTURE_NAMES = JITTER_PARAMS["mixture"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,33 +41,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     if refused is not None:
         return refused
     try:
-        settings = calibration.Settings(
-            preset=args.preset,
-            history_runs=args.K,
-            trials=args.T,
-            slowdowns=tuple(args.slowdowns),
-            run_time_s=parse_duration(args.run_time) if args.run_time else None,
-            users=args.users,
-            wait_min=args.wait_min,
-            wait_max=args.wait_max,
-            endpoint=args.endpoint,
-            parallel=args.parallel,
-            seed=args.seed,
-            out=args.out,
-        )
+        settings = _settings(args)
         calibration.describe_settings(settings)
-    except PresetError as exc:
+    except (PresetError, FaultSpecError, ValueError) as exc:
         parser.error(str(exc))
-    measured = (
-        calibration.measured_from(settings)
-        if args.judge_only
-        else calibration.run_all(settings, progress=calibration.log)
-    )
+    try:
+        measured = (
+            calibration.measured_from(settings)
+            if args.judge_only
+            else calibration.run_all(settings, progress=calibration.log)
+        )
+    except FileNotFoundError as exc:
+        parser.error(str(exc))
     outcome = calibration.judge(settings, measured, progress=calibration.log)
     text = calibration.render_report(outcome)
     calibration.save(outcome, text)
     sys.stdout.write(text)
     return ExitCode.OK
+
+
+def _settings(args: argparse.Namespace) -> calibration.Settings:
+    model = calibration.LatencyModel(
+        name=args.model,
+        mixture=args.mixture,
+        realistic_scale=args.realistic_scale,
+        run_spread=args.run_spread,
+    )
+    return calibration.Settings(
+        preset=args.preset,
+        model=model,
+        history_runs=args.K,
+        trials=args.T,
+        slowdowns=tuple(args.slowdowns),
+        run_time_s=parse_duration(args.run_time) if args.run_time else None,
+        users=args.users,
+        wait_min=args.wait_min,
+        wait_max=args.wait_max,
+        endpoint=args.endpoint,
+        parallel=args.parallel,
+        seed=args.seed,
+        out=args.out or Path("results") / f"calibration-{args.model}",
+        judge_as=args.judge_as,
+        variants=args.variants,
+    )
 
 
 def _slowdowns(text: str) -> list[float]:
@@ -76,40 +96,102 @@ def _slowdowns(text: str) -> list[float]:
     return values
 
 
+def _mixture(text: str) -> dict[str, object]:
+    """MEDIAN_MS:P95_RATIO:SECOND_RATIO:SECOND_WEIGHT:TAIL_RATIO:TAIL_WEIGHT, as --fault's jitter:mixture."""
+    parts = text.split(":")
+    try:
+        values = [float(part) for part in parts]
+    except ValueError:
+        values = []
+    if len(values) != len(MIXTURE_NAMES):
+        raise argparse.ArgumentTypeError(
+            f"expected {':'.join(n.upper() for n in MIXTURE_NAMES)}, e.g. 50:2:3:0.1:10:0.01, got {text!r}"
+        )
+    return {"distribution": "mixture", **dict(zip(MIXTURE_NAMES, values, strict=True))}
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text) / 100
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage like 4, got {text!r}") from None
+    if not 0 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 50, got {text!r}")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 10:
+        raise argparse.ArgumentTypeError(f"expected a scale above 0 and at most 10, like 0.1, got {text!r}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
         "calibrate",
         "Measure the gate's false alarms and detection on the stand-in API.",
         EXIT_CODES_HELP,
     )
-    parser.add_argument("--preset", default="smoke", help="preset to run (default: %(default)s)")
-    parser.add_argument(
+    model = parser.add_argument_group("the latency model injected on every endpoint")
+    model.add_argument(
+        "--model", choices=MODELS, default="lognormal", help="latency model (default: %(default)s)"
+    )
+    default_mixture = ":".join(f"{MIXTURE[name]:g}" for name in MIXTURE_NAMES)
+    model.add_argument(
+        "--mixture",
+        type=_mixture,
+        default=dict(MIXTURE),
+        metavar=":".join(n.upper() for n in MIXTURE_NAMES),
+        help=f"the mixture model's modes (default: {default_mixture})",
+    )
+    model.add_argument(
+        "--run-spread",
+        type=_percent,
+        help="spread of a speed factor per run common to every endpoint, percent "
+        "(default: 4 for mixture, 0 for the others)",
+    )
+    model.add_argument(
+        "--realistic-scale",
+        type=_scale,
+        default=0.1,
+        help="the realistic profile's scale (default: %(default)s)",
+    )
+    runs = parser.add_argument_group("the runs")
+    runs.add_argument("--preset", default="smoke", help="preset to run (default: %(default)s)")
+    runs.add_argument(
         "-K", type=positive_int, default=10, help="runs in each baseline history (default: %(default)s)"
     )
-    parser.add_argument("-T", type=positive_int, default=20, help="trials per column (default: %(default)s)")
-    parser.add_argument(
-        "--slowdowns", type=_slowdowns, default=[0.1, 0.2, 0.3], help="percent, e.g. 10,20,30 (default)"
+    runs.add_argument("-T", type=positive_int, default=40, help="trials per column (default: %(default)s)")
+    runs.add_argument(
+        "--slowdowns", type=_slowdowns, default=[0.1, 0.2], help="percent, e.g. 10,20 (the default)"
     )
-    parser.add_argument("--run-time", help="run time per run, e.g. 1m (default: the preset's)")
-    parser.add_argument("--users", type=positive_int, help="users (default: the preset's)")
-    parser.add_argument(
-        "--wait-min", type=float, help="shortest wait between tasks, s (default: the preset's)"
-    )
-    parser.add_argument(
-        "--wait-max", type=float, help="longest wait between tasks, s (default: the preset's)"
-    )
-    parser.add_argument(
+    runs.add_argument("--run-time", help="run time per run, e.g. 1m (default: the preset's)")
+    runs.add_argument("--users", type=positive_int, help="users (default: the preset's)")
+    runs.add_argument("--wait-min", type=float, help="shortest wait between tasks, s (default: the preset's)")
+    runs.add_argument("--wait-max", type=float, help="longest wait between tasks, s (default: the preset's)")
+    runs.add_argument(
         "--endpoint", default="GET /api/dashboard/", help="the endpoint to slow (default: %(default)s)"
     )
-    parser.add_argument(
-        "--parallel", type=positive_int, default=4, help="runs at a time (default: %(default)s)"
+    runs.add_argument(
+        "--parallel", type=positive_int, default=6, help="runs at a time (default: %(default)s)"
     )
-    parser.add_argument("--seed", type=int, default=1, help="seed of the run order and the sandboxes")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=Path("results/calibration"),
-        help="folder for the runs (default: %(default)s)",
+    runs.add_argument(
+        "--seed", type=int, default=1, help="seed of the run order, the sandboxes and speed factors"
     )
-    parser.add_argument("--judge-only", action="store_true", help="judge the runs already in --out again")
+    judging = parser.add_argument_group("judging")
+    judging.add_argument(
+        "--judge-as",
+        choices=("external", "sandbox"),
+        default="external",
+        help="whose thresholds judge the runs: a real host's (default) or the stand-in's",
+    )
+    judging.add_argument(
+        "--variants", action="store_true", help="also judge by this gate with each of its parts taken back"
+    )
+    judging.add_argument("--out", type=Path, help="folder for the runs (default: results/calibration-MODEL)")
+    judging.add_argument("--judge-only", action="store_true", help="judge the runs already in --out again")
     return parser

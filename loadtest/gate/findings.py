@@ -233,22 +233,28 @@ def latency_out_of_band(
     false_alarm_rate: float,
     effect: Tolerance,
     reason: str,
+    run_shift: float = 1.0,
 ) -> Finding:
-    """A response-time metric above the band its baseline history predicts (loadtest.gate.noise)."""
+    """A response-time metric above the band its baseline history predicts (loadtest.gate.noise).
+
+    ``run_shift`` is the factor by which the run's other endpoints moved; the band's centre
+    includes it, and the summary says so, so "+16%" reads as "+16% beyond the run-wide shift"."""
     low, high = edges
     change = current - center
+    shifted = "" if round(run_shift, 2) == 1 else f" incl. the run-wide {format_signed_pct(run_shift - 1, 1)}"
     return Finding(
         level=level,
         scope=scope,
         kind="regression",
         metric=metric,
         rule=(
-            f"{metric} within the band of its history ({format_pct(false_alarm_rate)} false alarms per run), "
+            f"{METRIC_LABELS.get(metric, metric)} within the band of its history "
+            f"({format_pct(false_alarm_rate)} false alarms per run), "
             f"or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
         ),
         observed=(
             f"{format_ms(current)} ms, band {format_ms(low)}–{format_ms(high)} ms "
-            f"({runs} runs, median {format_ms(center)} ms; "
+            f"({runs} runs, median {format_ms(center)} ms{shifted}; "
             f"{format_signed_pct(change, center)}, {change:+,.0f} ms)"
         ),
         reason=reason,

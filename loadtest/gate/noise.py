@@ -1,29 +1,38 @@
-"""The noise-aware regression decision: a metric against the band its history predicts.
+"""The history gate: each endpoint against the band its history predicts for this run.
 
-For one endpoint and one latency metric (say p95 of ``GET /api/dashboard/``), work on the log
-scale, where a slowdown by a factor is a shift and run-to-run noise is roughly symmetric:
+Every metric is judged on the log scale, where a slowdown by a factor is a shift:
 
-* **centre**: the median of the metric over the most recent ``center_runs`` runs of the history,
-  so the band follows a slow drift of the default branch instead of the distant past;
-* **run-to-run spread**: from the differences between consecutive runs (median absolute
-  difference x 1.4826 / sqrt 2, a robust standard deviation a slow drift barely inflates), less
-  the sampling noise those runs carried; what remains is the noise of the runner itself;
-* **sampling noise of this run**: from this run's own histogram, the order-statistic confidence
-  interval of the percentile (the ranks n p +- 1.96 sqrt(n p (1 - p))), plus Locust's bucket
-  rounding; fewer requests give a wider band, so a short or failing run is judged more leniently;
-* **prediction**: ``sd = sqrt(run-to-run + sampling of this run + uncertainty of the centre)``,
-  and the run is slower than its history when ``log(current) - log(centre) > z sd``.
+* **typical response time**: the mean log latency of the middle 80% of the row's requests
+  (stats.trimmed_log_mean), the evidence of the whole distribution rather than one rank; a heavy
+  tail cannot drag it. Percentiles can be judged too (``regression.history.metrics``); by default
+  they are only reported: measured, p95 and p99 cost detections and added false alarms;
+* **common mode**: a slower runner or network moves every endpoint together. So each endpoint is
+  judged against its history *relative to the run's other endpoints*: the run-wide shift is the
+  precision-weighted mean shift of the other endpoints' typical times (leaving out the endpoint
+  judged, and any endpoint that moved by itself), taken out of this run and of every history
+  run. The aggregate is judged without it, against its own history: the run-wide test, which
+  catches a slowdown of every endpoint, with its own minimum effect (``run_wide_relative``);
+* **the band**: centred on the median of the last ``center_runs`` (adjusted) history runs; its
+  width is the runner's own run-to-run noise (the history's mean square successive difference,
+  less the sampling noise those runs carried), plus this run's sampling noise, plus the centre's
+  uncertainty. Sampling noise is read off each run's own histogram (the winsorized variance of
+  the trimmed mean; for a percentile the order-statistic interval). The runner's part is
+  estimated from ten runs or so, so its degrees of freedom (Welch-Satterthwaite) turn the score
+  into a p-value of Student's t;
+* **multiple testing**: any flag on any row is a false alarm for an unchanged commit, so the
+  per-run rate of thresholds.json is shared by every metric of the run with Holm's step-down
+  procedure (the same family-wise rate as Bonferroni, more power when one thing clearly moved);
+* **minimum effect**: a flag also needs the metric slower than the band's centre by the level's
+  relative AND absolute minimum, so a certain but tiny change (2 ms becoming 3 ms) never fires.
+  Relative, it scales with the endpoint's own latency; the band scales with its spread.
 
-The false-alarm rate that matters is per run: any flag on any row is a false alarm for an
-unchanged commit. So ``z`` is set by Bonferroni from the per-run rate in thresholds.json
-(``false_alarm_rate``) divided by the number of tests in the run (rows x metrics). A flag also
-needs a practical effect (``min_effect``: relative AND absolute), so that 2 ms becoming 3 ms
-never fires however sure it is. Warn and fail each have their own rate and minimum effect.
+Requests/s is judged for the run as a whole, downwards, in the same family; the failure ratio
+keeps its fixed tolerance against the latest run. Rows with fewer than ``min_runs`` runs of
+history use the fixed tolerances throughout (``fallback_rows``).
 
-Assumptions: runs in the history are exchangeable apart from a slow drift; the log of a
-percentile is roughly normal between runs; the history's runs had about as many requests as
-this one (their sampling noise is estimated from their own histograms, so this is checked, not
-assumed, for the part that matters).
+Assumptions: runs in the history are exchangeable apart from a slow drift; the log of each metric
+is roughly normal between runs; the noise every endpoint shares is one factor for all of them;
+the history's runs had about as many requests as this one.
 """
 
 from __future__ import annotations
@@ -31,71 +40,107 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from statistics import NormalDist
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
-from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, histogram_percentile
+from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results
+from loadtest.gate import stats
 from loadtest.gate.findings import Finding, Level, latency_out_of_band, throughput_out_of_band
 from loadtest.gate.history import History
 from loadtest.gate.regression import tolerance_decision
 from loadtest.gate.series import JudgedBand
-from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
+from loadtest.gate.stats import TYPICAL
+from loadtest.gate.thresholds import HistoryRule, RegressionRules, Tolerance
 
-_MAD_TO_SD = 1.4826
-"""A normal distribution's standard deviation is 1.4826 times its median absolute deviation."""
 _MEDIAN_VARIANCE = math.pi / 2
 """The variance of a median of k normal values is about pi/2 times that of their mean."""
-_RANK_Z = 1.96
 MIN_TAIL = 10
 """Requests beyond a percentile needed to judge it (see ``judgeable``)."""
+OUTLIER_K = 3.0
+"""An endpoint whose shift is further than this many standard errors from the median shift is left
+out of the run-wide shift: it moved by itself."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class Band:
-    """What the history predicts for one metric of one row, in ms, and where this run falls."""
+class Method:
+    """How the decision is made; the default is the gate's, the others are measured beside it."""
 
+    common_mode: bool = True
+    """Judge endpoints relative to the run's other endpoints."""
+    holm: bool = True
+    """Holm's step-down over the run's tests; False: Bonferroni."""
+    satterthwaite: bool = True
+    """Degrees of freedom for the runner's noise; False: the normal distribution."""
+    floor: Mapping[str, Tolerance] | None = None
+    """Minimum effects to use instead of thresholds.json's (by level)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Band(JudgedBand):
+    """What the history predicts for one metric of one row in this run, and where the run falls.
+
+    A JudgedBand (loadtest.gate.series: ``center``, ``low``, ``high``, ``runs``, ``level``, what the
+    charts draw), in ms (requests/s for ``rps``): ``high`` is where the metric fires at ``level``
+    (the statistical edge or the minimum effect, whichever is higher; for requests/s ``low`` is),
+    ``level`` the level that fired, else the lowest configured one.
+    """
+
+    row: str
     metric: str
-    runs: int
-    center: float
-    sd_log: float
-    """Standard deviation of log(metric) expected for this run: run-to-run, sampling and centre."""
+    values: tuple[float, ...]
+    """The history's per-run values of the metric, oldest first (the run-wide shift not taken out)."""
     current: float
-
-    def z(self) -> float:
-        """How many standard deviations this run is above the centre, on the log scale."""
-        if self.current <= 0 or self.center <= 0:
-            return 0.0 if self.current <= self.center else math.inf
-        shift = math.log(self.current / self.center)
-        return shift / self.sd_log if self.sd_log > 0 else math.copysign(math.inf, shift) if shift else 0.0
-
-    def edges(self, z: float, effect: Tolerance) -> tuple[float, float]:
-        """The band at ``z``: the low edge, and the high edge beyond which this level fires.
-
-        The high edge is the larger of the statistical edge and the minimum practical effect.
-        """
-        spread = math.exp(z * self.sd_log)
-        high = max(self.center * spread, self.center * (1 + effect.relative), self.center + effect.absolute)
-        return self.center / spread, high
+    run_shift: float = 1.0
+    """The run-wide factor the centre includes (the run's other endpoints); 1.0 for the aggregate."""
+    sd_log: float
+    """The band's standard deviation on the log scale."""
+    p_value: float
 
 
-def band_for(
-    row: EndpointStats, metric: str, history: Sequence[EndpointStats], *, center_runs: int
-) -> Band | None:
-    """The band for ``metric`` of ``row`` from the same row in earlier runs, oldest first; None if none."""
-    current = row.value(metric)
-    past = [(value, sampling_variance(then, metric)) for then in history if (value := then.value(metric))]
-    if current is None or not past:
-        return None
-    logs = [math.log(value) for value, _ in past]
-    recent = logs[-center_runs:]
-    center = statistics.median(recent)
-    sampling_then = statistics.fmean(variance for _, variance in past)
-    between = max(0.0, run_to_run_variance(logs) - sampling_then)
-    center_variance = _MEDIAN_VARIANCE * (between + sampling_then) / len(recent)
-    variance = between + sampling_variance(row, metric) + center_variance
-    return Band(
-        metric=metric, runs=len(past), center=math.exp(center), sd_log=math.sqrt(variance), current=current
+@dataclass(frozen=True)
+class RowSummary:
+    """What the decision uses of one row of one run: log values and their sampling variances."""
+
+    requests: int
+    logs: Mapping[str, float]
+    variances: Mapping[str, float]
+
+
+def summarize(row: EndpointStats, metrics: Sequence[str]) -> RowSummary:
+    """The row's metrics on the log scale with their sampling variances (cached: history runs recur)."""
+    return _summary(
+        row.requests,
+        tuple(sorted(row.histogram.items())),
+        tuple((metric, row.value(metric)) for metric in metrics if metric != TYPICAL),
+        TYPICAL in metrics,
     )
+
+
+@lru_cache(maxsize=8192)
+def _summary(
+    requests: int,
+    histogram: tuple[tuple[float, int], ...],
+    percentiles: tuple[tuple[str, float | None], ...],
+    typical: bool,
+) -> RowSummary:
+    hist = dict(histogram)
+    logs = {metric: stats.log_ms(value) for metric, value in percentiles if value}
+    variances = dict.fromkeys(logs, 0.0)
+    if hist and typical:
+        logs[TYPICAL] = stats.trimmed_log_mean(hist)
+        variances[TYPICAL] = stats.trimmed_mean_variance(hist)
+    for metric in logs:
+        if hist and metric in PERCENTILES:
+            variances[metric] = stats.order_statistic_variance(hist, PERCENTILES[metric])
+    return RowSummary(requests, logs, variances)
+
+
+def judgeable(row: EndpointStats, metric: str) -> bool:
+    """A percentile is judged only when at least MIN_TAIL requests were slower than it: the p99 of
+    300 requests is the third slowest, and its wild swings would need a band too wide to use."""
+    if metric not in PERCENTILES:
+        return True
+    return row.requests * (1 - PERCENTILES[metric]) >= MIN_TAIL
 
 
 def run_to_run_variance(logs: Sequence[float]) -> float:
@@ -111,184 +156,420 @@ def run_to_run_variance(logs: Sequence[float]) -> float:
     return sum(step * step for step in steps) / (2 * len(steps))
 
 
-def judgeable(row: EndpointStats, metric: str) -> bool:
-    """A percentile is judged only when at least MIN_TAIL requests were slower than it: the p99 of
-    300 requests is the third slowest, and its wild swings would need a band too wide to use."""
-    if metric not in PERCENTILES:
-        return True
-    return row.requests * (1 - PERCENTILES[metric]) >= MIN_TAIL
+def mssd_degrees_of_freedom(runs: int) -> float:
+    """Degrees of freedom of the mean square successive difference of ``runs`` normal values: its
+    variance is (3k - 4) / (k - 1)^2 sigma^4 against 2 / (k - 1) for the sample variance's."""
+    return 2 * (runs - 1) ** 2 / (3 * runs - 4) if runs >= 2 else 1.0
 
 
-def count_tests(current: Results, baseline: Results, rules: RegressionRules) -> int:
-    """How many metrics the run is judged on at once: the per-run false-alarm rate is shared by them."""
-    rows = [
-        current.aggregate,
-        *(row for name, row in current.endpoints.items() if name in baseline.endpoints),
-    ]
-    metrics = rules.latency.metrics if rules.latency else ()
-    tests = 0
-    for row in rows:
-        if row.requests >= rules.min_requests:
-            throughput = rules.throughput is not None and row.name == AGGREGATE
-            tests += sum(judgeable(row, metric) for metric in metrics) + throughput
-    return max(tests, 1)
+def sampling_df(requests: int, metric: str) -> float:
+    """Degrees of freedom of a row's sampling variance as ``summarize`` estimates it: the typical
+    time's winsorized variance rests on the requests it keeps; a percentile's is not counted."""
+    if metric != TYPICAL:
+        return math.inf
+    return max(1.0, (1 - 2 * stats.TRIM) * requests - 1)
 
 
-def sampling_variance(row: EndpointStats, metric: str) -> float:
-    """Variance of log(metric) from the run's own sample: order statistics for a percentile,
-    the standard error for the average, plus the rounding of Locust's buckets."""
-    value = row.value(metric)
-    count = sum(row.histogram.values())
-    if not value or count == 0:
-        return 0.0
-    if metric == "rps":
-        return 1 / row.requests if row.requests else 0.0
-    if metric in PERCENTILES:
-        fraction = PERCENTILES[metric]
-        half = _RANK_Z * math.sqrt(count * fraction * (1 - fraction))
-        low = histogram_percentile(row.histogram, count, max(0.0, fraction - half / count))
-        high = histogram_percentile(row.histogram, count, min(1.0, fraction + half / count))
-        spread = (math.log(max(high, 1.0)) - math.log(max(low, 1.0))) / (2 * _RANK_Z)
-    elif metric == "avg":
-        mean = sum(bucket * n for bucket, n in row.histogram.items()) / count
-        deviation = sum(n * (bucket - mean) ** 2 for bucket, n in row.histogram.items()) / count
-        spread = math.sqrt(deviation / count) / value
-    else:
-        return 0.0
-    return spread**2 + (bucket_width(value) / value) ** 2 / 12
+# --- one test: a metric of a row against its band ------------------------------------------
 
 
-def bucket_width(ms: float) -> float:
-    """Locust rounds response times to whole ms below 100, to 10 ms up to 1,000, to 100 ms above."""
-    return 1.0 if ms < 100 else 10.0 if ms < 1000 else 100.0
+@dataclass(frozen=True, kw_only=True)
+class _Test:
+    row: str
+    metric: str
+    values: tuple[float, ...]
+    """The history's per-run values, in ms or req/s."""
+    expected_log: float
+    """The band's centre for this run, log scale (the run-wide shift included)."""
+    current_log: float
+    variance: float
+    df: float
+    run_shift: float
+    lower_is_worse: bool = False
+
+    @property
+    def score(self) -> float:
+        shift = self.current_log - self.expected_log
+        shift = -shift if self.lower_is_worse else shift
+        if self.variance <= 0:
+            return math.copysign(math.inf, shift) if shift else 0.0
+        return shift / math.sqrt(self.variance)
+
+    @property
+    def p_value(self) -> float:
+        score = self.score
+        if math.isinf(score):
+            return 0.0 if score > 0 else 1.0
+        return stats.t_upper_p(score, self.df)
+
+    def critical(self, level: float) -> float:
+        """The score beyond which the test fires at ``level``."""
+        return stats.t_quantile(1 - level, self.df)
+
+    def band(self, level: float) -> Band:
+        """The statistical band at ``level`` (before the minimum effect)."""
+        spread = math.exp(self.critical(level) * math.sqrt(self.variance))
+        center = math.exp(self.expected_log)
+        return Band(
+            row=self.row,
+            metric=self.metric,
+            values=self.values,
+            runs=len(self.values),
+            center=center,
+            low=center / spread,
+            high=center * spread,
+            current=math.exp(self.current_log),
+            run_shift=self.run_shift,
+            sd_log=math.sqrt(self.variance),
+            p_value=self.p_value,
+        )
 
 
-def z_for(false_alarm_rate: float, tests: int) -> float:
-    """One-sided z for a per-run false-alarm rate spread over ``tests`` tests (Bonferroni)."""
-    return NormalDist().inv_cdf(1 - false_alarm_rate / max(1, tests))
+@dataclass(frozen=True, kw_only=True)
+class Series:
+    """One metric of one row over the history and in this run, the run-wide shifts taken out."""
+
+    row: str
+    metric: str
+    history: Sequence[tuple[float, float]]
+    """(log value, sampling variance) per history run, oldest first; the variance includes the
+    run-wide shift's when one is taken out."""
+    current: tuple[float, float]
+    offsets: Sequence[float]
+    """The run-wide shift (log) taken out of each history run."""
+    offset: float = 0.0
+    """The run-wide shift of this run: the band's centre moves by it."""
+    sampling_df: float = math.inf
+    """Degrees of freedom of this run's sampling variance, estimated from its own requests (for the
+    typical time the requests it keeps, less one): on a row of 20 requests that estimate is rough."""
+    lower_is_worse: bool = False
+
+    @property
+    def adjusted(self) -> list[float]:
+        return [value - shift for (value, _), shift in zip(self.history, self.offsets, strict=True)]
+
+    @property
+    def sampling_then(self) -> float:
+        return statistics.fmean(variance for _, variance in self.history)
+
+    @property
+    def spread(self) -> float:
+        """The history's run-to-run variance (mean square successive difference)."""
+        return run_to_run_variance(self.adjusted)
+
+    @property
+    def own_between(self) -> float:
+        """The runner's own noise this series shows: its spread less the sampling noise it carried."""
+        return self.spread - self.sampling_then
+
+    def test(self, *, center_runs: int, satterthwaite: bool = True) -> _Test:
+        """This run against the band: the centre, the runner's noise (what the history shows beyond
+        its sampling noise), this run's sampling noise and the centre's."""
+        between = max(0.0, self.own_between)
+        recent = self.adjusted[-center_runs:]
+        center = statistics.median(recent)
+        center_variance = _MEDIAN_VARIANCE * (between + self.sampling_then) / len(recent)
+        variance = between + self.current[1] + center_variance
+        df = math.inf
+        if satterthwaite:
+            # Welch-Satterthwaite over the estimated parts: the runner's (from the history's spread)
+            # and this run's sampling noise (from its own requests); the history's sampling noise
+            # rests on K runs' requests and the centre's on the runner's, so they add no term.
+            parts = self.current[1] ** 2 / self.sampling_df
+            if between > 0:
+                parts += between**2 / mssd_degrees_of_freedom(len(self.history))
+            df = variance**2 / parts if parts > 0 else math.inf
+        return _Test(
+            row=self.row,
+            metric=self.metric,
+            values=tuple(math.exp(value) for value, _ in self.history),
+            expected_log=center + self.offset,
+            current_log=self.current[0],
+            variance=variance,
+            df=df,
+            run_shift=math.exp(self.offset),
+            lower_is_worse=self.lower_is_worse,
+        )
+
+
+def band_test(
+    row: str,
+    metric: str,
+    history: Sequence[tuple[float, float]],
+    current: tuple[float, float],
+    *,
+    center_runs: int,
+    satterthwaite: bool = True,
+    lower_is_worse: bool = False,
+) -> _Test:
+    """One metric against its own history alone: ``history`` and ``current`` are (log value,
+    sampling variance), oldest first; the runner's noise is what this history shows."""
+    series = Series(
+        row=row,
+        metric=metric,
+        history=history,
+        current=current,
+        offsets=[0.0] * len(history),
+        lower_is_worse=lower_is_worse,
+    )
+    return series.test(center_runs=center_runs, satterthwaite=satterthwaite)
+
+
+# --- the decision ---------------------------------------------------------------------------
 
 
 class HistoryDecision:
-    """A RegressionDecision: latency against the history's band; throughput and failures by the
-    fixed tolerances against the latest run. Rows with too little history use the fixed
-    tolerances throughout, and are listed in ``fallback_rows``."""
+    """A RegressionDecision: latency and throughput against the history's band, the failure ratio
+    by its fixed tolerance against the latest run. All the run's tests are decided at once, when
+    it is built (Holm's procedure and the run-wide shift need every row); calls return each row's."""
 
-    def __init__(self, history: History, rule: HistoryRule, *, tests: int) -> None:
+    def __init__(
+        self,
+        history: History,
+        rule: HistoryRule,
+        *,
+        current: Results,
+        baseline: Results,
+        rules: RegressionRules,
+        method: Method = Method(),
+    ) -> None:
         self.rule = rule
-        self.tests = tests
+        self.method = method
         self.runs = len(history)
-        self.by_row: dict[str, list[EndpointStats]] = {}
-        for run in history.runs:
-            for name, row in run.rows.items():
-                self.by_row.setdefault(name, []).append(row)
+        self.past: list[dict[str, EndpointStats]] = [
+            {name: row for name, row in run.rows.items() if row.requests >= rules.min_requests}
+            for run in history.runs
+        ]
         self.fallback_rows: list[str] = []
         self.untested: dict[str, int] = {}
         """Metric: rows where it had too few requests beyond it to be judged."""
-        self.bands: dict[str, dict[str, JudgedBand]] = {}
-        """Row, then metric: the band it was judged against, for the charts (loadtest.gate.series)."""
+        self.bands: dict[str, dict[str, Band]] = {}
+        """Row, then metric: the band it was judged against (a JudgedBand, for the charts:
+        loadtest.gate.series), at the level that fired, else at the lowest configured level."""
+        self._findings: dict[str, list[Finding]] = {}
+        self.run_shift = 1.0
+        """How much this run's endpoints moved together against their history (a factor)."""
+        tests = self._tests(current, baseline, rules)
+        self.tests = len(tests)
+        """How many metrics shared the run's false-alarm rate."""
+        self._decide(tests, rules)
 
     def __call__(
         self, current: EndpointStats, baseline: EndpointStats, rules: RegressionRules
     ) -> list[Finding]:
-        past = [row for row in self.by_row.get(current.name, []) if row.requests >= rules.min_requests]
-        if len(past) < self.rule.min_runs or rules.latency is None:
-            if rules.latency is not None:
-                self.fallback_rows.append(current.name)
+        if current.name in self.fallback_rows:
             return tolerance_decision(current, baseline, rules)
-        findings = []
-        for metric in rules.latency.metrics:
-            if not judgeable(current, metric):
-                self.untested[metric] = self.untested.get(metric, 0) + 1
-                continue
-            band = band_for(current, metric, past, center_runs=self.rule.center_runs)
-            if band is not None:
-                findings += self._judge(current.name, band, self.rule.reason or rules.latency.reason)
-        # Throughput is judged for the run as a whole: see regression.tolerance_decision.
-        throughput = (
-            rules.throughput
-            and current.name == AGGREGATE
-            and band_for(current, "rps", past, center_runs=self.rule.center_runs)
-        )
-        if throughput:
-            findings += self._judge_throughput(current.name, throughput, rules.throughput)
         failures = RegressionRules(min_requests=rules.min_requests, failure_ratio=rules.failure_ratio)
-        return findings + tolerance_decision(current, baseline, failures)
+        return self._findings.get(current.name, []) + tolerance_decision(current, baseline, failures)
 
-    def level_of(self, band: Band) -> Level | None:
+    # --- building the tests
+
+    def _judged_rows(
+        self, current: Results, baseline: Results, rules: RegressionRules
+    ) -> list[EndpointStats]:
+        """The rows compare_with_baseline hands to the decision: in both runs, enough requests on
+        both; those with too little history go to the fixed tolerances."""
+        pairs = [(current.aggregate, baseline.aggregate)]
+        pairs += [
+            (row, baseline.endpoints[n]) for n, row in current.endpoints.items() if n in baseline.endpoints
+        ]
+        judged = []
+        for now, then in pairs:
+            if rules.latency is None or min(now.requests, then.requests) < rules.min_requests:
+                continue
+            if sum(now.name in run for run in self.past) < self.rule.min_runs:
+                self.fallback_rows.append(now.name)
+            else:
+                judged.append(now)
+        return judged
+
+    def _tests(self, current: Results, baseline: Results, rules: RegressionRules) -> list[_Test]:
+        rows = self._judged_rows(current, baseline, rules)
+        metrics = self.rule.metrics
+        now = {row.name: summarize(row, metrics) for row in rows}
+        past = [{name: summarize(run[name], metrics) for name in now if name in run} for run in self.past]
+        common = CommonMode(now, past) if self.method.common_mode else None
+        if common is not None:
+            self.run_shift = math.exp(common.shift(now, leave_out=AGGREGATE)[0])
+        series: list[Series] = []
+        for row in rows:
+            for metric in metrics:
+                if not judgeable(row, metric):
+                    self.untested[metric] = self.untested.get(metric, 0) + 1
+                elif (found := self._series(row.name, metric, now, past, common)) is not None:
+                    series.append(found)
+        tests = [
+            s.test(center_runs=self.rule.center_runs, satterthwaite=self.method.satterthwaite) for s in series
+        ]
+        aggregate = next((row for row in rows if row.name == AGGREGATE), None)
+        if rules.throughput and aggregate is not None and aggregate.rps:
+            tests.append(self._throughput_test(aggregate))
+        return tests
+
+    def _series(
+        self,
+        row: str,
+        metric: str,
+        now: Mapping[str, RowSummary],
+        past: list[dict[str, RowSummary]],
+        common: CommonMode | None,
+    ) -> Series | None:
+        runs = [run for run in past if row in run and metric in run[row].logs]
+        if metric not in now[row].logs or not runs:
+            return None
+        history = [(run[row].logs[metric], run[row].variances[metric]) for run in runs]
+        current = (now[row].logs[metric], now[row].variances[metric])
+        offsets, offset = [0.0] * len(runs), 0.0
+        if common is not None and row != AGGREGATE:
+            shifts = [common.shift(run, leave_out=row) for run in runs]
+            offsets = [shift for shift, _ in shifts]
+            history = [(value, v + extra) for (value, v), (_, extra) in zip(history, shifts, strict=True)]
+            offset, extra = common.shift(now, leave_out=row)
+            current = (current[0], current[1] + extra)
+        return Series(
+            row=row,
+            metric=metric,
+            history=history,
+            current=current,
+            offsets=offsets,
+            offset=offset,
+            sampling_df=sampling_df(now[row].requests, metric),
+        )
+
+    def _throughput_test(self, aggregate: EndpointStats) -> _Test:
+        """Requests/s of the run as a whole (with fixed users and waits one slow endpoint lowers
+        every endpoint's requests/s, and an endpoint's share of random task picks is noisy)."""
+        past = [run[AGGREGATE] for run in self.past if AGGREGATE in run and run[AGGREGATE].rps]
+        return band_test(
+            AGGREGATE,
+            "rps",
+            [(math.log(row.rps), 1 / row.requests) for row in past],
+            (math.log(aggregate.rps), 1 / aggregate.requests),
+            center_runs=self.rule.center_runs,
+            satterthwaite=self.method.satterthwaite,
+            lower_is_worse=True,
+        )
+
+    # --- deciding
+
+    def _decide(self, tests: list[_Test], rules: RegressionRules) -> None:
+        """Holm's procedure (or Bonferroni) at the fail rate, then at the warn rate for the rest."""
+        p_values = [test.p_value for test in tests]
+        decided: dict[int, Level] = {}
+        alphas: dict[Level, list[float]] = {}
         for level in ("fail", "warn"):
-            if self._fires(band, level):
-                return level
-        return None
+            if level not in self.rule.levels:
+                continue
+            rate = self.rule.levels[level][0]
+            if self.method.holm:
+                alphas[level] = stats.holm_levels(p_values, rate)
+            else:
+                alphas[level] = [rate / max(1, len(tests))] * len(tests)
+            for index, test in enumerate(tests):
+                if (
+                    index not in decided
+                    and p_values[index] <= alphas[level][index]
+                    and self._big_enough(test, level, rules)
+                ):
+                    decided[index] = level
+        if not alphas:
+            return
+        lowest = next(reversed(alphas))
+        for index, test in enumerate(tests):
+            level = decided.get(index, lowest)
+            band = self._band(test, level, alphas[level][index], rules)
+            self.bands.setdefault(test.row, {})[test.metric] = band
+            if index in decided:
+                self._findings.setdefault(test.row, []).append(self._finding(level, band, rules))
 
-    def _fires(self, band: Band, level: Level) -> bool:
-        rate, effect = self.rule.levels[level]
-        z = z_for(rate, self.tests)
-        return band.current > band.edges(z, effect)[1] and band.z() > z
+    def _band(self, test: _Test, level: Level, alpha: float, rules: RegressionRules) -> Band:
+        """The band of ``test`` at ``level``: the statistical edge, moved out to the minimum effect."""
+        band = test.band(alpha)
+        center = band.center
+        if test.metric == "rps":
+            tolerance = getattr(rules.throughput, level, None)
+            if tolerance is None:
+                return replace(band, level=level)
+            low = min(band.low, center * (1 - tolerance.relative), center - tolerance.absolute)
+            return replace(band, low=max(low, 0.0), level=level)
+        effect = self._effect(level, test.row)
+        high = max(band.high, center * (1 + effect.relative), center + effect.absolute)
+        return replace(band, high=high, level=level)
 
-    def _judge(self, scope: str, band: Band, reason: str) -> list[Finding]:
-        level = self.level_of(band)
-        self._keep_band(scope, band, level)
-        if level is None:
-            return []
-        rate, effect = self.rule.levels[level]
-        return [
-            latency_out_of_band(
+    def _effect(self, level: Level, row: str) -> Tolerance:
+        effect = self.method.floor[level] if self.method.floor is not None else self.rule.levels[level][1]
+        if row == AGGREGATE and level in self.rule.run_wide:
+            return replace(effect, relative=max(effect.relative, self.rule.run_wide[level]))
+        return effect
+
+    def _big_enough(self, test: _Test, level: Level, rules: RegressionRules) -> bool:
+        """The practical minimum: worse than the band's centre by the relative AND absolute amount."""
+        center, current = math.exp(test.expected_log), math.exp(test.current_log)
+        if test.metric == "rps":
+            tolerance = getattr(rules.throughput, level, None)
+            return tolerance is not None and tolerance.is_exceeded(
+                (center - current) / center, center - current
+            )
+        return self._effect(level, test.row).is_exceeded((current - center) / center, current - center)
+
+    def _finding(self, level: Level, band: Band, rules: RegressionRules) -> Finding:
+        rate = self.rule.levels[level][0]
+        if band.metric == "rps":
+            assert rules.throughput is not None  # a throughput test exists only with its rule
+            return throughput_out_of_band(
                 level,
-                scope,
-                band.metric,
+                band.row,
                 current=band.current,
                 center=band.center,
-                runs=band.runs,
-                edges=band.edges(z_for(rate, self.tests), effect),
+                runs=len(band.values),
+                edges=(band.low, band.high),
                 false_alarm_rate=rate,
-                effect=effect,
-                reason=reason,
+                tolerance=getattr(rules.throughput, level),
+                reason=rules.throughput.reason,
             )
-        ]
-
-    def _keep_band(self, scope: str, band: Band, level: Level | None) -> None:
-        """Keep the band for the charts: the edges of the level that fired, else of the first that would."""
-        shown = level or next((name for name in ("warn", "fail") if name in self.rule.levels), None)
-        if shown is None:
-            return
-        rate, effect = self.rule.levels[shown]
-        low, high = band.edges(z_for(rate, self.tests), effect)
-        self.bands.setdefault(scope, {})[band.metric] = JudgedBand(
-            center=band.center, low=low, high=high, runs=band.runs, level=shown
+        return latency_out_of_band(
+            level,
+            band.row,
+            band.metric,
+            current=band.current,
+            center=band.center,
+            runs=len(band.values),
+            edges=(band.low, band.high),
+            false_alarm_rate=rate,
+            effect=self._effect(level, band.row),
+            reason=self.rule.reason or (rules.latency.reason if rules.latency else ""),
+            run_shift=band.run_shift,
         )
 
-    def _judge_throughput(self, scope: str, band: Band, rule: RegressionRule) -> list[Finding]:
-        """A drop of requests/s below the band, by more than thresholds.json's throughput tolerance."""
-        for level in ("fail", "warn"):
-            tolerance = getattr(rule, level)
-            if tolerance is None or level not in self.rule.levels:
-                continue
-            z = z_for(self.rule.levels[level][0], self.tests)
-            drop = band.center - band.current
-            low = min(band.center / math.exp(z * band.sd_log), band.center * (1 - tolerance.relative))
-            low = min(low, band.center - tolerance.absolute)
-            if -band.z() > z and tolerance.is_exceeded(drop / band.center, drop):
-                high = band.center * math.exp(z * band.sd_log)
-                return [
-                    throughput_out_of_band(
-                        level,
-                        scope,
-                        current=band.current,
-                        center=band.center,
-                        runs=band.runs,
-                        edges=(max(low, 0.0), high),
-                        false_alarm_rate=self.rule.levels[level][0],
-                        tolerance=tolerance,
-                        reason=rule.reason,
-                    )
-                ]
-        return []
 
+class CommonMode:
+    """The run-wide shift of a run: how far its endpoints' typical times moved together from their
+    history's medians, leaving out the endpoint being judged.
 
-def bands_by_metric(
-    decision: HistoryDecision, row: EndpointStats, metrics: Sequence[str]
-) -> Mapping[str, Band]:
-    """The bands of one row, for the calibration and for tests."""
-    past = decision.by_row.get(row.name, [])
-    bands = {metric: band_for(row, metric, past, center_runs=decision.rule.center_runs) for metric in metrics}
-    return {metric: band for metric, band in bands.items() if band is not None}
+    A precision-weighted mean of the endpoints' shifts, leaving out any endpoint more than
+    OUTLIER_K standard errors from the median shift (one that moved by itself, a regression), so
+    that a slowdown of one endpoint does not move the others' run-wide shift.
+    """
+
+    def __init__(self, now: Mapping[str, RowSummary], past: Sequence[Mapping[str, RowSummary]]) -> None:
+        self.centers: dict[str, float] = {}
+        for name in now:
+            values = [run[name].logs[TYPICAL] for run in past if name in run and TYPICAL in run[name].logs]
+            if name != AGGREGATE and values:
+                self.centers[name] = statistics.median(values)
+
+    def shift(self, run: Mapping[str, RowSummary], *, leave_out: str) -> tuple[float, float]:
+        """(log shift, its sampling variance) of ``run`` (every row's summary) without ``leave_out``."""
+        parts = [
+            (summary.logs[TYPICAL] - self.centers[name], summary.variances[TYPICAL])
+            for name, summary in run.items()
+            if name != leave_out and name in self.centers and summary.variances.get(TYPICAL, 0) > 0
+        ]
+        if not parts:
+            return 0.0, 0.0
+        middle = statistics.median(shift for shift, _ in parts)
+        kept = [(shift, v) for shift, v in parts if abs(shift - middle) <= OUTLIER_K * math.sqrt(v)]
+        if not kept:
+            return middle, _MEDIAN_VARIANCE / sum(1 / v for _, v in parts)
+        total = sum(1 / v for _, v in kept)
+        return sum(shift / v for shift, v in kept) / total, 1 / total

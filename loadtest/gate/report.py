@@ -14,12 +14,13 @@ from loadtest.exitcodes import ExitCode
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
 from loadtest.gate.history import History, HistoryError, read_history
-from loadtest.gate.noise import MIN_TAIL, HistoryDecision, count_tests
+from loadtest.gate.noise import MIN_TAIL, HistoryDecision
 from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
 from loadtest.gate.series import Trend
+from loadtest.gate.stats import TYPICAL
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
-from loadtest.gate.units import format_pct
+from loadtest.gate.units import format_pct, format_signed_pct
 from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text
 
 
@@ -158,14 +159,21 @@ def _history_decision(
             f"({rule.min_runs} needed): latency judged by the fixed tolerances against the latest run."
         )
         return None, compatible, notes
-    tests = count_tests(current, previous, rules)
+    decision = HistoryDecision(compatible, rule, current=current, baseline=previous, rules=rules)
     fail_rate = rule.levels["fail"][0] if "fail" in rule.levels else None
     rate = f"at most {format_pct(fail_rate)} false alarms per run, " if fail_rate else ""
     notes.append(
         f"Latency judged against the band of the last {len(compatible)} runs "
-        f"({rate}{tests} metrics tested at once); failures against the latest run."
+        f"({rate}{decision.tests} metrics tested at once, Holm); failures against the latest run."
     )
-    return HistoryDecision(compatible, rule, tests=tests), compatible, notes
+    if TYPICAL in rule.metrics:
+        notes.append(
+            "Typical response time: the geometric mean of the middle 80% of a row's response times. "
+            "Each endpoint is judged relative to the run's other endpoints (this run they moved "
+            f"{format_signed_pct(decision.run_shift - 1, 1)} together), "
+            "the aggregate against its own history."
+        )
+    return decision, compatible, notes
 
 
 def _fallback_note(decision: HistoryDecision) -> list[str]:

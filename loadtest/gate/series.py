@@ -5,10 +5,12 @@ so the comment's charts, the sparklines and trend.html never read a CSV a second
 
     trend = report.trend
     trend.series("GET /api/dashboard/", "p95")     # [48.0, 51.0, ..., 73.0]: oldest first, this run last
-    trend.bands["GET /api/dashboard/"]["p95"]      # JudgedBand(center=49.0, low=45.0, high=54.0, runs=8)
+    trend.series("GET /api/dashboard/", "typical") # the typical time, from each run's histogram
+    trend.bands["GET /api/dashboard/"]["typical"]  # a JudgedBand(center=49.0, low=45.0, high=54.0, runs=8)
 
 The interface with loadtest.gate.noise is ``HistoryDecision.bands`` (row, then metric, then a
-JudgedBand): whatever statistics decide, they leave there the band each metric was judged against.
+JudgedBand; noise.Band is one, with the history's values and the test's figures): whatever statistics
+decide, they leave there the band each metric was judged against.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from loadtest.bundle import AGGREGATE, Results
+from loadtest.bundle import AGGREGATE, EndpointStats, Results
+from loadtest.gate import stats
 from loadtest.gate.history import History, HistoryRun, run_from_results
 
 
@@ -75,7 +78,15 @@ class Trend:
 
     def series(self, row: str, metric: str) -> list[float | None]:
         """``metric`` of ``row`` in every run, oldest first; None where a run lacks the row or the value."""
-        return [run.rows[row].value(metric) if row in run.rows else None for run in self.runs]
+        return [metric_value(run.rows[row], metric) if row in run.rows else None for run in self.runs]
 
     def band(self, row: str, metric: str) -> JudgedBand | None:
         return self.bands.get(row, {}).get(metric)
+
+
+def metric_value(row: EndpointStats, metric: str) -> float | None:
+    """A row's metric: the typical response time from its histogram (what the history gate judges),
+    any other as recorded."""
+    if metric == stats.TYPICAL:
+        return stats.typical_ms(row.histogram)
+    return row.value(metric)

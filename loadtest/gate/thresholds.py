@@ -96,6 +96,11 @@ class HistoryRule:
     """The band is centred on the median of this many most recent runs, so it follows a slow drift."""
     levels: Mapping[str, tuple[float, Tolerance]] = field(default_factory=dict)
     """``warn`` and ``fail``: (false-alarm rate per run, minimum practical effect)."""
+    metrics: tuple[str, ...] = ("typical",)
+    """What is judged per row: the typical response time (loadtest.gate.noise) and percentiles."""
+    run_wide: Mapping[str, float] = field(default_factory=dict)
+    """``warn`` and ``fail``: the relative minimum effect of the aggregate, the run-wide test (a
+    shared runner moves every endpoint together by a few percent from run to run)."""
     reason: str = ""
 
 
@@ -250,6 +255,10 @@ def _history_rule(spec: Mapping[str, Any] | None) -> HistoryRule | None:
         keep=spec.get("keep", 20),
         center_runs=spec.get("center_runs", 10),
         levels=levels,
+        metrics=tuple(spec.get("metrics", HistoryRule.metrics)),
+        run_wide={
+            level: spec[level]["run_wide_relative"] for level in levels if "run_wide_relative" in spec[level]
+        },
         reason=spec.get("reason", ""),
     )
 

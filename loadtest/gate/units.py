@@ -12,6 +12,7 @@ METRIC_LABELS = {
     "failure_ratio": "failure ratio",
     "rps": "requests/s",
     **{metric: metric for metric in LATENCY_METRICS},
+    "typical": "typical response time",
 }
 LIMIT_METRICS = {"min_rps": "rps", "min_requests": "requests"}
 """thresholds.json names of lower limits, and the metric each one limits."""

@@ -41,6 +41,10 @@ fault rules (first match wins; --fault rules are tried before those of --faults-
     jitter:uniform:MAX_MS                  plus a uniform sample in [0, MAX_MS]
     jitter:exponential:MEAN_MS             plus an exponential sample
     jitter:quantiles:P50:P90:P95:P99       plus a sample with these percentiles (ms)
+    jitter:mixture:MEDIAN_MS:P95_RATIO:SECOND_RATIO:SECOND_WEIGHT:TAIL_RATIO:TAIL_WEIGHT
+                                           plus a sample of three lognormal modes: the main one,
+                                           one SECOND_RATIO x slower for a SECOND_WEIGHT share of
+                                           requests, one TAIL_RATIO x slower for a TAIL_WEIGHT share
     scale:X                                multiply the whole latency by X
     errors:RATE                            answer this fraction (0..1) with an injected error
     status:500|503                         status of injected errors (default 503)

@@ -9,6 +9,9 @@ The canonical form of a rule (used by ``--faults-file``, ``PUT /__sandbox/faults
                                          # or {"distribution": "exponential", "mean_ms": 10}
                                          # or {"distribution": "quantiles", "p50_ms": 420,
                                          #     "p90_ms": 850, "p95_ms": 1200, "p99_ms": 2300}
+                                         # or {"distribution": "mixture", "median_ms": 50,
+                                         #     "p95_ratio": 2, "second_ratio": 3, "second_weight": 0.1,
+                                         #     "tail_ratio": 10, "tail_weight": 0.01}
      "scale": 1.0,                       # multiplies the whole latency
      "error_rate": 0.0,                  # probability of an injected error response
      "error_status": 503}                # 503 or 500
@@ -18,7 +21,8 @@ milliseconds in a cooperative gevent sleep, so a slow endpoint never slows the o
 
 The compact command-line form of one rule (``--fault``) is ``PATTERN=ITEM,ITEM,...`` with items
 ``latency:MS``, ``jitter:lognormal:MEDIAN_MS:P95_RATIO``, ``jitter:uniform:MAX_MS``,
-``jitter:exponential:MEAN_MS``, ``jitter:quantiles:P50:P90:P95:P99``, ``scale:X``,
+``jitter:exponential:MEAN_MS``, ``jitter:quantiles:P50:P90:P95:P99``,
+``jitter:mixture:MEDIAN_MS:P95_RATIO:SECOND_RATIO:SECOND_WEIGHT:TAIL_RATIO:TAIL_WEIGHT``, ``scale:X``,
 ``errors:RATE`` and ``status:500|503``, e.g.
 ``'GET /api/dashboard/=latency:50,jitter:lognormal:50:2.5,scale:1.2,errors:0.1'``.
 """
@@ -48,7 +52,12 @@ JITTER_PARAMS: dict[str, tuple[str, ...]] = {
     "uniform": ("max_ms",),
     "exponential": ("mean_ms",),
     "quantiles": tuple(QUANTILE_PARAMS),
+    "mixture": ("median_ms", "p95_ratio", "second_ratio", "second_weight", "tail_ratio", "tail_weight"),
 }
+_RATIOS = ("p95_ratio", "second_ratio", "tail_ratio")
+"""Parameters that are a multiple of the median: above 1 (up to 100)."""
+_WEIGHTS = ("second_weight", "tail_weight")
+"""Parameters that are a share of the requests: from 0 to below 1, together below 1."""
 RULE_KEYS = frozenset({"match", "latency_ms", "jitter", "scale", "error_rate", "error_status"})
 
 
@@ -91,12 +100,16 @@ class Jitter:
         for name in names:
             if name not in data:
                 raise FaultSpecError(f"{distribution} jitter needs {name}")
-            if name == "p95_ratio":
+            if name in _RATIOS:
                 params[name] = _number(data[name], f"jitter.{name}", low=1.0, high=100.0, low_open=True)
+            elif name in _WEIGHTS:
+                params[name] = _number(data[name], f"jitter.{name}", low=0.0, high=0.5)
             else:
                 params[name] = _number(data[name], f"jitter.{name}", low=0.0, high=MAX_MS, low_open=True)
         if distribution == "quantiles" and list(params.values()) != sorted(params.values()):
             raise FaultSpecError("quantiles jitter needs p50_ms <= p90_ms <= p95_ms <= p99_ms")
+        if distribution == "mixture" and params["second_ratio"] > params["tail_ratio"]:
+            raise FaultSpecError("mixture jitter needs second_ratio <= tail_ratio")
         return cls(distribution, params)
 
     def to_dict(self) -> dict[str, Any]:
@@ -111,6 +124,8 @@ class Jitter:
             return rng.uniform(0.0, p["max_ms"])
         if self.distribution == "quantiles":
             return quantile_sample(p, rng.random())
+        if self.distribution == "mixture":
+            return mixture_sample(p, rng)
         return rng.expovariate(1.0 / p["mean_ms"])
 
 
@@ -126,6 +141,22 @@ def quantile_sample(params: dict[str, float], u: float) -> float:
     pairs = list(zip(knots, knots[1:], strict=False))
     (z0, y0), (z1, y1) = next(((a, b) for a, b in pairs if z <= b[0]), pairs[-1])
     return math.exp(y0 + (y1 - y0) * (z - z0) / (z1 - z0))
+
+
+def mixture_sample(params: dict[str, float], rng: random.Random) -> float:
+    """A draw from a heavy-tailed mixture of three lognormal modes of the same spread: the main one
+    (median ``median_ms``, p95 = ``p95_ratio`` x median), a second one ``second_ratio`` times slower
+    for a share ``second_weight`` of requests (a cache miss, a slower query plan), and a rare tail
+    ``tail_ratio`` times slower for a share ``tail_weight`` (a lock wait, a retransmission)."""
+    u = rng.random()
+    ratio = (
+        params["tail_ratio"]
+        if u < params["tail_weight"]
+        else params["second_ratio"]
+        if u < params["tail_weight"] + params["second_weight"]
+        else 1.0
+    )
+    return rng.lognormvariate(math.log(params["median_ms"] * ratio), math.log(params["p95_ratio"]) / _Z95)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +260,7 @@ def _cli_item(key: str, values: list[str]) -> dict[str, Any]:
         f"unknown item {':'.join([key, *values])!r}; items are latency:MS, "
         "jitter:lognormal:MEDIAN:P95_RATIO, jitter:uniform:MAX, jitter:exponential:MEAN, "
         "jitter:quantiles:P50:P90:P95:P99, "
+        "jitter:mixture:MEDIAN:P95_RATIO:SECOND_RATIO:SECOND_WEIGHT:TAIL_RATIO:TAIL_WEIGHT, "
         "scale:X, errors:RATE, status:500|503"
     )
 

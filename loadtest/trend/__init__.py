@@ -1,4 +1,5 @@
-"""The trend page (trend.html): every endpoint's p50/p95/p99, requests/s and failure ratio over the history.
+"""The trend page (trend.html): every endpoint's typical time, p50/p95/p99, requests/s and failure ratio
+over the history.
 
 Written into every results bundle after the gate (by the runner, and by ``compare --trend FILE``)
 and into every baseline artifact (by record_baseline), from the same data as the summary's charts::

@@ -17,12 +17,13 @@ from loadtest.bundle.typed_json import format_time
 from loadtest.gate.history import HistoryRun
 from loadtest.gate.render.charts import run_labels
 from loadtest.gate.series import Trend
+from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import METRIC_LABELS
 from loadtest.trend.svg import Edges, Point, line_chart
 from loadtest.untrusted import html_text
 
-CHARTS = (("p50", "ms", 1.0), ("p95", "ms", 1.0), ("p99", "ms", 1.0), ("rps", "req/s", 1.0))
-CHARTS += (("failure_ratio", "%", 100.0),)
+CHARTS = ((TYPICAL, "ms", 1.0), ("p50", "ms", 1.0), ("p95", "ms", 1.0), ("p99", "ms", 1.0))
+CHARTS += (("rps", "req/s", 1.0), ("failure_ratio", "%", 100.0))
 """Each endpoint's charts: metric, unit, and the factor from the metric's value to the unit."""
 
 SCRIPT = """\

@@ -6,7 +6,7 @@ import pytest
 
 from loadtest import calibration
 from loadtest.bundle import read_results
-from loadtest.calibration import Measured, RunSpec, Settings, Tally
+from loadtest.calibration import LatencyModel, Measured, RunSpec, Settings, Tally
 from loadtest.cli import calibrate
 from tests.unit.test_gate_history_summary import write_bundle
 
@@ -28,11 +28,11 @@ def test_the_plan_has_k_plus_t_unchanged_runs_and_t_per_slowdown_in_a_seeded_ord
 
 
 def test_every_endpoint_gets_heavy_tailed_latency_and_the_slowed_one_is_scaled_first():
-    settings = Settings(endpoint=SLOWED)
+    model = LatencyModel(name="lognormal")
     lognormal = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
 
-    assert calibration.faults_for(settings, 0.0) == [{"match": "*", "jitter": lognormal}]
-    assert calibration.faults_for(settings, 0.2) == [
+    assert calibration.faults_for(model, SLOWED, 0.0) == [{"match": "*", "jitter": lognormal}]
+    assert calibration.faults_for(model, SLOWED, 0.2) == [
         {"match": SLOWED, "jitter": lognormal, "scale": 1.2},
         {"match": "*", "jitter": lognormal},
     ]
@@ -71,26 +71,28 @@ def test_judging_counts_false_alarms_and_detections_for_every_method(tmp_path, m
     outcome = calibration.judge(settings, measured, progress=lambda _: None)
 
     assert set(outcome.tallies) == {
-        calibration.HISTORY,
-        calibration.HISTORY_P95,
-        calibration.FALLBACK,
-        "ratio 200% vs previous run (default)",
+        calibration.THIS_GATE,
+        calibration.LEGACY,
+        calibration.FIXED,
+        "t-test on per-run values (Bencher), 99% per metric",
+        "t-test on per-run values, 3% per run (Bonferroni)",
+        "ratio 200% vs previous run (github-action-benchmark's default)",
         "ratio 130% vs previous run",
         "ratio 120% vs previous run",
     }
     assert all(t.aa_trials == 2 and t.trials == {0.6: 2} for t in outcome.tallies.values())
-    assert outcome.tallies[calibration.HISTORY].detected == {0.6: 2}
-    assert outcome.tallies[calibration.HISTORY].false_alarms == 0
+    assert outcome.tallies[calibration.THIS_GATE].detected == {0.6: 2}
+    assert outcome.tallies[calibration.THIS_GATE].false_alarms == 0
     assert len(list((tmp_path / "cal" / "baselines").iterdir())) == 4
 
 
 def test_the_naive_rule_flags_any_metric_over_the_ratio(measured):
     current, previous = read_results(measured.slowed[0.6][0]), read_results(measured.unchanged[0])
 
-    flags = calibration.naive_flags(current, previous, 1.3, ("p50",), min_requests=20)
+    flags = calibration.naive_flags(current, previous, 1.3, min_requests=20)
 
     assert (SLOWED, "p50", "fail") in flags
-    assert calibration.naive_flags(previous, previous, 1.0, ("p50",), min_requests=20) == []
+    assert calibration.naive_flags(previous, previous, 1.0, min_requests=20) == []
 
 
 def test_the_table_shows_counts_and_rates_side_by_side(tmp_path, measured):
@@ -101,10 +103,10 @@ def test_the_table_shows_counts_and_rates_side_by_side(tmp_path, measured):
     outcome = calibration.Outcome(Settings(), Measured([], {0.2: []}, 0, 0, 0), tallies, {})
 
     assert calibration.render_table(outcome).splitlines() == [
-        "| method     | false alarms (fail)   | any flag (warn too)   | detected at +20%   |",
-        "|------------|-----------------------|-----------------------|--------------------|",
-        "| history    | 1/40 (2%)             | 2/40 (5%)             | 39/40 (98%)        |",
-        "| ratio 200% | 0/40 (0%)             | 0/40 (0%)             | 0/40 (0%)          |",
+        "| method     | false alarms (fail)   | any flag (warn too)   | detected at +20%     |",
+        "|------------|-----------------------|-----------------------|----------------------|",
+        "| history    | 1/40 (2.5%; 0.4–13%)  | 2/40 (5.0%; 1.4–17%)  | 39/40 (98%; 87–100%) |",
+        "| ratio 200% | 0/40 (0%; 0–8.8%)     | 0/40 (0%; 0–8.8%)     | 0/40 (0%; 0–8.8%)    |",
     ]
 
 

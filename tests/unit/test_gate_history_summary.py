@@ -115,7 +115,7 @@ def test_a_slowed_endpoint_is_shown_against_its_band(tmp_path, thresholds):
     assert report.history_runs == 8
     assert report.verdict == "fail"
     assert {(f.scope, f.metric) for f in report.findings if f.level == "fail"} >= {
-        ("GET /api/dashboard/", "p50")
+        ("GET /api/dashboard/", "typical")
     }
     assert render_markdown(report) == expected("history-fail")
 

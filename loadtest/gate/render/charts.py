@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from loadtest.bundle import AGGREGATE, LATENCY_METRICS
 from loadtest.gate.report import GateReport
 from loadtest.gate.series import JudgedBand, Trend
+from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import METRIC_LABELS
 from loadtest.untrusted import code_span
 
 MAX_CHARTS = 2
-"""Charts in one comment: the aggregate p95 and the worst flagged endpoint metric."""
+"""Charts in one comment: the aggregate (its typical time, or p95) and the worst flagged endpoint metric."""
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 SPARK_GAP = "·"
 """A run without a value for the row (not called, or not recorded)."""
@@ -33,7 +34,7 @@ CHART_WIDTH, CHART_HEIGHT = 640, 260
 """Mermaid's default XY chart is 700 x 500: lower, so a comment's two charts stay compact."""
 SERIES_COLOUR, BAND_COLOUR = "#0969da", "#8c959f"
 """GitHub's own blue and grey, readable on its light and dark themes."""
-CHARTABLE = frozenset({*LATENCY_METRICS, "rps", "failure_ratio"})
+CHARTABLE = frozenset({*LATENCY_METRICS, TYPICAL, "rps", "failure_ratio"})
 _UNITS = {"rps": ("req/s", 1.0), "failure_ratio": ("%", 100.0)}
 """Unit and scale of the non-latency metrics; latency is in ms."""
 
@@ -79,13 +80,14 @@ def _median(values: Sequence[float]) -> float:
 
 
 def charts_for(report: GateReport, limit: int = MAX_CHARTS) -> list[Chart]:
-    """The aggregate p95, then each flagged endpoint's flagged metric, worst first; only charts
-    with at least one earlier run to draw, at most ``limit``."""
+    """The aggregate's typical response time when the gate judged it against a band (else its p95),
+    then each flagged endpoint's flagged metric, worst first; only charts with at least one earlier
+    run to draw, at most ``limit``."""
     trend = report.trend
     if trend is None or limit <= 0:
         return []
     flagged = {(f.scope, f.metric) for f in report.findings if f.kind in ("limit", "regression")}
-    wanted = [(AGGREGATE, "p95")]
+    wanted = [(AGGREGATE, TYPICAL if trend.band(AGGREGATE, TYPICAL) else "p95")]
     for f in report.findings:  # worst first; an endpoint's p95 first, as in its sparkline
         if (f.scope, f.metric) in flagged and f.scope in report.results.endpoints and f.metric in CHARTABLE:
             if (f.scope, "p95") in flagged:

@@ -1,0 +1,349 @@
+"""Judging a calibration's runs by every method, and the table of what each one caught.
+
+A/A trial ``i`` judges unchanged run ``K + i`` against the rolling baseline of the K runs before
+it; trial ``j`` of a slowdown judges slowed run ``j`` against the same baseline as A/A trial
+``j``. A false alarm is an A/A trial with any regression at fail level on any row; a detection
+is a fail-level flag on the slowed endpoint. Each count comes with its Wilson 95% interval.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import statistics
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tabulate import tabulate
+
+from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, read_results
+from loadtest.calibration import methods
+from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
+from loadtest.gate import stats
+from loadtest.gate.history import record_baseline
+from loadtest.gate.noise import TYPICAL, CommonMode, summarize
+from loadtest.gate.thresholds import load_thresholds
+from loadtest.presets import load_preset
+
+GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
+_Z95 = 1.959963984540054
+
+
+@dataclass
+class Tally:
+    """Counts for one method: false alarms in A/A trials, detections per slowdown."""
+
+    false_alarms: int = 0
+    any_flags: int = 0
+    aa_trials: int = 0
+    detected: dict[float, int] = field(default_factory=dict)
+    trials: dict[float, int] = field(default_factory=dict)
+
+    def detection_rate(self, slowdown: float) -> float:
+        return self.detected.get(slowdown, 0) / self.trials[slowdown] if self.trials.get(slowdown) else 0.0
+
+    def smallest_detected(self, slowdowns: Sequence[float]) -> float | None:
+        """The smallest slowdown caught in >= 95% of trials, if false alarms stay <= 5%."""
+        if not self.aa_trials or self.false_alarms / self.aa_trials > GOAL_FALSE_ALARMS:
+            return None
+        caught = [x for x in sorted(slowdowns) if self.detection_rate(x) >= GOAL_DETECTION]
+        return caught[0] if caught else None
+
+
+def wilson_interval(hits: int, total: int, z: float = _Z95) -> tuple[float, float]:
+    """Wilson's score interval for a proportion: honest at 0/40 and 40/40, where hits/n +- 1.96 sd
+    would claim certainty."""
+    if total <= 0:
+        return 0.0, 1.0
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class Outcome:
+    """Every method's tally, and what it took."""
+
+    settings: Settings
+    measured: Measured
+    tallies: dict[str, Tally]
+    requests: dict[str, float]
+    """Median requests per run, for the slowed endpoint and the aggregate."""
+    noise: list[str] = field(default_factory=list)
+    """What the runs showed of the noise: measured against what the gate predicts."""
+
+
+def judging_thresholds(settings: Settings) -> Path:
+    """thresholds.json as the runs are judged: for ``external``, a copy in which the stand-in's
+    target section is the real host's (none, in this repository), so a loopback run gets every
+    rule a real host gets, the minimum effects included."""
+    if settings.judge_as == "sandbox":
+        return settings.thresholds
+    document = json.loads(Path(settings.thresholds).read_text(encoding="utf-8"))
+    targets = document.setdefault("targets", {})
+    targets["sandbox"] = targets.get("external", {})
+    path = settings.out / "thresholds-as-external.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    load_thresholds(path)  # the copy is valid as the original is
+    return path
+
+
+def judge(settings: Settings, measured: Measured, progress: Callable[[str], None] = print) -> Outcome:
+    """Judge every trial by every method."""
+    thresholds = judging_thresholds(settings)
+    baselines = _rolling_baselines(settings, measured.unchanged)
+    results = {path: read_results(path) for path in measured.unchanged}
+    judges = methods.methods(settings.judge_as, variants=settings.variants)
+    tallies = {name: Tally() for name in judges}
+    k = settings.history_runs
+    for i in range(settings.trials):
+        trial = _trial(
+            results[measured.unchanged[k + i]],
+            results[measured.unchanged[k + i - 1]],
+            baselines[k + i - 1],
+            thresholds,
+        )
+        for name, judge_trial in judges.items():
+            flags = judge_trial(trial)
+            tally = tallies[name]
+            tally.aa_trials += 1
+            tally.false_alarms += any(level == "fail" for _, _, level in flags)
+            tally.any_flags += bool(flags)
+    progress("calibrate: judged the A/A trials")
+    for x, paths in measured.slowed.items():
+        for j, path in enumerate(paths):
+            trial = _trial(
+                read_results(path), results[measured.unchanged[k + j - 1]], baselines[k + j - 1], thresholds
+            )
+            for name, judge_trial in judges.items():
+                flags = judge_trial(trial)
+                tally = tallies[name]
+                tally.trials[x] = tally.trials.get(x, 0) + 1
+                hit = any(scope == settings.endpoint and level == "fail" for scope, _, level in flags)
+                tally.detected[x] = tally.detected.get(x, 0) + hit
+        progress(f"calibrate: judged the {x:.0%} slowdown")
+    unchanged = [results[p] for p in measured.unchanged]
+    return Outcome(
+        settings,
+        measured,
+        tallies,
+        _requests(settings, unchanged),
+        noise_check(settings, unchanged, measured),
+    )
+
+
+def _trial(current: Results, previous: Results, baseline: Path, thresholds: Path) -> methods.Trial:
+    facts = current.facts
+    rules = load_thresholds(thresholds).rules_for(
+        preset=facts.preset if facts else None, target=facts.target if facts else None
+    )
+    if rules.regression.history is None:
+        raise RuntimeError(f"{thresholds}: no regression.history section to calibrate")
+    history = methods.read_trial_history(baseline, current)
+    return methods.Trial(current, previous, baseline, history, rules, thresholds)
+
+
+def _rolling_baselines(settings: Settings, unchanged: list[Path]) -> list[Path]:
+    """Baseline ``m`` is unchanged run ``m`` recorded on top of baseline ``m - 1``, keeping K runs."""
+    folder = settings.out / "baselines"
+    shutil.rmtree(folder, ignore_errors=True)
+    baselines: list[Path] = []
+    for m, path in enumerate(unchanged[:-1]):
+        out = folder / f"{m:03d}"
+        previous = baselines[-1] if baselines else None
+        record_baseline(path, previous=previous, out=out, keep=settings.history_runs)
+        baselines.append(out)
+    return baselines
+
+
+def _requests(settings: Settings, runs: list[Results]) -> dict[str, float]:
+    slowed = [run.endpoints[settings.endpoint].requests for run in runs if settings.endpoint in run.endpoints]
+    return {
+        settings.endpoint: _median(slowed),
+        AGGREGATE: _median([run.aggregate.requests for run in runs]),
+        "fewest per endpoint": _median([min(r.requests for r in run.endpoints.values()) for run in runs]),
+    }
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def noise_check(settings: Settings, runs: list[Results], measured: Measured) -> list[str]:
+    """What the unchanged runs show of the noise, against what the gate predicts: the run-wide
+    shift's spread, and the slowed endpoint's run-to-run spread alone and relative to the run's
+    other endpoints, beside the sampling noise read off each run's own histogram."""
+    rows = [run for run in runs if settings.endpoint in run.endpoints]
+    if len(rows) < 3:
+        return []
+    metrics = (TYPICAL, "p95")
+    summaries = [{name: summarize(row, metrics) for name, row in run.endpoints.items()} for run in rows]
+    common = CommonMode(summaries[0], summaries)
+    overall = [common.shift(s, leave_out="") for s in summaries]
+    lines = [
+        f"run-wide shift over {len(rows)} unchanged runs: sd {_sd(x for x, _ in overall):.3f} (log scale), "
+        f"of which sampling {statistics.fmean(v for _, v in overall) ** 0.5:.3f}"
+    ]
+    shifts = [common.shift(s, leave_out=settings.endpoint) for s in summaries]
+    for metric in metrics:
+        own = [s[settings.endpoint] for s in summaries]
+        if not all(metric in o.logs for o in own):
+            continue
+        alone = [o.logs[metric] for o in own]
+        relative = [o.logs[metric] - shift for o, (shift, _) in zip(own, shifts, strict=True)]
+        predicted = statistics.fmean(o.variances[metric] + v for o, (_, v) in zip(own, shifts, strict=True))
+        line = (
+            f"{settings.endpoint} {metric}: run-to-run sd {_sd(alone):.3f} alone, {_sd(relative):.3f} "
+            f"relative to the other endpoints; predicted from each run's histogram {predicted**0.5:.3f}"
+        )
+        if metric in PERCENTILES:
+            boot = statistics.fmean(
+                _bootstrap_variance(run.endpoints[settings.endpoint], metric) for run in rows
+            )
+            common_variance = statistics.fmean(v for _, v in shifts)
+            line += f" (order-statistic formula; a bootstrap says {(boot + common_variance) ** 0.5:.3f})"
+        lines.append(line)
+    factors = _speed_factors(measured)
+    if factors:
+        lines.append(
+            f"speed factors drawn per run: {len(factors)}, "
+            f"spread {_sd(math.log(f) for f in factors):.1%} (log sd)"
+        )
+    return lines
+
+
+def _sd(values: Iterable[float]) -> float:
+    values = list(values)
+    return statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def _bootstrap_variance(row: EndpointStats, metric: str) -> float:
+    """The run's own requests resampled 200 times: the percentile's sampling noise, measured."""
+    fraction = PERCENTILES[metric]
+    (variance,) = stats.bootstrap_variances(
+        row.histogram,
+        lambda h: [stats.log_ms(stats.percentile(h, fraction))],
+        replicates=200,
+        seed=f"{row.name} {row.requests}",
+    )
+    return variance
+
+
+def _speed_factors(measured: Measured) -> list[float]:
+    paths = [*measured.unchanged, *(p for paths in measured.slowed.values() for p in paths)]
+    factors = []
+    for path in paths:
+        facts = path / RUN_FACTS
+        if facts.is_file():
+            factors.append(float(json.loads(facts.read_text(encoding="utf-8")).get("speed_factor", 1.0)))
+    return [f for f in factors if f != 1.0]
+
+
+# --- the report -------------------------------------------------------------------
+
+
+def describe_settings(settings: Settings) -> str:
+    preset = load_preset(settings.preset)
+    users = settings.users or preset.users
+    wait_min = settings.wait_min if settings.wait_min is not None else preset.settings.get("wait-min", "?")
+    wait_max = settings.wait_max if settings.wait_max is not None else preset.settings.get("wait-max", "?")
+    run_time = settings.run_time_s or preset.run_time_s
+    return (
+        f"preset {settings.preset}: {users} users, waits {wait_min}-{wait_max} s, {run_time:g} s runs; "
+        f"K={settings.history_runs} history runs, T={settings.trials} trials each; "
+        f"slowed: {settings.endpoint}; latency: {settings.model.describe()}; "
+        f"judged with the thresholds of {_judged_as(settings)}"
+    )
+
+
+def _judged_as(settings: Settings) -> str:
+    return (
+        "a real host (target external)"
+        if settings.judge_as == "external"
+        else "the stand-in (target sandbox)"
+    )
+
+
+def count_cell(hits: int, total: int) -> str:
+    """``2/40 (5.0%; 1.4–17%)``: the count, the rate and its Wilson 95% interval."""
+    if not total:
+        return "-"
+    low, high = wilson_interval(hits, total)
+    return f"{hits}/{total} ({_pct(hits / total)}; {_pct(low)[:-1]}–{_pct(high)})"
+
+
+def _pct(fraction: float) -> str:
+    """Two significant figures where they matter: ``0.4%``, ``5.0%``, ``13%``, ``100%``."""
+    return f"{fraction * 100:.1f}%" if 0 < fraction < 0.1 else f"{fraction * 100:.0f}%"
+
+
+def render_table(outcome: Outcome) -> str:
+    """The side-by-side table: false alarms and detection per slowdown, counts with Wilson intervals."""
+    slowdowns = sorted(outcome.measured.slowed)
+    headers = [
+        "method",
+        "false alarms (fail)",
+        "any flag (warn too)",
+        *(f"detected at +{x:.0%}" for x in slowdowns),
+    ]
+    rows = [
+        [
+            name,
+            count_cell(tally.false_alarms, tally.aa_trials),
+            count_cell(tally.any_flags, tally.aa_trials),
+            *(count_cell(tally.detected.get(x, 0), tally.trials.get(x, 0)) for x in slowdowns),
+        ]
+        for name, tally in outcome.tallies.items()
+    ]
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+
+
+def render_report(outcome: Outcome) -> str:
+    settings, measured = outcome.settings, outcome.measured
+    lines = [f"Calibration: {describe_settings(settings)}", "", render_table(outcome), ""]
+    lines.append("Counts are trials; in brackets the rate and its Wilson 95% interval.")
+    slowdowns = sorted(measured.slowed)
+    for name in (methods.THIS_GATE, methods.LEGACY):
+        smallest = outcome.tallies[name].smallest_detected(slowdowns)
+        found = f"+{smallest:.0%}" if smallest is not None else "none of those tried"
+        lines.append(f"smallest slowdown caught in >=95% of trials at <=5% false alarms, {name}: {found}")
+    requests = ", ".join(f"{name} {count:,.0f}" for name, count in outcome.requests.items())
+    lines.append(f"median requests per unchanged run: {requests}")
+    lines += outcome.noise
+    if measured.wall_s:
+        cores = measured.cpu_s / measured.wall_s
+        lines.append(
+            f"ran {len(measured.unchanged) + sum(map(len, measured.slowed.values()))} runs, "
+            f"{settings.parallel} at a time, in {measured.wall_s / 60:.1f} min; "
+            f"CPU {measured.cpu_s:.0f} s = {cores:.2f} cores on average; "
+            f"Locust CPU warnings: {measured.cpu_warnings}; {load_summary(measured.load)}"
+        )
+    elif measured.cpu_warnings:
+        lines.append(f"Locust CPU warnings in the stored runs: {measured.cpu_warnings}")
+    return "\n".join(lines) + "\n"
+
+
+def save(outcome: Outcome, text: str) -> None:
+    (outcome.settings.out / "calibration.txt").write_text(text, encoding="utf-8")
+    (outcome.settings.out / "calibration.json").write_text(
+        json.dumps(tallies_json(outcome.tallies), indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def tallies_json(tallies: Mapping[str, Tally]) -> dict[str, object]:
+    def counted(hits: int, total: int) -> dict[str, object]:
+        low, high = wilson_interval(hits, total)
+        return {"hits": hits, "trials": total, "wilson95": [round(low, 4), round(high, 4)]}
+
+    return {
+        name: {
+            "false_alarms": counted(t.false_alarms, t.aa_trials),
+            "any_flags": counted(t.any_flags, t.aa_trials),
+            "detected": {f"{x:g}": counted(t.detected.get(x, 0), t.trials.get(x, 0)) for x in t.trials},
+        }
+        for name, t in tallies.items()
+    }
