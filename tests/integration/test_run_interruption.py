@@ -22,6 +22,7 @@ import pytest
 
 from loadtest import bundle
 from loadtest.exitcodes import ExitCode
+from loadtest.presets import load_preset
 from tests.conftest import ROOT, child_environ
 from tests.integration.conftest import API_KEY, SPAWNED, wait_for_log
 
@@ -206,9 +207,9 @@ def test_a_stand_in_failing_every_request_stops_a_60_s_smoke_run_within_25_s(san
     url = sandbox_factory(admin=True)
     out = tmp_path / "bundle"
     runner = Runner("--preset", "smoke", "--host", url, "--out", str(out))
-    # The preflight signs up once, then each of the 10 users: from then on every request fails.
+    # The preflight signs up once, then each of the preset's users: from then on every request fails.
     deadline = time.monotonic() + WAIT_S
-    while get_stats(url)["users"] < 1 + 10:
+    while get_stats(url)["users"] < 1 + load_preset("smoke").users:
         assert time.monotonic() < deadline and runner.proc.poll() is None, runner.stderr
         time.sleep(0.05)
     set_faults(url, [{"match": "*", "error_rate": 1.0}])

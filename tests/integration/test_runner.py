@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from loadtest import bundle, contract
+from loadtest.presets import load_preset
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import ROOT, child_environ, run_script
 from tests.integration.conftest import API_KEY
@@ -62,7 +63,11 @@ def test_smoke_run_writes_a_complete_bundle(smoke_bundle):
 def test_run_facts_describe_the_run(smoke_bundle):
     _, out = smoke_bundle
     facts = json.loads((out / bundle.RUN_FACTS).read_text())
-    assert facts["preset"] == "smoke" and facts["users"] == 10 and facts["run_time_s"] == SMOKE_S
+    assert (
+        facts["preset"] == "smoke"
+        and facts["users"] == load_preset("smoke").users
+        and facts["run_time_s"] == SMOKE_S
+    )
     assert facts["target"] == "sandbox" and facts["host"].startswith("http://127.0.0.1:")
     assert facts["exit_code"] == 0 and facts["seed"] == 3
     assert facts["started_at"] < facts["ended_at"]

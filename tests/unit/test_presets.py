@@ -22,7 +22,7 @@ def test_each_preset_opens_with_the_question_it_answers(name):
 
 @pytest.mark.parametrize(
     ("name", "users", "max_run_time_s"),
-    [("smoke", 10, 120), ("quick", 10, 60), ("medium", 50, 300), ("stress", 100, 600)],
+    [("smoke", 20, 120), ("quick", 10, 60), ("medium", 50, 300), ("stress", 100, 600)],
 )
 def test_preset_sizes_match_what_they_promise(name, users, max_run_time_s):
     preset = load_preset(name)
