@@ -94,6 +94,19 @@ def gate_variant(method: Method, **rule_changes: object) -> Judge:
     return judge
 
 
+def rate_variant(method: Method, fail_rate: float) -> Judge:
+    """This gate (or a variant) failing at another per-run false-alarm rate."""
+
+    def judge(trial: Trial) -> list[Flag]:
+        regression = trial.rules.regression
+        assert regression.history is not None  # judge() checks that thresholds.json has one
+        levels = dict(regression.history.levels)
+        levels["fail"] = (fail_rate, levels["fail"][1])
+        return gate_variant(method, levels=levels)(trial)
+
+    return judge
+
+
 def legacy_gate(judge_as: str) -> Judge:
     def judge(trial: Trial) -> list[Flag]:
         rule = legacy.RULES[judge_as]
@@ -209,6 +222,11 @@ def variant_methods(judge_as: str) -> Mapping[str, Judge]:
     old_floor = {"fail": OLD_FLOOR[judge_as], "warn": OLD_WARN_FLOOR[judge_as]}
     return {
         "variant: no common-mode rejection": gate_variant(Method(common_mode=False)),
+        "variant: common mode weighted by the history": gate_variant(Method(weighted_common_mode=True)),
+        "variant: failing at 2% per run": rate_variant(Method(), 0.02),
+        "variant: weighted common mode, failing at 2% per run": rate_variant(
+            Method(weighted_common_mode=True), 0.02
+        ),
         "variant: p50 instead of the typical time": gate_variant(Method(), metrics=("p50",)),
         "variant: p95 and p99 judged too": gate_variant(Method(), metrics=("typical", "p95", "p99")),
         "variant: Bonferroni, not Holm": gate_variant(Method(holm=False)),

@@ -67,6 +67,9 @@ class Method:
 
     common_mode: bool = True
     """Judge endpoints relative to the run's other endpoints."""
+    weighted_common_mode: bool = False
+    """Take out only the part of the run-wide shift the history shows to be runner noise (see
+    ``common_mode_weight``); False: all of it."""
     holm: bool = True
     """Holm's step-down over the run's tests; False: Bonferroni."""
     satterthwaite: bool = True
@@ -315,6 +318,18 @@ def band_test(
     return series.test(center_runs=center_runs, satterthwaite=satterthwaite)
 
 
+def common_mode_weight(shifts: Sequence[tuple[float, float]], variance: float) -> float:
+    """How much of the run-wide shift to take out: tau^2 / (tau^2 + variance), where tau^2 is the
+    runner's common noise the history's run-wide shifts show beyond their sampling noise and
+    ``variance`` this run's shift's sampling noise. Taking out ``w`` times the shift leaves
+    (1 - w)^2 tau^2 + w^2 variance, least at this ``w``: all of it on a runner that moves every
+    endpoint together, none when the shift is only the other endpoints' sampling noise."""
+    common = run_to_run_variance([shift for shift, _ in shifts])
+    common -= statistics.fmean(v for _, v in shifts) if shifts else 0.0
+    common = max(0.0, common)
+    return common / (common + variance) if common + variance > 0 else 0.0
+
+
 # --- the decision ---------------------------------------------------------------------------
 
 
@@ -422,10 +437,12 @@ class HistoryDecision:
         offsets, offset = [0.0] * len(runs), 0.0
         if common is not None and row != AGGREGATE:
             shifts = [common.shift(run, leave_out=row) for run in runs]
-            offsets = [shift for shift, _ in shifts]
-            history = [(value, v + extra) for (value, v), (_, extra) in zip(history, shifts, strict=True)]
             offset, extra = common.shift(now, leave_out=row)
-            current = (current[0], current[1] + extra)
+            weight = common_mode_weight(shifts, extra) if self.method.weighted_common_mode else 1.0
+            offsets = [weight * shift for shift, _ in shifts]
+            history = [(value, v + weight**2 * e) for (value, v), (_, e) in zip(history, shifts, strict=True)]
+            offset *= weight
+            current = (current[0], current[1] + weight**2 * extra)
         return Series(
             row=row,
             metric=metric,
