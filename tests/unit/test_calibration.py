@@ -75,7 +75,7 @@ def test_judging_counts_false_alarms_and_detections_for_every_method(tmp_path, m
         calibration.LEGACY,
         calibration.FIXED,
         "t-test on per-run values (Bencher), 99% per metric",
-        "t-test on per-run values, 3% per run (Bonferroni)",
+        "t-test on per-run values, 2% per run (Bonferroni)",
         "ratio 200% vs previous run (github-action-benchmark's default)",
         "ratio 130% vs previous run",
         "ratio 120% vs previous run",

@@ -16,7 +16,7 @@ from loadtest.bundle import (
     sum_histograms,
 )
 from loadtest.gate.history import History, HistoryRun
-from loadtest.gate.noise import HistoryDecision, Method
+from loadtest.gate.noise import HistoryDecision, Method, common_mode_weight
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
 ENDPOINTS = ("GET /a/", "GET /b/", "GET /c/", "GET /d/", "GET /e/")
@@ -154,3 +154,25 @@ def test_the_bands_are_kept_for_every_judged_metric_with_the_historys_values(his
     assert band.low < band.center < band.high
     assert band.high >= band.center * 1.03  # the warn level's minimum effect (3%) at least
     assert 0 < band.p_value < 1
+
+
+def test_the_weighted_common_mode_takes_out_what_the_history_shows_is_the_runners():
+    # Shifts alternating by 4% with a sampling noise of 1%: nearly all of it is the runner's.
+    alternating = [(0.04 * (-1) ** k, 0.0001) for k in range(10)]
+    # Shifts that vary only as much as their own sampling noise: none of it is.
+    quiet = [(0.0, 0.0001)] * 10
+
+    assert common_mode_weight(alternating, 0.0001) == pytest.approx(0.0031 / 0.0032)
+    assert common_mode_weight(quiet, 0.0001) == 0.0
+    assert common_mode_weight([], 0.0) == 0.0
+
+
+def test_on_a_runner_with_a_common_speed_factor_the_weighted_common_mode_still_catches_15_percent(history):
+    current = run(random.Random(24), factor=0.95, slow=1.15)
+
+    decision, flags = judged(history, current, Method(weighted_common_mode=True))
+
+    assert flags.get((SLOWED, "typical")) == "fail"
+    assert decision.bands["GET /b/"]["typical"].run_shift == pytest.approx(
+        judged(history, current)[0].bands["GET /b/"]["typical"].run_shift, abs=0.01
+    )
