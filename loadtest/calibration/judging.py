@@ -16,8 +16,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tabulate import tabulate
-
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, read_results
 from loadtest.calibration import methods
 from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
@@ -26,6 +24,7 @@ from loadtest.gate.history import record_baseline
 from loadtest.gate.noise import TYPICAL, CommonMode, summarize
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
+from loadtest.tables import table
 
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
 _Z95 = 1.959963984540054
@@ -299,7 +298,7 @@ def render_table(outcome: Outcome) -> str:
         ]
         for name, tally in outcome.tallies.items()
     ]
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return table(rows, headers=headers, tablefmt="github")
 
 
 def render_report(outcome: Outcome) -> str:

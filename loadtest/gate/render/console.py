@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from tabulate import tabulate
-
 from loadtest.bundle import EndpointStats
 from loadtest.gate.render.headline import describe, headline
 from loadtest.gate.report import GateReport
 from loadtest.gate.units import format_ms, format_rps
+from loadtest.tables import table
 from loadtest.untrusted import console_text
 
 
@@ -15,14 +14,13 @@ def render_console(report: GateReport) -> str:
     """A short plain-text table for a terminal: aggregate and endpoints, then the verdict line."""
     rows = [_console_row(report.results.aggregate, "Aggregated")]
     rows += [_console_row(row, console_text(row.name)) for row in report.endpoints_worst_first()]
-    table = tabulate(
+    text = table(
         rows,
         headers=["Endpoint", "Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)"],
         tablefmt="simple",
-        disable_numparse=True,
         colalign=("left", *["right"] * 6),
     )
-    lines = [table, ""]
+    lines = [text, ""]
     lines += [
         f"  {finding.level.upper()}: {describe(finding, text=console_text)}" for finding in report.findings
     ]

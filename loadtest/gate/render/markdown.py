@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tabulate import tabulate
-
 from loadtest.bundle import AGGREGATE, EndpointStats, Results
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import charts
@@ -26,6 +24,7 @@ from loadtest.gate.units import (
     format_rps,
 )
 from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
+from loadtest.tables import table
 from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text
 
 TOP_FAILURE_MESSAGES = 10
@@ -162,16 +161,16 @@ def _endpoint_table(report: GateReport, limit: int | None) -> str:
         return f"_The per-endpoint table ({len(rows)} rows) is left out to fit a GitHub comment._"
     shown = rows if limit is None else rows[:limit]
     baseline = report.baseline.endpoints if report.baseline and report.baseline_status == "compared" else {}
-    table = [
+    grid = [
         [_name_cell(report, row), *(_cell(report, row, baseline.get(row.name), m) for m in TABLE_METRICS)]
         for row in shown
     ]
     headers = ["Endpoint", *HEADERS]
     if report.trend:
         headers.append(TREND_HEADER)
-        for cells, row in zip(table, shown, strict=True):
+        for cells, row in zip(grid, shown, strict=True):
             cells.append(charts.trend_cell(report, row.name))
-    body = _table(headers, table)
+    body = _table(headers, grid)
     if len(shown) < len(rows):
         body += f"\n\n_…{len(rows) - len(shown)} more endpoints left out to fit a GitHub comment._"
     flagged = any(report.findings_for(row.name) for row in rows)
@@ -307,7 +306,7 @@ def _texts(finding: Finding) -> tuple[str, str, str]:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+    return table(rows, headers=headers, tablefmt="github")
 
 
 def _details(summary: str, body: str, *, open_: bool = False) -> str:
