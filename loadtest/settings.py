@@ -95,9 +95,10 @@ class Settings:
         return {key: value for key, value in environ.items() if not key.startswith(_PREFIX)}
 
     @staticmethod
-    def environ_for_server(*, side: str) -> dict[str, str]:
-        """The variables the runner sets for the commands of an API it starts (loadtest.run.server)."""
-        return {"LOADTEST_SIDE": side}
+    def environ_for_server(*, side: str, api_key: str) -> dict[str, str]:
+        """The variables the runner sets for the commands of an API it starts (loadtest.run.server):
+        its side, and the API key the run sends (the setup creates it)."""
+        return {"LOADTEST_SIDE": side, "LOADTEST_API_KEY": api_key}
 
     @staticmethod
     def environ_for_locust(*, api_key: str) -> dict[str, str]:

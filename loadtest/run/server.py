@@ -1,10 +1,11 @@
 """The API under test started from a checkout on the runner: setup, start, readiness, stop.
 
 ``StartedServer`` runs the caller's ``setup`` command once to completion, then its ``start`` command
-in a process group of its own with ``PORT`` (a free loopback port) and ``LOADTEST_SIDE`` in its
-environment, and waits until the ready path answers below 500. Their output goes to the side's log
-in the bundle (``server.log`` for the head), secrets masked. On every way out of the ``with`` block
-the group gets SIGTERM, then SIGKILL STOP_GRACE_S later: no process of the server outlives the run.
+in a process group of its own with ``PORT`` (a free loopback port), ``LOADTEST_SIDE`` and the run's
+API key (``LOADTEST_API_KEY``) in its environment, and waits until the ready path answers below 500.
+Their output goes to the side's log in the bundle (``server.log`` for the head), secrets masked. On
+every way out of the ``with`` block the group gets SIGTERM, then SIGKILL STOP_GRACE_S later: no
+process of the server outlives the run.
 
 A side (``head``; a paired run adds ``base``) is one StartedServer of its own: the caller's commands
 pick their database by LOADTEST_SIDE.
@@ -55,6 +56,7 @@ class StartedServer:
         commands: ServerCommands,
         *,
         side: str,
+        api_key: str,
         log_path: Path,
         secrets: tuple[str, ...] = (),
         stopping: Callable[[], bool] = lambda: False,
@@ -62,6 +64,7 @@ class StartedServer:
     ) -> None:
         self.commands = commands
         self.side = side
+        self.api_key = api_key
         self.log_path = log_path
         self.secrets = secrets
         self.stopping = stopping
@@ -219,7 +222,7 @@ class StartedServer:
             command,
             shell=True,
             cwd=self.commands.directory,
-            env={**os.environ, **Settings.environ_for_server(side=self.side), **extra},
+            env={**os.environ, **Settings.environ_for_server(side=self.side, api_key=self.api_key), **extra},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -77,12 +77,17 @@ def started_target(
     say: Callable[[str], None] = print,
 ) -> Iterator[Target]:
     """The API started from a checkout on loopback (the head side), stopped when the block ends;
-    RunError(NOT_MEASURED) when its setup fails or it is not ready, INCOMPLETE when interrupted first."""
+    RunError(NOT_MEASURED) when its setup fails or it is not ready, INCOMPLETE when interrupted first.
+
+    Its commands get the API key in LOADTEST_API_KEY, one made for the run when none is set, as the
+    stand-in does: the setup creates it, and no secret of a real host need reach the checkout's code."""
     from loadtest.run.server import StartedServer
 
-    options = {"log_path": log_path, "secrets": settings.secrets(), "stopping": stopping, "say": say}
-    with StartedServer(commands, side=HEAD, **options) as server:
-        yield Target(server.url, "started", settings.api_key, server)
+    api_key = settings.api_key or str(uuid.uuid4())
+    secrets = (*settings.secrets(), api_key)
+    options = {"log_path": log_path, "secrets": secrets, "stopping": stopping, "say": say}
+    with StartedServer(commands, side=HEAD, api_key=api_key, **options) as server:
+        yield Target(server.url, "started", api_key, server)
 
 
 def preflight(target: Target, settings: Settings, *, say: Callable[[str], None] = print) -> None:
