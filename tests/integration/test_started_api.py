@@ -139,6 +139,18 @@ def test_a_start_that_never_answers_ends_with_exit_3_at_the_ready_timeout(tmp_pa
     assert still_running(process_tree_of(pid_file)) == []
 
 
+def test_a_server_that_is_ready_but_fails_the_preflight_is_stopped_too(tmp_path):
+    # Python's own file server answers the ready path (404, below 500) but no API: the preflight fails.
+    pid_file, out = tmp_path / "server.pid", tmp_path / "bundle"
+    start = recording_group(pid_file, f'exec {sys.executable} -m http.server --bind 127.0.0.1 "$PORT"')
+
+    ran = run_tests("--out", out, "--start", start, "--dir", tmp_path)
+
+    assert ran.returncode == ExitCode.NOT_MEASURED, ran.stderr
+    assert "preflight" not in ran.stdout and "sign-up answered 501" in ran.stderr, ran.stderr
+    assert still_running(process_tree_of(pid_file)) == []
+
+
 def test_a_failing_setup_ends_with_exit_3_and_its_last_20_lines_before_any_server_starts(tmp_path):
     out, marker = tmp_path / "bundle", tmp_path / "started"
     setup = "for i in $(seq 30); do echo line $i; done; exit 5"
