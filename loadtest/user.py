@@ -13,7 +13,7 @@ import gevent
 from locust import FastHttpUser, events
 from locust.runners import WorkerRunner
 
-from loadtest import config, progress, safety
+from loadtest import config, contract, masking, progress, safety
 from loadtest.data import DataPools, IdentityFactory
 from loadtest.exitcodes import ExitCode
 from loadtest.preflight import explain_refusal
@@ -185,6 +185,7 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
     opts = environment.parsed_options
     seed = getattr(opts, "seed", None)
     AmalEducationUser.settings = Settings.from_environ()
+    masking.RUN.add(*AmalEducationUser.settings.secrets())
     if not environment.host and AmalEducationUser.settings.host:
         environment.host = AmalEducationUser.settings.host
     AmalEducationUser.pools = DataPools.build(seed)
@@ -211,6 +212,9 @@ def end_the_watch(environment, **_kwargs) -> None:  # noqa: ANN001
 
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
+    if problem := contract.API.tag_problem(tuple(opts.tags or ()), tuple(opts.exclude_tags or ())):
+        logger.error(problem)  # else Locust raises "No tasks defined" for every user and passes
+        sys.exit(ExitCode.USAGE)
     host = environment.host or ""
     heavy, reason = safety.heavy_run(opts.num_users, opts.run_time, (opts.wait_min, opts.wait_max))
     refusal = safety.production_refusal(

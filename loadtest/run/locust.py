@@ -15,9 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
-from loadtest import bundle, progress, safety
+from loadtest import bundle, masking, progress, safety
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import parse_duration
 from loadtest.run.interrupt import Interruption, kill_group
@@ -194,13 +195,31 @@ def run_locust(
     started = time.monotonic()
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = start_locust(plan, target, new_session=interruption.active, status_every_s=every)
-        secrets = (*plan.settings.secrets(), target.api_key)
+        masking.RUN.add(*plan.settings.secrets(), target.api_key)
         with interruption.forwarding_to(proc):
             outcome.exit_code = relay(
-                proc, log, secrets, deadline, console=console, watch=_recorder(outcome, interruption)
+                proc, log, masking.RUN, deadline, console=console, watch=_recorder(outcome, interruption)
             )
     outcome.duration_s = round(time.monotonic() - started, 1)
+    mask_bundle(plan.out)
     return outcome
+
+
+LOCUST_FILES = (
+    bundle.STATS_CSV,
+    bundle.HISTORY_CSV,
+    bundle.FAILURES_CSV,
+    bundle.EXCEPTIONS_CSV,
+    bundle.HISTOGRAMS_JSON,
+    bundle.HTML_REPORT,
+)
+"""What Locust writes into a bundle, masked once it has ended."""
+
+
+def mask_bundle(out: Path) -> None:
+    """Mask the files Locust wrote: its failure messages were masked as it recorded them, but an
+    exception's text or a message of another locustfile was not, and the runner knows the secrets too."""
+    masking.RUN.mask_files(out / name for name in LOCUST_FILES)
 
 
 def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[LocustLine], None]:
@@ -220,7 +239,7 @@ def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[L
 def relay(
     proc: subprocess.Popen,
     log: IO[str],
-    secrets: Sequence[str],
+    masker: masking.Masker,
     deadline_s: float,
     *,
     console: Console | None = None,
@@ -232,9 +251,7 @@ def relay(
     timer.start()
     try:
         for text in proc.stdout:
-            for secret in secrets:
-                if secret:
-                    text = text.replace(secret, "***")
+            text = masker.mask(text)
             log.write(text)
             log.flush()  # a tail of locust.log follows the run as it goes
             line = LocustLine.parse(text)
