@@ -192,6 +192,7 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
     AmalEducationUser.identities = IdentityFactory(
         AmalEducationUser.pools, random.Random(seed), process_tag=f"p{os.getpid()}"
     )
+    _quiet_ctrl_c()
     if opts is not None:
         _refuse_unsafe_run(environment, opts)
         # What the users will do, in the run's own log: run.json records the plan, this what Locust took.
@@ -209,6 +210,15 @@ def watch_the_run(environment, **_kwargs) -> None:  # noqa: ANN001
 def end_the_watch(environment, **_kwargs) -> None:  # noqa: ANN001
     """The watch's last status line: where the run ended."""
     progress.end_watch(environment)
+
+
+def _quiet_ctrl_c() -> None:
+    """A SIGINT is how the runner (or a terminal) stops a run gracefully: Locust catches it, writes its
+    reports and exits. gevent's hub would first print it as an error ("KeyboardInterrupt" and a time,
+    into locust.log and the console); it still reaches Locust, only unprinted."""
+    hub = gevent.get_hub()
+    if not issubclass(KeyboardInterrupt, hub.NOT_ERROR):
+        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
 
 
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001

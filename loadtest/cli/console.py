@@ -59,11 +59,12 @@ def log_to_stderr() -> None:
 
 
 def command_parser(
-    prog: str, description: str, exit_codes_help: str, *, one_line: bool = False
+    prog: str, description: str, exit_codes_help: str, *, one_line: bool = True
 ) -> argparse.ArgumentParser:
     """A command's parser, with its exit codes (and any notes) under the options in ``--help``.
 
-    ``one_line``: usage errors are one line (OneLineParser), for the steps whose output a workflow shows.
+    ``one_line``: usage errors are one line (OneLineParser), as every command's are: a bad option (``--seed
+    1e5``) is then one line naming it, not the whole usage.
     """
     parser_class = OneLineParser if one_line else argparse.ArgumentParser
     return parser_class(
