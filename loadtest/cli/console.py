@@ -21,7 +21,11 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line and exits with ExitCode.USAGE."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # The message quotes the value refused, which may hold a newline and a workflow command.
+        self.exit(
+            ExitCode.USAGE,
+            console_text(f"{self.prog}: error: {message} (see --help)", limit=MAX_ERROR_LINE) + "\n",
+        )
 
 
 def fail(message: str, code: ExitCode) -> ExitCode:
