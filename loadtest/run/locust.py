@@ -205,21 +205,10 @@ def run_locust(
     return outcome
 
 
-LOCUST_FILES = (
-    bundle.STATS_CSV,
-    bundle.HISTORY_CSV,
-    bundle.FAILURES_CSV,
-    bundle.EXCEPTIONS_CSV,
-    bundle.HISTOGRAMS_JSON,
-    bundle.HTML_REPORT,
-)
-"""What Locust writes into a bundle, masked once it has ended."""
-
-
 def mask_bundle(out: Path) -> None:
     """Mask the files Locust wrote: its failure messages were masked as it recorded them, but an
     exception's text or a message of another locustfile was not, and the runner knows the secrets too."""
-    masking.RUN.mask_files(out / name for name in LOCUST_FILES)
+    masking.RUN.mask_files(out / name for name in bundle.LOCUST_FILES)
 
 
 def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[LocustLine], None]:
