@@ -161,6 +161,22 @@ def limit_broken(scope: str, metric: str, observed: float, limit: Limit) -> Find
     )
 
 
+def limit_not_checked(scope: str, metric: str, limit: Limit) -> Finding:
+    """A row with requests but no value for a limited metric (a stats CSV's ``N/A``, no locust.json)."""
+    return Finding(
+        level="warn",
+        scope=scope,
+        kind="limit",
+        metric=metric,
+        rule=describe_limit(limit),
+        observed="not recorded in the results (N/A), so not checked",
+        reason="A limit with no number to check is neither met nor broken: the run is not passed as if it "
+        "were met.",
+        limit=limit.value,
+        source=limit.source,
+    )
+
+
 def describe_limit(limit: Limit) -> str:
     """``p95 ≤ 500 ms``, ``requests/s ≥ 1.00 req/s``."""
     metric = LIMIT_METRICS.get(limit.metric, limit.metric)

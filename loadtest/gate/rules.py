@@ -8,6 +8,7 @@ from loadtest.bundle import EndpointStats, Results
 from loadtest.gate.findings import (
     Finding,
     limit_broken,
+    limit_not_checked,
     not_exercised,
     run_without_requests,
     server_ended,
@@ -15,20 +16,22 @@ from loadtest.gate.findings import (
 )
 from loadtest.gate.thresholds import Coverage, Limit, Rules
 from loadtest.gate.units import LIMIT_METRICS
-from loadtest.untrusted import code_span
 
 
 def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]:
-    """Findings for every broken limit, and notes on limits that could not be checked."""
+    """Findings for every broken limit and every limit a row with requests has no number for (a
+    warning: never a silent pass), and notes."""
     findings = check_server(results) + check_stopped(results) + check_activity(results)
     coverage, notes = check_coverage(results, rules.coverage)
     findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
         found, unchecked = check_limits(stats, rules.endpoint_limits(stats.name))
         findings += found
-        if unchecked and stats.requests:
-            metrics = ", ".join(unchecked)
-            notes.append(f"{code_span(stats.name)}: {metrics} not recorded in the results, so not checked.")
+        if stats.requests:
+            findings += [
+                limit_not_checked(stats.name, LIMIT_METRICS.get(limit.metric, limit.metric), limit)
+                for limit in unchecked
+            ]
     return findings, notes
 
 
@@ -74,14 +77,14 @@ def check_coverage(results: Results, coverage: Coverage) -> tuple[list[Finding],
     return [not_exercised(name, coverage) for name in idle], notes
 
 
-def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[list[Finding], list[str]]:
-    """Broken limits of one row, and the limited metrics the row has no value for."""
+def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[list[Finding], list[Limit]]:
+    """Broken limits of one row, and the limits the row has no value for."""
     findings, unchecked = [], []
     for limit in limits.values():
         metric = LIMIT_METRICS.get(limit.metric, limit.metric)
         observed = stats.value(metric)
         if observed is None:
-            unchecked.append(limit.metric)
+            unchecked.append(limit)
         elif stats.requests and limit.is_broken_by(observed):
             findings.append(limit_broken(stats.name, metric, observed, limit))
     return findings, unchecked
