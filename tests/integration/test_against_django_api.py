@@ -1,9 +1,9 @@
 """The load test against a server built on the real API's framework (Django REST Framework + SimpleJWT).
 
-The Django app in tests/django_api/ implements the 13 endpoints from the evidence about the real
-API, with SimpleJWT's own views (refresh rotation, blacklist) and the API-key check; it shares no
-code with the load test. These runs hold the load test to the framework's behaviour: its
-validation errors, its 401 bodies, its pagination.
+The example API in examples/api-repository/ implements the 13 endpoints from the evidence about the real
+API, with SimpleJWT's own views (refresh rotation, blacklist) and the API-key check, on PostgreSQL behind
+gunicorn; it shares no code with the load test. These runs hold the load test to the framework's
+behaviour: its validation errors, its 401 bodies, its pagination.
 """
 
 import csv
@@ -15,7 +15,7 @@ import requests
 from loadtest import bundle, contract
 from loadtest.session import TOKEN_EXPIRED_HINT
 from tests.conftest import run_script
-from tests.django_api import running_django_api
+from tests.example_api import running_example_api
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ ALL = {e.name for e in contract.API}
 NEED_AN_ACCOUNT = {contract.SIGN_IN.name, contract.TOKEN_REFRESH.name}
 WITHOUT_LATENCY_LIMITS = {
     "description": "What these runs prove: every request answered as the framework answers it. A Django "
-    "dev server on a shared machine has no latency worth judging, so no response-time limit applies.",
+    "server on a shared machine has no latency worth judging, so no response-time limit applies.",
     "defaults": {
         "aggregate": {"failure_ratio": {"value": 0, "reason": "the framework answers every request"}},
         "endpoint": {"failure_ratio": {"value": 0, "reason": "the framework answers every request"}},
@@ -75,10 +75,9 @@ def print_table(title: str, counts: dict[str, tuple[int, int]]) -> None:
 
 
 @pytest.fixture(scope="module")
-def short_lived_api():
+def short_lived_api(postgres):
     """The Django API with 5-second access tokens: every user refreshes many times under rotation."""
-    with running_django_api(API_KEY, access_lifetime=5) as url:
-        sign_up(url)
+    with running_example_api(postgres, API_KEY, access_lifetime=5, account=ACCOUNT) as url:
         yield url
 
 
@@ -113,8 +112,10 @@ def test_every_endpoint_works_signed_in_with_email_and_password(short_lived_api,
     assert exceptions(out) == []
 
 
-def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(thresholds, tmp_path):
-    with running_django_api(API_KEY) as url:
+def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(
+    postgres, thresholds, tmp_path
+):
+    with running_example_api(postgres, API_KEY) as url:
         token = sign_up(url)["access"]
         out = tmp_path / "token-only"
         env = {"LOADTEST_API_KEY": API_KEY, "LOADTEST_TOKEN": token}
@@ -135,9 +136,9 @@ def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(t
     assert all(f"`{name}`" in summary for name in NEED_AN_ACCOUNT)
 
 
-def test_an_expired_ready_token_says_how_to_sign_in_again(run_locust):
+def test_an_expired_ready_token_says_how_to_sign_in_again(postgres, run_locust):
     # Plain Locust (no preflight): the token lives 2 s, the run 6 s.
-    with running_django_api(API_KEY, access_lifetime=2) as url:
+    with running_example_api(postgres, API_KEY, access_lifetime=2) as url:
         token = sign_up(url)["access"]
         run = run_locust(
             url,
@@ -150,8 +151,8 @@ def test_an_expired_ready_token_says_how_to_sign_in_again(run_locust):
     assert TOKEN_EXPIRED_HINT in run.failures_text()
 
 
-def test_without_the_api_key_the_run_stops_before_any_load(tmp_path):
-    with running_django_api(API_KEY) as url:
+def test_without_the_api_key_the_run_stops_before_any_load(postgres, tmp_path):
+    with running_example_api(postgres, API_KEY) as url:
         proc = run_script(
             "run_tests.py",
             "--preset",
