@@ -105,6 +105,28 @@ def stopped_early(condition: str, at_s: float | None, run_time_s: float | None) 
     )
 
 
+def server_ended(how: str, at_s: float | None, run_time_s: float | None) -> Finding:
+    """The API started on the runner ended while the load ran (loadtest.run.server): it crashed or was
+    killed, which no figure of the run can excuse."""
+    when = f" after {format_duration(at_s)}" if at_s is not None else ""
+    planned = f" of {format_duration(run_time_s)}" if at_s is not None and run_time_s else ""
+    return Finding(
+        level="fail",
+        scope=RUN,
+        kind="run",
+        metric=None,
+        rule="the API started on the runner serves the whole run",
+        observed=f"lost its API server{when}{planned}: {how}",
+        reason=(
+            "The server under test crashed or was killed while it was being loaded, so the load stopped; "
+            "its output is server.log in the results bundle."
+        ),
+        value=at_s,
+        limit=run_time_s,
+        source="run",
+    )
+
+
 def not_exercised(endpoint: str, coverage: Coverage) -> Finding:
     """An endpoint the run was meant to exercise (or Locust listed) that got no request."""
     return Finding(
