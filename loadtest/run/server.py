@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -296,16 +296,17 @@ def group_alive(pgid: int) -> bool:
 
 def group_members(pgid: int) -> list[int]:
     """The live processes of group ``pgid``, read from /proc (Linux)."""
-    members = []
+    return [pid for pid, fields in proc_stats() if fields[0] != "Z" and int(fields[2]) == pgid]
+
+
+def proc_stats() -> Iterator[tuple[int, list[str]]]:
+    """Every process's PID and the fields of its /proc/PID/stat after the command name: state, ppid,
+    pgrp, ... (the name is in parentheses and may hold spaces and parentheses: split after the last)."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
         except OSError:
-            continue
-        # pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ')'.
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
+            continue  # it ended meanwhile
+        yield int(entry.name), stat.rsplit(")", 1)[1].split()
