@@ -31,8 +31,8 @@ LISTENING = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+) ")
 TEMPLATE = "example_api_template"
 STARTUP_TIMEOUT_S = 60
 """Only a hang reaches it."""
-_templates: set[int] = set()
-"""The clusters (by port) that hold the migrated and seeded template database."""
+_templates: set[Path] = set()
+"""The clusters (by data folder) that hold the migrated and seeded template database."""
 
 
 def manage(cluster: PostgresCluster, database: str, *args: str, env: dict[str, str] | None = None) -> str:
@@ -50,12 +50,12 @@ def manage(cluster: PostgresCluster, database: str, *args: str, env: dict[str, s
 def seeded_database(cluster: PostgresCluster, api_key: str, account: dict[str, str] | None = None) -> str:
     """A new database with the example's schema and content, the key ``api_key`` and ``account``
     (email and password), if given."""
-    if cluster.port not in _templates:
+    if cluster.root not in _templates:
         cluster.drop_database(TEMPLATE)
         cluster.create_database(TEMPLATE)
         manage(cluster, TEMPLATE, "migrate", "--no-input", "-v", "0")
         manage(cluster, TEMPLATE, "seed", env={"LOADTEST_API_KEY": "template-placeholder"})
-        _templates.add(cluster.port)
+        _templates.add(cluster.root)
     name = cluster.create_database(f"example_api_{uuid.uuid4().hex[:12]}", template=TEMPLATE)
     secrets = {"LOADTEST_API_KEY": api_key}
     if account:
