@@ -78,6 +78,7 @@ class StartedServer:
         self._tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         self._log: IO[str] | None = None
         self._lock = threading.Lock()
+        """Guards what the watching and relaying threads share with the runner's: the exit, the log."""
         self._on_exit: Callable[[], None] | None = None
         self._exited = threading.Event()
         self._relay: threading.Thread | None = None
@@ -104,7 +105,8 @@ class StartedServer:
             if self._relay is not None:
                 self._relay.join(timeout=STOP_GRACE_S)
         if self._log is not None:
-            self._log.close()
+            with self._lock:  # a relay still reading (a grandchild holds the output open) stops writing
+                self._log.close()
 
     def on_exit(self, callback: Callable[[], None] | None) -> None:
         """Call ``callback`` (from another thread) when the server ends; at once if it already has."""
@@ -131,8 +133,10 @@ class StartedServer:
     def show_tail(self) -> str:
         """Print the last TAIL_LINES lines of the server's (or the setup's) output on stderr, secrets
         masked, each made inert (the pull request wrote the server); a reference to them for an error."""
-        print(f"run_tests: the last {len(self._tail)} lines of {self.log_path}:", file=sys.stderr)
-        for line in self._tail:
+        with self._lock:
+            lines = list(self._tail)
+        print(f"run_tests: the last {len(lines)} lines of {self.log_path}:", file=sys.stderr)
+        for line in lines:
             print("  | " + console_text(line.rstrip("\n")), file=sys.stderr)
         sys.stderr.flush()
         return f"its last lines are above, all of it in {self.log_path}"
@@ -162,7 +166,8 @@ class StartedServer:
                 ExitCode.NOT_MEASURED,
             )
         self.say(f"run_tests: setup ({self.side}) done in {time.monotonic() - started:.1f} s")
-        self._tail.clear()
+        with self._lock:
+            self._tail.clear()
 
     # --- start and readiness ---------------------------------------------------
 
@@ -243,10 +248,11 @@ class StartedServer:
 
     def _write(self, text: str) -> None:
         text = self._masked(text)
-        self._tail.append(text)
-        if self._log is not None and not self._log.closed:
-            self._log.write(text)
-            self._log.flush()
+        with self._lock:
+            self._tail.append(text)
+            if self._log is not None and not self._log.closed:
+                self._log.write(text)
+                self._log.flush()
 
     def _masked(self, text: str) -> str:
         return mask_secrets(text, self.secrets)
