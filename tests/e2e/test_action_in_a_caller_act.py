@@ -21,10 +21,10 @@ went from 22-25 ms to 200-300 ms (8 to 12 times, +175 ms or more), while the oth
 within 10-70 ms. The rehearsal's rule fails an endpoint only when its p50 is over 3 times the baseline's
 AND 50 ms slower: the N+1 clears both by far, and for the comment-only change (the same code) to fail,
 an endpoint's median of dozens of requests would have to triple between two runs a minute apart on the
-same machine. Only p50 is judged (the tails of a few dozen requests are a handful of samples), the
-history band is not used (two runs are too few for it: min_runs), throughput is not judged (with a fixed
-number of users every endpoint's rate falls when one gets slower) and min_requests is 10, which the
-N+1's library visits (about 30 in 20 s) always reach.
+same machine. Only p50 is judged (the tails of a few dozen requests are a handful of samples); the
+thresholds leave out the history band (a band from two runs says little, and it fails a nominal 2% of
+unchanged runs by design) and throughput (with a fixed number of users every endpoint's rate falls when
+one gets slower); min_requests is 10, which the N+1's library visits (about 30 in 20 s) always reach.
 """
 
 from __future__ import annotations
