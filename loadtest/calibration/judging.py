@@ -22,12 +22,12 @@ from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_sum
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
 from loadtest.gate.noise import TYPICAL, CommonMode, summarize
+from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
 from loadtest.tables import table
 
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
-_Z95 = 1.959963984540054
 
 
 @dataclass
@@ -49,17 +49,6 @@ class Tally:
             return None
         caught = [x for x in sorted(slowdowns) if self.detection_rate(x) >= GOAL_DETECTION]
         return caught[0] if caught else None
-
-
-def wilson_interval(hits: int, total: int, z: float = _Z95) -> tuple[float, float]:
-    """Wilson's score interval for a proportion: honest at 0/40 and 40/40, where hits/n +- 1.96 sd
-    would claim certainty."""
-    if total <= 0:
-        return 0.0, 1.0
-    p = hits / total
-    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @dataclass
@@ -264,12 +253,10 @@ def noise_check(settings: Settings, runs: list[Results], measured: Measured) -> 
             f"{settings.endpoint} {metric}: run-to-run sd {_sd(alone):.3f} alone, {_sd(relative):.3f} "
             f"relative to the other endpoints; predicted from each run's histogram {predicted**0.5:.3f}"
         )
-        if metric in PERCENTILES:
-            boot = statistics.fmean(
-                _bootstrap_variance(run.endpoints[settings.endpoint], metric) for run in rows
-            )
-            common_variance = statistics.fmean(v for _, v in shifts)
-            line += f" (order-statistic formula; a bootstrap says {(boot + common_variance) ** 0.5:.3f})"
+        boot = statistics.fmean(_bootstrap_variance(run.endpoints[settings.endpoint], metric) for run in rows)
+        common_variance = statistics.fmean(v for _, v in shifts)
+        formula = "order-statistic formula" if metric in PERCENTILES else "winsorized-variance formula"
+        line += f" ({formula}; a bootstrap of each run's requests says {(boot + common_variance) ** 0.5:.3f})"
         lines.append(line)
     factors = _speed_factors(measured)
     if factors:
@@ -286,11 +273,17 @@ def _sd(values: Iterable[float]) -> float:
 
 
 def _bootstrap_variance(row: EndpointStats, metric: str) -> float:
-    """The run's own requests resampled 200 times: the percentile's sampling noise, measured."""
-    fraction = PERCENTILES[metric]
+    """The run's own requests resampled 200 times: the metric's sampling noise, measured (the
+    check of the formulas ``summarize`` uses, under a heavy tail or a second mode)."""
+
+    def value(histogram: stats.Histogram) -> list[float]:
+        if metric == TYPICAL:
+            return [stats.trimmed_log_mean(histogram)]
+        return [stats.log_ms(stats.percentile(histogram, PERCENTILES[metric]))]
+
     (variance,) = stats.bootstrap_variances(
         row.histogram,
-        lambda h: [stats.log_ms(stats.percentile(h, fraction))],
+        value,
         replicates=200,
         seed=f"{row.name} {row.requests}",
     )

@@ -7,13 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from loadtest.bundle import AGGREGATE
+from loadtest.bundle import AGGREGATE, LATENCY_METRICS
+from loadtest.gate.stats import SampleInterval
 from loadtest.gate.thresholds import Coverage, Limit, Tolerance
 from loadtest.gate.units import (
     LIMIT_METRICS,
     METRIC_LABELS,
     format_duration,
     format_ms,
+    format_ms_apart,
     format_pct,
     format_points,
     format_rps,
@@ -120,20 +122,58 @@ def not_exercised(endpoint: str, coverage: Coverage) -> Finding:
     )
 
 
-def limit_broken(scope: str, metric: str, observed: float, limit: Limit) -> Finding:
-    """A row's ``metric`` broke an absolute limit of thresholds.json."""
+def limit_broken(
+    scope: str, metric: str, observed: float, limit: Limit, interval: SampleInterval | None = None
+) -> Finding:
+    """A row's ``metric`` broke an absolute limit of thresholds.json (its interval too, when the
+    limit is judged by one)."""
+    shown = format_value(metric, observed)
+    if interval is not None:
+        shown += f" ({_interval_words(metric, interval)})"
     return Finding(
         level="fail",
         scope=scope,
         kind="limit",
         metric=metric,
         rule=describe_limit(limit),
-        observed=format_value(metric, observed),
+        observed=shown,
         reason=limit.reason,
         value=observed,
         limit=limit.value,
         source=limit.source,
     )
+
+
+def limit_uncertain(
+    scope: str, metric: str, observed: float, limit: Limit, interval: SampleInterval
+) -> Finding:
+    """A row's ``metric`` is beyond an absolute limit, but its confidence interval from the run's
+    own sample reaches back across it: too few requests to tell, so a warning that says how many
+    would."""
+    needed = f"; about {interval.needed:,} requests would give a firm answer" if interval.needed else ""
+    return Finding(
+        level="warn",
+        scope=scope,
+        kind="limit",
+        metric=metric,
+        rule=describe_limit(limit),
+        observed=(
+            f"{format_value(metric, observed)}, but {_interval_words(metric, interval)} reaches the limit: "
+            f"too few requests to tell{needed}"
+        ),
+        reason=limit.reason,
+        value=observed,
+        limit=limit.value,
+        source=limit.source,
+    )
+
+
+def _interval_words(metric: str, interval: SampleInterval) -> str:
+    """``95% interval 1,200–2,100 ms from 230 requests``."""
+    low, high = format_value(metric, interval.low), format_value(metric, interval.high)
+    unit = " ms" if metric in LATENCY_METRICS else " req/s" if metric == "rps" else ""
+    low = low.removesuffix(unit) if unit else low
+    return f"{interval.confidence:.0%} interval {low}–{high} from {interval.requests:,} requests"
 
 
 def describe_limit(limit: Limit) -> str:
@@ -241,6 +281,7 @@ def latency_out_of_band(
     includes it, and the summary says so, so "+16%" reads as "+16% beyond the run-wide shift"."""
     low, high = edges
     change = current - center
+    shown, high_shown, low_shown = format_ms_apart(current, high, low)
     shifted = "" if round(run_shift, 2) == 1 else f" incl. the run-wide {format_signed_pct(run_shift - 1, 1)}"
     return Finding(
         level=level,
@@ -253,7 +294,7 @@ def latency_out_of_band(
             f"or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
         ),
         observed=(
-            f"{format_ms(current)} ms, band {format_ms(low)}–{format_ms(high)} ms "
+            f"{shown} ms, band {low_shown}–{high_shown} ms "
             f"({runs} runs, median {format_ms(center)} ms{shifted}; "
             f"{format_signed_pct(change, center)}, {change:+,.0f} ms)"
         ),
