@@ -145,11 +145,11 @@ def limit_broken(
 
 
 def limit_uncertain(
-    scope: str, metric: str, observed: float, limit: Limit, interval: SampleInterval
+    scope: str, metric: str, observed: float, limit: Limit, interval: SampleInterval, reason: str
 ) -> Finding:
     """A row's ``metric`` is beyond an absolute limit, but its confidence interval from the run's
     own sample reaches back across it: too few requests to tell, so a warning that says how many
-    would."""
+    would; ``reason`` is thresholds.json's for judging limits by their interval."""
     needed = f"; about {interval.needed:,} requests would give a firm answer" if interval.needed else ""
     return Finding(
         level="warn",
@@ -161,7 +161,7 @@ def limit_uncertain(
             f"{format_value(metric, observed)}, but {_interval_words(metric, interval)} reaches the limit: "
             f"too few requests to tell{needed}"
         ),
-        reason=limit.reason,
+        reason=reason,
         value=observed,
         limit=limit.value,
         source=limit.source,

@@ -94,7 +94,7 @@ def check_limits(
             if found is None or limit.is_broken_by(found.nearest(floor=limit.is_floor)):
                 findings.append(limit_broken(stats.name, metric, observed, limit, found))
             else:
-                findings.append(limit_uncertain(stats.name, metric, observed, limit, found))
+                findings.append(limit_uncertain(stats.name, metric, observed, limit, found, sampling.reason))
     return findings, unchecked
 
 
