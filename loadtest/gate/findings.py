@@ -261,6 +261,14 @@ def failure_ratio_regression(
     )
 
 
+RUNNER_WIDE_OBSERVED = "; every endpoint moved {} together, none by itself"
+RUNNER_WIDE_REASON = (
+    "Only the whole run moved: a slower runner or network moves every endpoint alike, as a change "
+    "that slows every endpoint does, and one run cannot tell them apart. Measuring the base branch "
+    "on the same runner (a paired base/head run) would."
+)
+
+
 def latency_out_of_band(
     level: Level,
     scope: str,
@@ -274,11 +282,14 @@ def latency_out_of_band(
     effect: Tolerance,
     reason: str,
     run_shift: float = 1.0,
+    every_endpoint: float | None = None,
 ) -> Finding:
     """A response-time metric above the band its baseline history predicts (loadtest.gate.noise).
 
     ``run_shift`` is the factor by which the run's other endpoints moved; the band's centre
-    includes it, and the summary says so, so "+16%" reads as "+16% beyond the run-wide shift"."""
+    includes it, and the summary says so, so "+16%" reads as "+16% beyond the run-wide shift".
+    ``every_endpoint``, for the aggregate when no endpoint stood out, is the factor by which they
+    all moved together: the finding then says that a slower runner or network does that too."""
     low, high = edges
     change = current - center
     shown, high_shown, low_shown = format_ms_apart(current, high, low)
@@ -297,8 +308,13 @@ def latency_out_of_band(
             f"{shown} ms, band {low_shown}–{high_shown} ms "
             f"({runs} runs, median {format_ms(center)} ms{shifted}; "
             f"{format_signed_pct(change, center)}, {change:+,.0f} ms)"
+            + (
+                RUNNER_WIDE_OBSERVED.format(format_signed_pct(every_endpoint - 1, 1))
+                if every_endpoint
+                else ""
+            )
         ),
-        reason=reason,
+        reason=RUNNER_WIDE_REASON if every_endpoint else reason,
         value=current,
         baseline=center,
         limit=high,

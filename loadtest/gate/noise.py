@@ -581,12 +581,16 @@ class HistoryDecision:
         if not alphas:
             return
         lowest = next(reversed(alphas))
+        # Only the aggregate moved: every endpoint went the same way, as a slower runner or
+        # network moves them, and no endpoint stood out from the others.
+        alone = not any(tests[i].row != AGGREGATE for i in decided)
         for index, test in enumerate(tests):
             level = decided.get(index, lowest)
             band = self._band(test, level, alphas[level][index], rules)
             self.bands.setdefault(test.row, {})[test.metric] = band
             if index in decided:
-                self._findings.setdefault(test.row, []).append(self._finding(level, band, rules))
+                finding = self._finding(level, band, rules, runner_wide=alone and test.row == AGGREGATE)
+                self._findings.setdefault(test.row, []).append(finding)
 
     def _band(self, test: _Test, level: Level, alpha: float, rules: RegressionRules) -> Band:
         """The band of ``test`` at ``level``: the statistical edge, moved out to the minimum effect."""
@@ -618,7 +622,7 @@ class HistoryDecision:
             )
         return self._effect(level, test.row).is_exceeded((current - center) / center, current - center)
 
-    def _finding(self, level: Level, band: Band, rules: RegressionRules) -> Finding:
+    def _finding(self, level: Level, band: Band, rules: RegressionRules, *, runner_wide: bool) -> Finding:
         rate = self.rule.levels[level][0]
         if band.metric == "rps":
             assert rules.throughput is not None  # a throughput test exists only with its rule
@@ -645,6 +649,7 @@ class HistoryDecision:
             effect=self._effect(level, band.row),
             reason=self.rule.reason or (rules.latency.reason if rules.latency else ""),
             run_shift=band.run_shift,
+            every_endpoint=self.run_shift if runner_wide and band.metric != "rps" else None,
         )
 
 
