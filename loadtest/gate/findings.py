@@ -130,18 +130,7 @@ def limit_broken(
     shown = format_value(metric, observed)
     if interval is not None:
         shown += f" ({_interval_words(metric, interval)})"
-    return Finding(
-        level="fail",
-        scope=scope,
-        kind="limit",
-        metric=metric,
-        rule=describe_limit(limit),
-        observed=shown,
-        reason=limit.reason,
-        value=observed,
-        limit=limit.value,
-        source=limit.source,
-    )
+    return _limit_finding("fail", scope, metric, observed, limit, shown, limit.reason)
 
 
 def limit_uncertain(
@@ -151,16 +140,23 @@ def limit_uncertain(
     own sample reaches back across it: too few requests to tell, so a warning that says how many
     would; ``reason`` is thresholds.json's for judging limits by their interval."""
     needed = f"; about {interval.needed:,} requests would give a firm answer" if interval.needed else ""
+    shown = (
+        f"{format_value(metric, observed)}, but {_interval_words(metric, interval)} reaches the limit: "
+        f"too few requests to tell{needed}"
+    )
+    return _limit_finding("warn", scope, metric, observed, limit, shown, reason)
+
+
+def _limit_finding(
+    level: Level, scope: str, metric: str, observed: float, limit: Limit, shown: str, reason: str
+) -> Finding:
     return Finding(
-        level="warn",
+        level=level,
         scope=scope,
         kind="limit",
         metric=metric,
         rule=describe_limit(limit),
-        observed=(
-            f"{format_value(metric, observed)}, but {_interval_words(metric, interval)} reaches the limit: "
-            f"too few requests to tell{needed}"
-        ),
+        observed=shown,
         reason=reason,
         value=observed,
         limit=limit.value,

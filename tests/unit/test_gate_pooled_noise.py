@@ -1,19 +1,14 @@
-"""Issue 22: the runner's noise pooled across endpoints, a runner-wide shift named as such, figures
-that never print equal to their band's edge, and every judged row's band in verdict.json."""
+"""Issue 22: the runner's noise pooled across endpoints, and figures that never print equal to
+their band's edge (the runner-wide finding and verdict.json's bands: test_gate_history_summary)."""
 
-import json
 import random
 import statistics
 
 import pytest
 
-from loadtest.bundle import AGGREGATE
-from loadtest.gate import render_markdown, run_gate, stats, verdict_json
-from loadtest.gate.findings import RUNNER_WIDE_REASON
+from loadtest.gate import stats
 from loadtest.gate.noise import Series, mssd_degrees_of_freedom, pool_runner_noise
 from loadtest.gate.units import format_ms_apart, format_p_value
-from tests.conftest import GATE_FIXTURES
-from tests.unit.test_gate_history_summary import ENDPOINTS, HISTORY, NOW, baseline_with_history, write_bundle
 
 
 def series(rng: random.Random, name: str, *, sampling: float, extra: float, runs: int = 10) -> Series:
@@ -79,53 +74,3 @@ def test_a_value_that_crossed_its_edge_never_prints_equal_to_it(value, edge, exp
 
 def test_p_values_read_without_a_markdown_sign():
     assert [format_p_value(p) for p in (0.5, 0.031, 0.00004)] == ["p 0.50", "p 0.031", "p under 0.0001"]
-
-
-@pytest.fixture
-def thresholds(tmp_path):
-    document = json.loads((GATE_FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
-    document["regression"]["history"] = HISTORY
-    path = tmp_path / "thresholds.json"
-    path.write_text(json.dumps(document), encoding="utf-8")
-    return path
-
-
-def test_when_only_the_whole_run_moved_the_finding_names_the_runner(tmp_path, thresholds):
-    rng = random.Random(5)
-    baseline = baseline_with_history(tmp_path, rng, 8)
-    current = write_bundle(tmp_path / "current", rng, "c", slow=dict.fromkeys(ENDPOINTS, 1.4))
-
-    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
-
-    flagged = [f for f in report.findings if f.kind == "regression" and f.metric == "typical"]
-    assert [f.scope for f in flagged] == [AGGREGATE]
-    assert flagged[0].reason == RUNNER_WIDE_REASON
-    assert "every endpoint moved +" in flagged[0].observed
-    assert "slower runner or network" in render_markdown(report)
-
-
-def test_an_endpoint_that_moved_by_itself_is_not_blamed_on_the_runner(tmp_path, thresholds):
-    rng = random.Random(4)
-    baseline = baseline_with_history(tmp_path, rng, 8)
-    current = write_bundle(tmp_path / "current", rng, "c", slow={"GET /api/dashboard/": 1.5})
-
-    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
-
-    assert all(f.reason != RUNNER_WIDE_REASON for f in report.findings)
-
-
-def test_verdict_json_and_the_table_give_every_judged_rows_band_flagged_or_not(tmp_path, thresholds):
-    rng = random.Random(5)
-    baseline = baseline_with_history(tmp_path, rng, 8)
-    current = write_bundle(tmp_path / "current", rng, "c")
-
-    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
-    bands = verdict_json(report)["bands"]
-
-    assert report.verdict == "pass"
-    assert set(bands) == {AGGREGATE, *ENDPOINTS}
-    for row in ENDPOINTS:
-        band = bands[row]["typical"]
-        assert band["low"] < band["center"] < band["high"] and 0 <= band["p_value"] <= 1
-        assert band["current"] > 0 and band["runs"] == 8
-    assert "typical ms (band; p)" in render_markdown(report)
