@@ -21,7 +21,7 @@ from loadtest.calibration import methods
 from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
-from loadtest.gate.noise import TYPICAL, CommonMode, summarize
+from loadtest.gate.noise import TYPICAL, CommonMode, HistoryDecision, Method, summarize
 from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
@@ -90,6 +90,7 @@ def judge(settings: Settings, measured: Measured, progress: Callable[[str], None
     results = {path: read_results(path) for path in [*measured.unchanged, *_history_paths(measured)]}
     judges = methods.methods(settings.judge_as, variants=settings.variants)
     k = settings.history_runs
+    noise_lines: list[str] = []
     if measured.histories:
         per_history = []
         for h, runs in enumerate(measured.histories):
@@ -100,6 +101,7 @@ def judge(settings: Settings, measured: Measured, progress: Callable[[str], None
                 for x, paths in measured.slowed.items()
             }
             per_history.append(_tally(settings, judges, thresholds, aa, slowed))
+            noise_lines.append(_history_noise(settings, h, _trial(*aa[0], thresholds)))
             progress(f"calibrate: judged every trial against history {h + 1}")
         tallies = {name: _summed(t[name] for t in per_history) for name in judges}
     else:
@@ -123,8 +125,39 @@ def judge(settings: Settings, measured: Measured, progress: Callable[[str], None
         measured,
         tallies,
         _requests(settings, unchanged),
-        noise_check(settings, unchanged, measured),
+        noise_check(settings, unchanged, measured) + noise_lines,
         per_history,
+    )
+
+
+def _history_noise(settings: Settings, h: int, trial: methods.Trial) -> str:
+    """What history ``h`` makes of the runner's noise: the pooled ratio, and the slowed endpoint's
+    band (log sd) with the pooled estimate and with its own history's alone."""
+    sds = []
+    pooled = None
+    for method in (Method(), Method(pooled=False)):
+        regression = trial.rules.regression
+        assert regression.history is not None  # _trial checks that thresholds.json has one
+        decision = HistoryDecision(
+            trial.history,
+            regression.history,
+            current=trial.current,
+            baseline=trial.previous,
+            rules=regression,
+            method=method,
+        )
+        band = decision.bands.get(settings.endpoint, {}).get(TYPICAL)
+        sds.append(f"{band.sd_log:.3f}" if band is not None else "-")
+        pooled = pooled or decision.pooled.get(TYPICAL)
+    ratio = (
+        f"{pooled.ratio:.2f} ({pooled.df:.0f} degrees of freedom, {pooled.endpoints} endpoints)"
+        if pooled
+        else "-"
+    )
+    return (
+        f"history {h + 1}: run-to-run over sampling variance pooled across endpoints {ratio}; "
+        f"{settings.endpoint}'s band on the first A/A trial: log sd {sds[0]} pooled, "
+        f"{sds[1]} from its own history"
     )
 
 

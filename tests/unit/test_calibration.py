@@ -128,6 +128,7 @@ def test_every_trial_is_judged_against_each_independent_history(tmp_path, measur
     assert [t[calibration.THIS_GATE].trials for t in outcome.per_history] == [{0.6: 2}, {0.6: 2}]
     assert outcome.tallies[calibration.THIS_GATE].trials == {0.6: 4}
     assert "the same trials against each history" in text and "every method against history 2" in text
+    assert "history 2: run-to-run over sampling variance pooled across endpoints" in text
 
 
 def test_the_naive_rule_flags_any_metric_over_the_ratio(measured):
