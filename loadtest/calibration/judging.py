@@ -88,7 +88,7 @@ def judge(settings: Settings, measured: Measured, progress: Callable[[str], None
     independent histories (Settings.histories), one tally per history."""
     thresholds = judging_thresholds(settings)
     results = {path: read_results(path) for path in [*measured.unchanged, *_history_paths(measured)]}
-    judges = methods.methods(settings.judge_as, variants=settings.variants)
+    judges = methods.methods(settings.judge_as, variants=settings.variants, only=settings.methods)
     k = settings.history_runs
     noise_lines: list[str] = []
     if measured.histories:

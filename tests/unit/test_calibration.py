@@ -57,6 +57,15 @@ def test_judge_only_finds_the_independent_histories_runs_and_names_a_missing_one
         calibration.measured_from(settings)
 
 
+def test_methods_can_be_narrowed_to_this_gate_and_the_named_ones():
+    found = calibration.methods.methods("external", variants=True, only=("own runner noise",))
+
+    assert list(found) == [
+        calibration.THIS_GATE,
+        "variant: each endpoint's own runner noise (before issue 22)",
+    ]
+
+
 def test_the_heavy_model_gives_each_endpoint_its_own_median_from_100_to_300_ms():
     rules = calibration.faults_for(LatencyModel(name="heavy"), SLOWED, 0.0)
     medians = sorted(rule["jitter"]["median_ms"] for rule in rules)
