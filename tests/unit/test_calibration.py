@@ -157,6 +157,22 @@ def test_every_trial_is_judged_against_each_independent_history(tmp_path, measur
     assert "history 2: run-to-run over sampling variance pooled across endpoints" in text
 
 
+def test_judging_only_some_methods_still_reports(tmp_path, measured):
+    settings = Settings(
+        history_runs=3,
+        trials=2,
+        slowdowns=(0.6,),
+        out=tmp_path / "cal",
+        variants=True,
+        methods=("own runner",),
+    )
+
+    outcome = calibration.judge(settings, measured, progress=lambda _: None)
+
+    assert len(outcome.tallies) == 2
+    assert "own runner noise" in calibration.render_report(outcome)
+
+
 def test_the_naive_rule_flags_any_metric_over_the_ratio(measured):
     current, previous = read_results(measured.slowed[0.6][0]), read_results(measured.unchanged[0])
 
