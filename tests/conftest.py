@@ -11,6 +11,10 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
+from tests import parallel
+
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: scripts/, the workflows, the README."""
 GATE_FIXTURES = ROOT / "tests" / "fixtures" / "gate"
@@ -61,3 +65,17 @@ def run_command(
 def run_script(script: str, *args: str | Path, **options) -> subprocess.CompletedProcess[str]:
     """``python scripts/SCRIPT ARGS`` as the workflows run it; ``options`` are those of ``run_command``."""
     return run_command(sys.executable, f"scripts/{script}", *args, **options)
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: called under -n only
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    return parallel.make_scheduler(config, log)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # around pytest-timeout's clock: waiting is not the test
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    path = parallel.lock_path(item.config)
+    if path is None:
+        return (yield)
+    with parallel.turn(path, alone=item.get_closest_marker(parallel.ALONE) is not None):
+        return (yield)
