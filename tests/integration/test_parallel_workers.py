@@ -21,7 +21,8 @@ import json, os, time, pytest
 def record(name, hold_s=0.5):
     start = time.monotonic()
     time.sleep(hold_s)  # long enough that the other worker's tests run meanwhile unless kept out
-    entry = {"name": name, "worker": os.environ["PYTEST_XDIST_WORKER"], "start": start, "end": time.monotonic()}
+    worker, end = os.environ["PYTEST_XDIST_WORKER"], time.monotonic()
+    entry = {"name": name, "worker": worker, "start": start, "end": end}
     with open(os.environ["RECORDS"], "a") as out:
         out.write(json.dumps(entry) + "\\n")
 """
