@@ -2,8 +2,9 @@
 
 - **A slow module runs whole on one worker**: its module-scoped fixtures (a Locust run, a started API,
   an act rehearsal) then start once, not once per worker. Unit tests are spread one by one.
-- **A group runs on one worker, one test after another** (``GROUPS``): the act rehearsals are one, so at
-  most one runs at a time.
+- **A group runs on one worker, one module after another** (``GROUPS``): for modules that share
+  something only one may use at a time. None does today: the two act rehearsals run side by side (each
+  with its own fake GitHub, folders and ports), as the two longest modules of the suite.
 - **A test marked ``pytest.mark.alone`` runs while no other test runs on any worker**: it waits for the
   running test to end, and the other worker waits for it. The lock is a writer-first reader-writer lock
   of two ``flock``s in the run's temporary folder, which the workers share.
@@ -26,7 +27,7 @@ ALONE = "alone"
 """The mark of a test that must run while no other test runs (paired timings, a whole-machine figure)."""
 SPREAD = "tests/unit/"
 """Where each test is a work unit of its own: unit tests start nothing and share nothing."""
-GROUPS = {"tests/e2e/": "act"}
+GROUPS: dict[str, str] = {}
 """A folder or module (a prefix of the node id) -> its group: the modules under it run on one worker."""
 
 
@@ -41,7 +42,7 @@ def work_unit(nodeid: str) -> str:
 
 def make_scheduler(config: pytest.Config, log):
     """xdist's scope scheduler with ``work_unit`` as the scope, the units handed out in collection order
-    (the act rehearsals, the longest, first; the unit tests, the shortest, last to fill the gaps)."""
+    (tests/e2e's act rehearsals, the longest, first; the unit tests, the shortest, last to fill gaps)."""
     from xdist.scheduler import LoadScopeScheduling  # only under -n, where xdist is loaded
 
     class ModuleScheduling(LoadScopeScheduling):

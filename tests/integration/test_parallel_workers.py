@@ -27,7 +27,8 @@ def record(name, hold_s=0.5):
         out.write(json.dumps(entry) + "\\n")
 """
 SUITE = {
-    "conftest.py": "from tests.conftest import pytest_runtest_protocol, pytest_xdist_make_scheduler\n",
+    "conftest.py": "from tests.conftest import pytest_runtest_protocol, pytest_xdist_make_scheduler\n"
+    + "from tests import parallel\nparallel.GROUPS['tests/grouped/'] = 'g'\n",
     "pytest.ini": "[pytest]\nmarkers =\n    slow: x\n    alone: x\naddopts = -p no:cacheprovider\n",
     "record.py": RECORD,
     "tests/unit/test_u.py": "from record import record\n"
@@ -35,8 +36,8 @@ SUITE = {
     "tests/integration/test_m.py": "import pytest\nfrom record import record\npytestmark = pytest.mark.slow\n"
     + "".join(f"def test_m{i}():\n    record('m{i}')\n" for i in range(3))
     + "@pytest.mark.alone\ndef test_alone():\n    record('alone')\n",
-    "tests/e2e/test_a.py": "from record import record\ndef test_a():\n    record('a')\n",
-    "tests/e2e/test_b.py": "from record import record\ndef test_b():\n    record('b')\n",
+    "tests/grouped/test_a.py": "from record import record\ndef test_a():\n    record('a')\n",
+    "tests/grouped/test_b.py": "from record import record\ndef test_b():\n    record('b')\n",
 }
 
 

@@ -21,12 +21,15 @@ HANG_S = 60
     [
         ("tests/integration/test_a.py::test_one[x]", "tests/integration/test_a.py"),
         ("tests/integration/test_a.py::Case::test_two", "tests/integration/test_a.py"),
-        ("tests/e2e/test_b.py::test_three", "act"),
-        ("tests/e2e/test_c.py::test_four[y::z]", "act"),
-        ("tests/unit/test_d.py::test_five[p]", "tests/unit/test_d.py::test_five[p]"),
+        ("tests/e2e/test_b.py::test_three[y::z]", "tests/e2e/test_b.py"),
+        ("tests/grouped/test_c.py::test_four", "g"),
+        ("tests/grouped/test_d.py::test_five", "g"),
+        ("tests/unit/test_e.py::test_six[p]", "tests/unit/test_e.py::test_six[p]"),
     ],
 )
-def test_a_slow_module_stays_whole_a_group_goes_together_and_unit_tests_are_spread(nodeid, unit):
+def test_a_slow_module_stays_whole_a_group_goes_together_and_unit_tests_are_spread(nodeid, unit, monkeypatch):
+    monkeypatch.setitem(parallel.GROUPS, "tests/grouped/", "g")
+
     assert parallel.work_unit(nodeid) == unit
 
 
