@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import parallel
 from tests.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,3 +74,17 @@ def postgres() -> Iterator[PostgresCluster]:
     databases; stopped when the session ends, however it ends (tests/postgres.py)."""
     with PostgresCluster.started() as cluster:
         yield cluster
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: called under -n only
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    return parallel.make_scheduler(config, log)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # around pytest-timeout's clock: waiting is not the test
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    path = parallel.lock_path(item.config)
+    if path is None:
+        return (yield)
+    with parallel.turn(path, alone=item.get_closest_marker(parallel.ALONE) is not None):
+        return (yield)
