@@ -12,13 +12,13 @@ from loadtest.gate.thresholds import Thresholds
 class ChangeRules:
     """Defaults are thresholds.json's; a thresholds file without a ``changes`` section gets them."""
 
-    max_pvalue: float = 0.001
+    max_pvalue: float = 0.0001
     """A change point's two segments differ at this significance (Otava's two-sided t-test)."""
     min_magnitude: float = 0.05
     """The typical time moved by at least this share (Otava's magnitude: the larger of the two ratios)."""
     min_failure_change: float = 0.005
     """The failure ratio moved by at least this much (absolute: half a percentage point)."""
-    min_segment_runs: int = 3
+    min_segment_runs: int = 5
     """Each side of a change point holds at least this many runs: one slow night is the gate's business."""
     window_runs: int = 50
     """Otava's sliding window: it looks for changes within this many runs at a time."""

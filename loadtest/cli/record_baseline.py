@@ -22,7 +22,12 @@ from loadtest.cli.console import command_parser, fail, optional_path, positive_i
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
-from loadtest.gate.long_history import record_long_history
+from loadtest.gate.long_history import (
+    LONG_HISTORY,
+    long_run_from_results,
+    previous_long_history,
+    write_long_history,
+)
 from loadtest.github.actions import write_outputs
 from loadtest.trend import page_for_baseline, write_trend_page
 
@@ -40,8 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return refused
     try:
         keep = args.keep or default_keep(args.results, args.thresholds or DEFAULT_THRESHOLDS)
+        earlier = previous_long_history(args.previous)  # read before anything is written
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
-        long = record_long_history(read_results(args.results), previous=args.previous, out=args.out)
+        long = earlier.rolled(long_run_from_results(read_results(args.results)))
+        write_long_history(args.out / LONG_HISTORY, long)
         write_trend_page(args.out / TREND_PAGE, page_for_baseline(recorded.history))
     except (BundleError, HistoryError, GateInputError) as exc:
         return fail(f"record_baseline: error: {exc}", ExitCode.USAGE)

@@ -293,9 +293,3 @@ def previous_long_history(previous: Path | None) -> LongHistory:
         return seeded_from(read_history(Path(previous) / BASELINE_HISTORY))
     return LongHistory()
 
-
-def record_long_history(results: Results, *, previous: Path | None, out: Path) -> LongHistory:
-    """Write ``out``/long-history.json: the previous baseline's long history with this run appended."""
-    history = previous_long_history(previous).rolled(long_run_from_results(results))
-    write_long_history(Path(out) / LONG_HISTORY, history)
-    return history
