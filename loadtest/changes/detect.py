@@ -14,7 +14,9 @@ Two things are added around Otava's ``split`` and ``merge``, both measured (docs
   +14% between segments whose means differ by 0.7%. Here every change point's statistics are
   recomputed from its final neighbours and the merge repeated until every one left passes;
 * a change point needs ``min_segment_runs`` runs on each side: one slow night (a busy runner)
-  otherwise shows as two change points around a segment of one run.
+  otherwise shows as two change points around a segment of one run;
+* an endpoint's typical time is searched relative to its run (``run_shifts``), as the gate judges
+  it; the segment medians reported are of the times as measured.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from loadtest.bundle import AGGREGATE
 from loadtest.changes.rules import ChangeRules
 from loadtest.gate.long_history import LongHistory, LongRun
 
@@ -126,17 +129,45 @@ def find_changes(history: LongHistory, rules: ChangeRules) -> list[ChangePoint]:
     for preset, target in history.series_keys():
         runs = history.of(preset, target).runs
         names = dict.fromkeys(name for run in runs for name in run.rows)
+        shifts = run_shifts(runs)
         for name in names:
             for metric in METRICS:
-                found += _row_changes(runs, name, metric, rules)
+                found += _row_changes(runs, name, metric, rules, shifts)
     return sorted(found, key=lambda point: (point.first_after.ended_at or "", point.endpoint), reverse=True)
 
 
-def _row_changes(runs: Sequence[LongRun], name: str, metric: str, rules: ChangeRules) -> list[ChangePoint]:
+def run_shifts(runs: Sequence[LongRun]) -> list[float]:
+    """Each run's shift common to its endpoints: the median over the endpoints of typical time /
+    that endpoint's median typical time over the runs (1.0 for a run without endpoints).
+
+    A shared runner or network makes a whole run faster or slower (4% under the calibration's
+    mixture model): the gate judges each endpoint relative to the run's other endpoints for that
+    reason (loadtest/gate/noise.py), and the search does the same. A median is not moved by one
+    endpoint that changed; a change of every endpoint shows in the aggregate, searched as measured.
+    """
+    names = {name for run in runs for name in run.rows if name != AGGREGATE}
+    medians = {}
+    for name in names:
+        values = [v for run in runs if (v := run.value(name, "typical"))]
+        if values:
+            medians[name] = statistics.median(values)
+    shifts = []
+    for run in runs:
+        ratios = [v / medians[name] for name in medians if (v := run.value(name, "typical"))]
+        shifts.append(statistics.median(ratios) if ratios else 1.0)
+    return shifts
+
+
+def _row_changes(
+    runs: Sequence[LongRun], name: str, metric: str, rules: ChangeRules, shifts: Sequence[float]
+) -> list[ChangePoint]:
     kept = [(number, run.value(name, metric)) for number, run in enumerate(runs)]
     kept = [(number, value) for number, value in kept if value is not None]
     values = [value for _, value in kept]
-    points = change_indexes(values, rules, metric=metric)
+    searched = values
+    if metric == "typical" and name != AGGREGATE:
+        searched = [value / shifts[number] for number, value in kept]
+    points = change_indexes(searched, rules, metric=metric)
     bounds = [0, *(index for index, _ in points), len(values)]
     found = []
     for at, (index, pvalue) in enumerate(points, start=1):
