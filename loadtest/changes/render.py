@@ -51,14 +51,14 @@ def title(point: ChangePoint) -> str:
     return f"Load test ({point.preset or '?'}): {name} {METRIC_LABELS[point.metric]} {values(point)}"
 
 
-def markdown(points: Sequence[ChangePoint], *, days: int, runs: int) -> str:
-    """The nightly summary's opening section."""
+def markdown(points: Sequence[ChangePoint], *, days: int, runs: int, scope: str = "") -> str:
+    """The nightly summary's opening section; ``scope`` replaces "in the last N days" (the issue's)."""
     if not points:
         return f"### Change points\n\nNo change in {days} days ({runs} runs of the long history searched).\n"
     lines = [
         "### Change points",
         "",
-        f"{len(points)} change point{'s' if len(points) != 1 else ''} in the last {days} days "
+        f"{len(points)} change point{'s' if len(points) != 1 else ''} {scope or f'in the last {days} days'} "
         f"({runs} runs of the long history searched):",
         "",
         "| endpoint | metric | before → after | from | commits (last before .. first after) | p |",
