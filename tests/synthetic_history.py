@@ -37,7 +37,8 @@ STEP_ENDPOINT = "GET /api/dashboard/"
 
 @dataclass(frozen=True, kw_only=True)
 class Effect:
-    """``endpoint`` slower by ``size`` (0.08: 8%) from run ``start``, reached over ``over`` runs (1: a step)."""
+    """``endpoint`` slower by ``size`` (0.08: 8%) from run ``start``, reached over ``over`` runs
+    (1: a step)."""
 
     endpoint: str = STEP_ENDPOINT
     size: float = 0.08
@@ -65,7 +66,11 @@ def _base_rows() -> dict[str, tuple[float, float, float, float, int]]:
         row = real[number % len(real)]
         rows[endpoint.name] = (*(row.latency[m] for m in ("p50", "p95", "p99")), row.rps or 1.0, row.requests)
     aggregate = results.aggregate
-    rows[AGGREGATE] = (*(aggregate.latency[m] for m in ("p50", "p95", "p99")), aggregate.rps, aggregate.requests)
+    rows[AGGREGATE] = (
+        *(aggregate.latency[m] for m in ("p50", "p95", "p99")),
+        aggregate.rps,
+        aggregate.requests,
+    )
     return rows
 
 
@@ -104,7 +109,9 @@ def nightly_history(seed: int, *, runs: int = 300, effect: Effect | None = None)
                 "rps": rps / speed,
                 "failure_ratio": failure_ratio,
             }
-            rows[name] = tuple(round(values[column], 5 if column == "failure_ratio" else 1) for column in COLUMNS)
+            rows[name] = tuple(
+                round(values[column], 5 if column == "failure_ratio" else 1) for column in COLUMNS
+            )
         ended = FIRST_NIGHT + timedelta(days=run)
         history.append(
             LongRun(

@@ -34,7 +34,9 @@ def values(point: ChangePoint) -> str:
 
 def commits(point: ChangePoint) -> str:
     before, after = point.last_before, point.first_after
-    return f"{commit(before.commit)} ({day(before.ended_at)}) .. {commit(after.commit)} ({day(after.ended_at)})"
+    return (
+        f"{commit(before.commit)} ({day(before.ended_at)}) .. {commit(after.commit)} ({day(after.ended_at)})"
+    )
 
 
 def console_line(point: ChangePoint) -> str:

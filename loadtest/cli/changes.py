@@ -120,12 +120,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help=f"whose changes section applies (default or empty: {DEFAULT_THRESHOLDS.name})",
     )
-    parser.add_argument("--days", type=positive_int, metavar="N", help="only the change points of the last N days")
-    parser.add_argument("--markdown", type=Path, metavar="FILE", help="write the last days' change points as markdown")
+    parser.add_argument(
+        "--days", type=positive_int, metavar="N", help="only the change points of the last N days"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="write the last days' change points as markdown"
+    )
     parser.add_argument(
         "--step-summary", action="store_true", help="append them to $GITHUB_STEP_SUMMARY and annotate"
     )
-    parser.add_argument("--issue", action="store_true", help="open, update or close the preset's nightly issue")
+    parser.add_argument(
+        "--issue", action="store_true", help="open, update or close the preset's nightly issue"
+    )
     parser.add_argument("--preset", metavar="NAME", help="the preset whose issue it is")
-    parser.add_argument("--verdict", choices=VERDICTS, default="", help="tonight's gate verdict (the issue's)")
+    parser.add_argument(
+        "--verdict", choices=VERDICTS, default="", help="tonight's gate verdict (the issue's)"
+    )
     return parser

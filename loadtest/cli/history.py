@@ -45,14 +45,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except HistoryError as exc:
         return fail(f"history: error: {exc}", ExitCode.USAGE)
     except OSError as exc:
-        return fail(f"history: error: cannot write {exc.filename or destination}: {exc.strerror}", ExitCode.USAGE)
+        return fail(
+            f"history: error: cannot write {exc.filename or destination}: {exc.strerror}", ExitCode.USAGE
+        )
     print(f"history: {destination}: {len(history)} runs")
     return ExitCode.OK
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "history", "Export or import a baseline's long history (long-history.json).", EXIT_CODES_HELP, one_line=True
+        "history",
+        "Export or import a baseline's long history (long-history.json).",
+        EXIT_CODES_HELP,
+        one_line=True,
     )
     commands = parser.add_subparsers(dest="direction", required=True, metavar="export|import")
     export = commands.add_parser("export", help="write BASELINE's long history to FILE")

@@ -165,7 +165,7 @@ def dumps(history: LongHistory) -> str:
     return (
         f'{{"schema": {LONG_SCHEMA}, "keep": {history.keep},\n'
         f' "columns": {json.dumps(list(COLUMNS))},\n'
-        f" \"endpoints\": {json.dumps(names, ensure_ascii=False)},\n"
+        f' "endpoints": {json.dumps(names, ensure_ascii=False)},\n'
         f' "runs": {body}}}\n'
     )
 
@@ -264,10 +264,14 @@ def _fact(value: Any, key: str, where: str) -> str | None:
 
 def _parse_row(row: Any, names: list[str], where: str) -> tuple[str, tuple[float | None, ...]]:
     if not isinstance(row, list) or len(row) != 1 + len(COLUMNS):
-        raise BundleError(f"{where}: must be a list of {1 + len(COLUMNS)}: [endpoint index, {', '.join(COLUMNS)}]")
+        raise BundleError(
+            f"{where}: must be a list of {1 + len(COLUMNS)}: [endpoint index, {', '.join(COLUMNS)}]"
+        )
     number, *values = row
     if not is_count(number) or number >= len(names):
-        raise BundleError(f"{where}: endpoint index {quoted(number)} is not one of the {len(names)} endpoints")
+        raise BundleError(
+            f"{where}: endpoint index {quoted(number)} is not one of the {len(names)} endpoints"
+        )
     for column, value in zip(COLUMNS, values, strict=True):
         if value is None:
             continue
@@ -292,4 +296,3 @@ def previous_long_history(previous: Path | None) -> LongHistory:
     if (Path(previous) / BASELINE_HISTORY).is_file():
         return seeded_from(read_history(Path(previous) / BASELINE_HISTORY))
     return LongHistory()
-

@@ -70,7 +70,9 @@ def issue_title(preset: str, points: Sequence[ChangePoint], verdict: str) -> str
     return text[:MAX_TITLE]
 
 
-def issue_body(preset: str, points: Sequence[ChangePoint], *, verdict: str, days: int, runs: int, run_url: str) -> str:
+def issue_body(
+    preset: str, points: Sequence[ChangePoint], *, verdict: str, days: int, runs: int, run_url: str
+) -> str:
     gate = f"Tonight's gate: **{markdown_text(verdict or 'not run')}**."
     where = f" [The run]({run_url})." if run_url else ""
     section = markdown(points, days=days, runs=runs, scope="in force")
@@ -111,7 +113,9 @@ def sync_issue(
     if existing is None:
         if not (failing or any(point in in_force for point in recent)):
             return IssueResult("none")
-        created = json_of(client.request("POST", client.repo_url("issues"), json={"title": heading, "body": body}))
+        created = json_of(
+            client.request("POST", client.repo_url("issues"), json={"title": heading, "body": body})
+        )
         return IssueResult("created", int(created["number"]), str(created.get("html_url", "")))
     number, url = int(existing["number"]), str(existing.get("html_url", ""))
     if not in_force and not failing:

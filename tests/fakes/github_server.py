@@ -653,7 +653,9 @@ def _issue_fields(*, require_title: bool) -> dict[str, Any] | Response:
     fields = {key: data[key] for key in ("title", "body", "state", "state_reason") if key in data}
     title = fields.get("title")
     if (require_title or "title" in fields) and (not isinstance(title, str) or not title.strip()):
-        return _answer(422, {"message": "Validation Failed", "errors": [{"field": "title", "code": "missing_field"}]})
+        return _answer(
+            422, {"message": "Validation Failed", "errors": [{"field": "title", "code": "missing_field"}]}
+        )
     if isinstance(title, str) and len(title) > 256:
         error = {"field": "title", "message": "title is too long (maximum is 256 characters)"}
         return _answer(422, {"message": "Validation Failed", "errors": [error]})

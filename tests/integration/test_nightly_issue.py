@@ -82,7 +82,12 @@ def test_an_old_change_opens_nothing_but_keeps_an_open_issue_open(tmp_path, gith
     night(tmp_path, github, old_step, number=1)
     assert github.issues() == []  # 100 nights old: not news
     night(tmp_path, github, nightly_history(1, runs=300, effect=Effect(size=0.08, start=290)), number=2)
-    night(tmp_path, github, LongHistory(runs=nightly_history(1, runs=340, effect=Effect(size=0.08, start=290)).runs), number=3)
+    night(
+        tmp_path,
+        github,
+        LongHistory(runs=nightly_history(1, runs=340, effect=Effect(size=0.08, start=290)).runs),
+        number=3,
+    )
     (issue,) = ours(github)
     assert issue["state"] == "open"  # 50 nights on, still slower: still open
 

@@ -28,7 +28,7 @@ def report(capsys, line: str) -> None:
 
 
 def test_thresholds_json_sets_the_documented_defaults():
-    assert RULES == ChangeRules()
+    assert ChangeRules() == RULES
 
 
 def test_a_step_of_8_percent_at_run_200_is_found_with_its_commit_range(capsys):
@@ -38,7 +38,10 @@ def test_a_step_of_8_percent_at_run_200_is_found_with_its_commit_range(capsys):
     spent = time.perf_counter() - started
     step = [p for p in points if p.endpoint == STEP_ENDPOINT and p.metric == "typical"]
     false = [p for p in points if p not in step]
-    report(capsys, f"step +8% at run 200: found at {[p.run_index for p in step]}, {len(false)} false; {spent:.2f} s")
+    report(
+        capsys,
+        f"step +8% at run 200: found at {[p.run_index for p in step]}, {len(false)} false; {spent:.2f} s",
+    )
     assert len(step) == 1 and abs(step[0].run_index - 200) <= TOLERANCE
     found = step[0]
     assert found.last_before.commit == commit_of(1, found.run_index - 1)
@@ -52,7 +55,10 @@ def test_a_creep_of_15_percent_over_100_runs_is_reported(capsys):
     points = find_changes(history, RULES)
     creep = [p for p in points if p.endpoint == STEP_ENDPOINT and p.metric == "typical"]
     false = [p for p in points if p not in creep]
-    report(capsys, f"creep +15% over runs 150-249: found at {sorted(p.run_index for p in creep)}, {len(false)} false")
+    report(
+        capsys,
+        f"creep +15% over runs 150-249: found at {sorted(p.run_index for p in creep)}, {len(false)} false",
+    )
     assert creep and all(150 <= p.run_index <= 250 and p.worse for p in creep)
     assert not false
 
@@ -124,7 +130,11 @@ def test_the_command_prints_the_change_points_and_writes_the_summary_section(tmp
     assert changes_cli.main([str(baseline), "--markdown", str(section)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("changes: 300 runs searched, 1 change points\nGET /api/dashboard/: typical time")
-    assert section.read_text(encoding="utf-8").startswith("### Change points\n\n1 change point in the last 30 days")
+    assert section.read_text(encoding="utf-8").startswith(
+        "### Change points\n\n1 change point in the last 30 days"
+    )
     (baseline / LONG_HISTORY).write_text(dumps(nightly_history(101)), encoding="utf-8")
     assert changes_cli.main([str(baseline), "--markdown", str(section)]) == 0
-    assert "No change in 30 days (300 runs of the long history searched)." in section.read_text(encoding="utf-8")
+    assert "No change in 30 days (300 runs of the long history searched)." in section.read_text(
+        encoding="utf-8"
+    )

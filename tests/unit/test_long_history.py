@@ -13,7 +13,8 @@ from loadtest.bundle import AGGREGATE, EndpointStats, RunFacts
 from loadtest.cli import changes as changes_cli
 from loadtest.cli import history as history_cli
 from loadtest.cli import record_baseline as record_cli
-from loadtest.gate.history import History, HistoryError, HistoryRun, dumps as history_dumps
+from loadtest.gate.history import History, HistoryError, HistoryRun
+from loadtest.gate.history import dumps as history_dumps
 from loadtest.gate.long_history import (
     LONG_HISTORY,
     LongHistory,
@@ -36,14 +37,22 @@ def run(preset="medium", target="sandbox", commit="a" * 40, day=1, typical=50.0)
         ended_at=f"2026-01-{day:02d}T02:00:00Z",
         preset=preset,
         target=target,
-        rows={AGGREGATE: (typical, 50, 120, 180, 96.2, 0), "GET /api/x/": (typical, 48, 110, 170, 6.79, 0.0012)},
+        rows={
+            AGGREGATE: (typical, 50, 120, 180, 96.2, 0),
+            "GET /api/x/": (typical, 48, 110, 170, 6.79, 0.0012),
+        },
     )
 
 
 def test_an_entry_holds_the_typical_time_from_the_histogram_and_the_rows_numbers():
     histogram = {40.0: 10, 50.0: 80, 60.0: 10}
     row = EndpointStats(
-        name="GET /api/x/", requests=100, failures=2, rps=5.0, latency={"p50": 50.0, "p95": 60.0}, histogram=histogram
+        name="GET /api/x/",
+        requests=100,
+        failures=2,
+        rps=5.0,
+        latency={"p50": 50.0, "p95": 60.0},
+        histogram=histogram,
     )
     entry = long_run(
         HistoryRun(
@@ -67,7 +76,9 @@ def test_rolling_keeps_the_newest_runs_of_each_preset_and_target_only():
 
 def test_a_baseline_with_only_history_json_seeds_the_long_history():
     histogram = {50.0: 100}
-    row = EndpointStats(name="GET /x/", requests=100, failures=0, rps=1.0, latency={"p50": 50.0}, histogram=histogram)
+    row = EndpointStats(
+        name="GET /x/", requests=100, failures=0, rps=1.0, latency={"p50": 50.0}, histogram=histogram
+    )
     runs = tuple(HistoryRun(facts=RunFacts(git_commit=str(n) * 7), rows={"GET /x/": row}) for n in range(3))
     seeded = seeded_from(History(runs=runs))
     assert [r.commit for r in seeded.runs] == ["0000000", "1111111", "2222222"]
@@ -91,7 +102,9 @@ def test_400_runs_of_14_rows_stay_under_500_kB_in_the_artifact(capsys):
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(LONG_HISTORY, text)
     with capsys.disabled():
-        print(f"\nlong-history.json, 400 runs x 14 rows: {len(text):,} bytes, {len(buffer.getvalue()):,} zipped")
+        print(
+            f"\nlong-history.json, 400 runs x 14 rows: {len(text):,} bytes, {len(buffer.getvalue()):,} zipped"
+        )
     assert len(text) < SIZE_LIMIT
 
 
@@ -116,14 +129,20 @@ def broken(change):
         (lambda d: d.update(endpoints=["a", "a"]), "names an endpoint twice"),
         (lambda d: d.update(runs={}), "field 'runs' must be a list"),
         (lambda d: d["runs"].append([]), "run 1: expected a JSON object"),
-        (lambda d: d["runs"][0].update(ended_at="yesterday"), "run 0: field 'ended_at' is not an ISO-8601 time"),
+        (
+            lambda d: d["runs"][0].update(ended_at="yesterday"),
+            "run 0: field 'ended_at' is not an ISO-8601 time",
+        ),
         (lambda d: d["runs"][0].update(commit=7), "run 0: field 'commit' must be a string"),
         (lambda d: d["runs"][0].update(rows=None), "run 0: field 'rows' must be a list"),
         (lambda d: d["runs"][0]["rows"].append([9, 1, 1, 1, 1, 1, 0]), "run 0: row 2: endpoint index 9"),
         (lambda d: d["runs"][0]["rows"].append([1, 1, 1, 1, 1, 1, 0]), "run 0: row 2: endpoint"),
         (lambda d: d["runs"][0]["rows"][0].pop(), "run 0: row 0: must be a list of 7"),
         (lambda d: d["runs"][0]["rows"][0].__setitem__(1, -1), "run 0: row 0: field 'typical' must be"),
-        (lambda d: d["runs"][0]["rows"][0].__setitem__(6, 1.5), "run 0: row 0: field 'failure_ratio' must be"),
+        (
+            lambda d: d["runs"][0]["rows"][0].__setitem__(6, 1.5),
+            "run 0: row 0: field 'failure_ratio' must be",
+        ),
         (lambda d: d["runs"][0]["rows"][0].__setitem__(2, "5"), "run 0: row 0: field 'p50' must be"),
         (lambda d: d.update(keep=1, runs=d["runs"] * 2), "more runs of one preset and target (2) than keep"),
     ],
@@ -187,11 +206,18 @@ def test_record_baseline_rolls_the_previous_long_history_and_seeds_it_from_histo
     previous = tmp_path / "previous"
     previous.mkdir()
     histogram = {50.0: 100}
-    row = EndpointStats(name="GET /x/", requests=100, failures=0, rps=1.0, latency={"p50": 50.0}, histogram=histogram)
-    old = HistoryRun(facts=RunFacts(git_commit="0" * 40, preset="smoke", target="sandbox"), rows={"GET /x/": row})
+    row = EndpointStats(
+        name="GET /x/", requests=100, failures=0, rps=1.0, latency={"p50": 50.0}, histogram=histogram
+    )
+    old = HistoryRun(
+        facts=RunFacts(git_commit="0" * 40, preset="smoke", target="sandbox"), rows={"GET /x/": row}
+    )
     (previous / "history.json").write_text(history_dumps(History(runs=(old,))), encoding="utf-8")
     out = tmp_path / "next"
-    assert record_cli.main([str(GATE_FIXTURES / "baseline"), "--previous", str(previous), "--out", str(out)]) == 0
+    assert (
+        record_cli.main([str(GATE_FIXTURES / "baseline"), "--previous", str(previous), "--out", str(out)])
+        == 0
+    )
     long = read_long_history(out / LONG_HISTORY)
     assert [r.commit[:7] for r in long.runs] == ["0000000", "1111111"]
     assert "long history of 2 runs" in capsys.readouterr().out
@@ -205,7 +231,10 @@ def test_record_baseline_refuses_a_malformed_long_history_in_one_line(tmp_path, 
     shutil.copytree(GATE_FIXTURES / "baseline", previous)
     (previous / LONG_HISTORY).write_text('{"schema": 1, "keep": 400}', encoding="utf-8")
     out = tmp_path / "next"
-    assert record_cli.main([str(GATE_FIXTURES / "baseline"), "--previous", str(previous), "--out", str(out)]) == 2
+    assert (
+        record_cli.main([str(GATE_FIXTURES / "baseline"), "--previous", str(previous), "--out", str(out)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "long-history.json: field 'columns'" in err
     assert not out.exists()
