@@ -35,6 +35,7 @@ from loadtest.gate.history import HistoryError
 from loadtest.gate.long_history import long_run_from_results, previous_long_history
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.github.actions import annotate, append_step_summary, run_url
+from loadtest.github.baseline import baseline_artifact_name
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -51,8 +52,11 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     env = os.environ if environ is None else environ
     if not args.baseline.is_dir():
         return fail(f"changes: error: {args.baseline}: not a folder (a baseline bundle)", ExitCode.USAGE)
-    if args.issue and not args.preset:
-        return fail("changes: error: --issue needs --preset", ExitCode.USAGE)
+    if args.issue:
+        try:
+            baseline_artifact_name(args.preset or "")
+        except ValueError as exc:
+            return fail(f"changes: error: --issue needs --preset NAME: {exc}", ExitCode.USAGE)
     try:
         rules = change_rules(load_thresholds(args.thresholds or DEFAULT_THRESHOLDS))
         history = previous_long_history(args.baseline)

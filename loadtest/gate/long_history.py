@@ -37,7 +37,7 @@ from loadtest.bundle import AGGREGATE, BundleError, EndpointStats, Results, read
 from loadtest.bundle.files import quoted
 from loadtest.bundle.typed_json import expect_object, is_count, is_number, parse_time
 from loadtest.gate import stats
-from loadtest.gate.history import History, HistoryError, HistoryRun, run_from_results
+from loadtest.gate.history import History, HistoryError, HistoryRun, rounded, run_from_results
 from loadtest.untrusted import NAME_LIMIT, console_text
 
 LONG_HISTORY = "long-history.json"
@@ -135,14 +135,8 @@ def _row_values(row: EndpointStats) -> tuple[float | None, ...]:
         "failure_ratio": row.failure_ratio if row.requests else None,
         **{metric: row.latency.get(metric) for metric in ("p50", "p95", "p99")},
     }
-    return tuple(_rounded(values[column], _DIGITS[column]) for column in COLUMNS)
-
-
-def _rounded(value: float | None, digits: int) -> float | int | None:
-    if value is None or not math.isfinite(value):
-        return None
-    value = round(value, digits)
-    return int(value) if value == int(value) else value
+    finite = {column: v if v is None or math.isfinite(v) else None for column, v in values.items()}
+    return tuple(rounded(finite[column], _DIGITS[column]) for column in COLUMNS)
 
 
 def seeded_from(history: History) -> LongHistory:

@@ -19,19 +19,18 @@ through code_span and console_text; the body is sanitised like the comment.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from loadtest.changes.detect import ChangePoint
 from loadtest.changes.render import markdown, title
+from loadtest.github.baseline import baseline_artifact_name
 from loadtest.github.client import GitHubClient, json_of
 from loadtest.github.comment import comment_author
 from loadtest.untrusted import markdown_text, sanitise_markdown
 
 MARKER = "<!-- amal-loadtest nightly-issue preset={preset} -->"
-_PRESET = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 MAX_TITLE = 256
 """GitHub refuses a longer title (422)."""
 
@@ -55,8 +54,7 @@ def active(points: Sequence[ChangePoint]) -> list[ChangePoint]:
 
 
 def marker(preset: str) -> str:
-    if not _PRESET.fullmatch(preset):
-        raise ValueError(f"preset {preset!r} is not a name like smoke or medium")
+    baseline_artifact_name(preset)  # ValueError unless a preset's name (a-z, 0-9, - and _)
     return MARKER.format(preset=preset)
 
 

@@ -138,3 +138,13 @@ def test_the_command_prints_the_change_points_and_writes_the_summary_section(tmp
     assert "No change in 30 days (300 runs of the long history searched)." in section.read_text(
         encoding="utf-8"
     )
+
+
+@pytest.mark.parametrize("preset", [[], ["--preset", "Bad Name"]])
+def test_an_issue_needs_a_presets_name(tmp_path, capsys, preset):
+    baseline = tmp_path / "baseline"
+    baseline.mkdir()
+    (baseline / LONG_HISTORY).write_text(dumps(nightly_history(101, runs=20)), encoding="utf-8")
+    assert changes_cli.main([str(baseline), "--issue", *preset], environ={}) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--issue needs --preset NAME" in err
