@@ -22,6 +22,7 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
+from pathlib import Path
 
 from loadtest.bundle import AGGREGATE, read_results
 from loadtest.calibration.models import MIXTURE, LatencyModel
@@ -57,20 +58,19 @@ def commit_of(seed: int, run: int) -> str:
 
 
 @cache
-def _base_rows() -> dict[str, tuple[float, float, float, float, int]]:
-    """Row -> (p50, p95, p99, rps, requests) of the real bundle, its endpoints over the contract's names."""
-    results = read_results(GATE_FIXTURES / "baseline")
+def base_rows(bundle: Path = GATE_FIXTURES / "baseline") -> dict[str, tuple[float, ...]]:
+    """Row -> (typical, p50, p95, p99, rps, requests) of a real results bundle, its endpoints spread over
+    the contract's names (the typical time is the histogram's, else p50)."""
+    results = read_results(bundle)
     real = list(results.endpoints.values())
-    rows = {}
-    for number, endpoint in enumerate(ENDPOINTS):
-        row = real[number % len(real)]
-        rows[endpoint.name] = (*(row.latency[m] for m in ("p50", "p95", "p99")), row.rps or 1.0, row.requests)
-    aggregate = results.aggregate
-    rows[AGGREGATE] = (
-        *(aggregate.latency[m] for m in ("p50", "p95", "p99")),
-        aggregate.rps,
-        aggregate.requests,
-    )
+
+    def numbers(row) -> tuple[float, ...]:
+        p50, p95, p99 = (row.latency[m] for m in ("p50", "p95", "p99"))
+        typical = stats.typical_ms(row.histogram) if row.histogram else p50
+        return (typical, p50, p95, p99, row.rps or 1.0, row.requests)
+
+    rows = {endpoint.name: numbers(real[n % len(real)]) for n, endpoint in enumerate(ENDPOINTS)}
+    rows[AGGREGATE] = numbers(results.aggregate)
     return rows
 
 
@@ -85,15 +85,18 @@ def _sampling_sd(requests: int) -> float:
     return math.sqrt(stats.trimmed_mean_variance(histogram))
 
 
-def nightly_history(seed: int, *, runs: int = 300, effect: Effect | None = None) -> LongHistory:
-    """``runs`` nightly runs of the medium preset on the stand-in, one a night from FIRST_NIGHT."""
+def nightly_history(
+    seed: int, *, runs: int = 300, effect: Effect | None = None, base: Path = GATE_FIXTURES / "baseline"
+) -> LongHistory:
+    """``runs`` nightly runs of the medium preset on the stand-in, one a night from FIRST_NIGHT, scaled
+    from the bundle at ``base``."""
     model = LatencyModel(name="mixture")
     rng = random.Random(f"history-{seed}")
     history = []
     for run in range(runs):
         speed = model.speed_factor(seed * 100_000 + run)
         rows = {}
-        for name, (p50, p95, p99, rps, requests) in _base_rows().items():
+        for name, (typical, p50, p95, p99, rps, requests) in base_rows(base).items():
             factor = speed * math.exp(rng.gauss(0.0, _sampling_sd(requests)))
             failure_ratio = 0.0
             if effect and name == effect.endpoint:
@@ -102,7 +105,7 @@ def nightly_history(seed: int, *, runs: int = 300, effect: Effect | None = None)
                 else:
                     factor *= 1 + effect.factor(run)
             values = {
-                "typical": p50 * factor,
+                "typical": typical * factor,
                 "p50": p50 * factor,
                 "p95": p95 * factor,
                 "p99": p99 * factor,
@@ -110,7 +113,7 @@ def nightly_history(seed: int, *, runs: int = 300, effect: Effect | None = None)
                 "failure_ratio": failure_ratio,
             }
             rows[name] = tuple(
-                round(values[column], 5 if column == "failure_ratio" else 1) for column in COLUMNS
+                round(values[column], 5 if column == "failure_ratio" else 2) for column in COLUMNS
             )
         ended = FIRST_NIGHT + timedelta(days=run)
         history.append(
