@@ -4,6 +4,7 @@
     python -m tests.measure_changes --null 201-220 --step 11-30 --creep 31-50
     python -m tests.measure_changes --null 201-220 --otava-as-is     # Otava 0.8.0's own pipeline
     python -m tests.measure_changes --null 301-310 --runs 400        # the detector's time at 400 runs
+    python -m tests.measure_changes --null 201-220 --max-pvalue 0.001 --min-segment-runs 3
 
 A step is +8% on one endpoint from run 200, found when a change point of that endpoint is within
 3 runs of it; a creep is +15% over runs 150-249, reported when any change point of that endpoint
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 from loadtest.changes.detect import find_changes
 from loadtest.changes.rules import change_rules
@@ -86,8 +88,12 @@ def main() -> None:
         parser.add_argument(f"--{kind}", type=seeds, metavar="FIRST-LAST")
     parser.add_argument("--otava-as-is", action="store_true")
     parser.add_argument("--runs", type=int, default=300, help="runs a history (300)")
+    parser.add_argument("--max-pvalue", type=float, help="instead of thresholds.json's")
+    parser.add_argument("--min-segment-runs", type=int, help="instead of thresholds.json's")
     args = parser.parse_args()
     rules = change_rules(load_thresholds())
+    rules = replace(rules, max_pvalue=args.max_pvalue or rules.max_pvalue)
+    rules = replace(rules, min_segment_runs=args.min_segment_runs or rules.min_segment_runs)
     print(f"| history | seeds | found | missed | false | time a history ({args.runs} runs x 14 rows) |")
     print("|---|---|---|---|---|---|")
     for kind in EFFECTS:

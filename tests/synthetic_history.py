@@ -59,8 +59,8 @@ def commit_of(seed: int, run: int) -> str:
 
 @cache
 def base_rows(bundle: Path = GATE_FIXTURES / "baseline") -> dict[str, tuple[float, ...]]:
-    """Row -> (typical, p50, p95, p99, rps, requests) of a real results bundle, its endpoints spread over
-    the contract's names (the typical time is the histogram's, else p50)."""
+    """Row -> (typical, p50, p95, p99, rps, requests) of a real results bundle for each of the contract's
+    endpoints (the typical time is the histogram's, else p50)."""
     results = read_results(bundle)
     real = list(results.endpoints.values())
 
@@ -69,7 +69,11 @@ def base_rows(bundle: Path = GATE_FIXTURES / "baseline") -> dict[str, tuple[floa
         typical = stats.typical_ms(row.histogram) if row.histogram else p50
         return (typical, p50, p95, p99, row.rps or 1.0, row.requests)
 
-    rows = {endpoint.name: numbers(real[n % len(real)]) for n, endpoint in enumerate(ENDPOINTS)}
+    # an endpoint the bundle measured keeps its own numbers; the others borrow one's, in turn
+    rows = {
+        endpoint.name: numbers(results.endpoints.get(endpoint.name) or real[n % len(real)])
+        for n, endpoint in enumerate(ENDPOINTS)
+    }
     rows[AGGREGATE] = numbers(results.aggregate)
     return rows
 

@@ -16,7 +16,8 @@ Two things are added around Otava's ``split`` and ``merge``, both measured (docs
 * a change point needs ``min_segment_runs`` runs on each side: one slow night (a busy runner)
   otherwise shows as two change points around a segment of one run;
 * an endpoint's typical time is searched relative to its run (``run_shifts``), as the gate judges
-  it; the segment medians reported are of the times as measured.
+  it, and a wild night is brought back to 5 robust standard deviations (``clipped``); the segment
+  medians reported are of the times as measured.
 """
 
 from __future__ import annotations
@@ -158,6 +159,30 @@ def run_shifts(runs: Sequence[LongRun]) -> list[float]:
     return shifts
 
 
+OUTLIER_SPREADS = 5.0
+"""How far from the series' median a typical time is searched as it is, in robust standard deviations."""
+
+
+def clipped(values: Sequence[float]) -> list[float]:
+    """``values`` with any beyond OUTLIER_SPREADS robust standard deviations (1.4826 x the median
+    absolute deviation) of their median brought back to that distance.
+
+    Otava's t-test takes one wild night (a run on an overloaded machine, 5 times slower on some
+    endpoints) as spread: it then hides a change point next to it, e.g. a series that returned.
+    Bringing the night back to the edge keeps it a high value without letting it hide the rest. A
+    large step stays large (a +30% step over 4% noise is searched as +20%); the medians reported
+    are of the values as measured.
+    """
+    if len(values) < 3:
+        return list(values)
+    centre = statistics.median(values)
+    spread = 1.4826 * statistics.median(abs(value - centre) for value in values)
+    if spread == 0:
+        return list(values)
+    low, high = centre - OUTLIER_SPREADS * spread, centre + OUTLIER_SPREADS * spread
+    return [min(max(value, low), high) for value in values]
+
+
 def _row_changes(
     runs: Sequence[LongRun], name: str, metric: str, rules: ChangeRules, shifts: Sequence[float]
 ) -> list[ChangePoint]:
@@ -165,8 +190,10 @@ def _row_changes(
     kept = [(number, value) for number, value in kept if value is not None]
     values = [value for _, value in kept]
     searched = values
-    if metric == "typical" and name != AGGREGATE:
-        searched = [value / shifts[number] for number, value in kept]
+    if metric == "typical":
+        if name != AGGREGATE:
+            searched = [value / shifts[number] for number, value in kept]
+        searched = clipped(searched)
     points = change_indexes(searched, rules, metric=metric)
     bounds = [0, *(index for index, _ in points), len(values)]
     found = []

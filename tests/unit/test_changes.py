@@ -148,3 +148,15 @@ def test_an_issue_needs_a_presets_name(tmp_path, capsys, preset):
     assert changes_cli.main([str(baseline), "--issue", *preset], environ={}) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--issue needs --preset NAME" in err
+
+
+def test_a_wild_last_night_does_not_hide_that_the_series_returned():
+    stepped = nightly_history(1, runs=301, effect=Effect(size=0.30, start=290))
+    back = nightly_history(1, runs=331).runs[301:]
+    wild = back[-1]
+    slow = {n: (v[0] * (5 if n == STEP_ENDPOINT else 1), *v[1:]) for n, v in wild.rows.items()}
+    wild = type(wild)(**{**wild.__dict__, "rows": slow})
+    history = type(stepped)(runs=stepped.runs + back[:-1] + (wild,))
+    points = [p for p in find_changes(history, RULES) if p.endpoint == STEP_ENDPOINT]
+    assert sorted(p.run_index for p in points) == [290, 301]
+    assert not [p for p in points if p.run_index == 301 and p.worse]
