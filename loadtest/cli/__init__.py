@@ -22,6 +22,8 @@ COMMANDS = {
     "run": "run the load test: a preset or a custom run, headless, or Locust's web UI",
     "compare": "the gate: judge a run against thresholds.json and a baseline",
     "record-baseline": "record a passing run as the next baseline, with its rolling history",
+    "history": "export or import a baseline's long history (long-history.json)",
+    "changes": "change points over a baseline's long history: which endpoint changed, when, which commits",
     "plan": "decide what a workflow run or the action does: mode, preset, time limit, baselines, comment",
     "sandbox": "the stand-in API, with fault injection",
     "calibrate": "measure the gate's false alarms and detection on the stand-in API",

@@ -5,6 +5,8 @@
 OUT becomes the RESULTS bundle plus history.json: BASELINE's history (or a new one when BASELINE
 is missing or empty) with this run appended, runs recorded with other settings dropped, and only
 the newest N kept (default: regression.history.keep of the thresholds file for the run, else 20);
+long-history.json, BASELINE's long history (loadtest.gate.long_history; seeded from its history.json
+when it has none) with this run appended, up to 400 runs per preset and target;
 and trend.html, the charts of that history (loadtest.trend).
 Inside GitHub Actions, writes ``recorded=true`` to $GITHUB_OUTPUT.
 """
@@ -15,11 +17,17 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.bundle import TREND_PAGE, BundleError
+from loadtest.bundle import TREND_PAGE, BundleError, read_results
 from loadtest.cli.console import command_parser, fail, optional_path, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.history import HistoryError, default_keep, record_baseline
+from loadtest.gate.long_history import (
+    LONG_HISTORY,
+    long_run_from_results,
+    previous_long_history,
+    write_long_history,
+)
 from loadtest.github.actions import write_outputs
 from loadtest.trend import page_for_baseline, write_trend_page
 
@@ -37,7 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return refused
     try:
         keep = args.keep or default_keep(args.results, args.thresholds or DEFAULT_THRESHOLDS)
+        earlier = previous_long_history(args.previous)  # read before anything is written
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
+        long = earlier.rolled(long_run_from_results(read_results(args.results)))
+        write_long_history(args.out / LONG_HISTORY, long)
         write_trend_page(args.out / TREND_PAGE, page_for_baseline(recorded.history))
     except (BundleError, HistoryError, GateInputError) as exc:
         return fail(f"record_baseline: error: {exc}", ExitCode.USAGE)
@@ -46,7 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"record_baseline: error: cannot write {exc.filename or args.out}: {exc.strerror}", ExitCode.USAGE
         )
     dropped = f", {recorded.dropped} with other settings dropped" if recorded.dropped else ""
-    print(f"record_baseline: {args.out}: history of {len(recorded.history)} runs (keeps {keep}{dropped})")
+    print(
+        f"record_baseline: {args.out}: history of {len(recorded.history)} runs (keeps {keep}{dropped}), "
+        f"long history of {len(long)} runs (keeps {long.keep} per preset and target)"
+    )
     write_outputs({"recorded": "true"})
     return ExitCode.OK
 

@@ -127,18 +127,18 @@ def dumps(history: History) -> str:
 def _run_json(run: HistoryRun) -> dict[str, Any]:
     facts = {ON_DISK_NAMES.get(name, name): value for name, value in run.facts.to_json(STORED_FACTS).items()}
     rows = {name: _row_json(row, histogram=name != AGGREGATE) for name, row in run.rows.items()}
-    return {**facts, "duration_s": _rounded(run.duration_s, 2), "rows": rows}
+    return {**facts, "duration_s": rounded(run.duration_s, 2), "rows": rows}
 
 
 def _row_json(row: EndpointStats, *, histogram: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"requests": row.requests, "failures": row.failures, "rps": _rounded(row.rps, 3)}
-    data |= {metric: _rounded(row.latency.get(metric), 1) for metric in HISTORY_METRICS}
+    data: dict[str, Any] = {"requests": row.requests, "failures": row.failures, "rps": rounded(row.rps, 3)}
+    data |= {metric: rounded(row.latency.get(metric), 1) for metric in HISTORY_METRICS}
     if histogram and row.histogram:
         data["histogram"] = pack_histogram(row.histogram)
     return data
 
 
-def _rounded(value: float | None, digits: int) -> float | int | None:
+def rounded(value: float | None, digits: int) -> float | int | None:
     if value is None:
         return None
     value = round(value, digits)
@@ -151,7 +151,7 @@ def pack_histogram(histogram: Mapping[float, int]) -> list[float | int]:
     previous = 0.0
     for bucket in sorted(histogram):
         if histogram[bucket]:
-            packed += [_rounded(bucket - previous, 3), histogram[bucket]]
+            packed += [rounded(bucket - previous, 3), histogram[bucket]]
             previous = bucket
     return packed
 

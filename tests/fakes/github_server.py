@@ -31,6 +31,10 @@ Endpoints (``{repo}`` is ``/repos/<owner>/<name>``):
     GET   {repo}/issues/<n>/comments          paginated (per_page, page; Link rel=next/last)
     POST  {repo}/issues/<n>/comments          422 over 65,536 characters; authored by the token's identity
     PATCH {repo}/issues/comments/<id>
+    GET   {repo}/issues                       state=open|closed|all (open by default), newest first,
+                                              paginated; pull requests too, each with a pull_request key
+    POST  {repo}/issues                       title (required, at most 256 characters), body; 201
+    PATCH {repo}/issues/<n>                   title, body, state (open or closed), state_reason
     GET   {repo}/pulls/<n>                    head: sha, ref and repo.full_name
     GET   {repo}/actions/workflows/<file>/runs  branch, status, event filters; newest first
     GET   {repo}/actions/runs/<id>/artifacts     name filter
@@ -133,6 +137,7 @@ class FakeGitHub:
         self._ids = itertools.count(1001)
         self._pulls: dict[int, dict[str, Any]] = {}
         self._comments: dict[int, list[dict[str, Any]]] = {}
+        self._issues: dict[int, dict[str, Any]] = {}
         self._runs: list[dict[str, Any]] = []
         self._artifacts: dict[int, dict[str, Any]] = {}
         self._zips: dict[int, bytes] = {}
@@ -330,6 +335,11 @@ class FakeGitHub:
         with self._lock:
             return [dict(c) for c in self._comments.get(pr, [])]
 
+    def issues(self) -> list[dict[str, Any]]:
+        """Every issue (not pull requests), oldest first."""
+        with self._lock:
+            return [dict(issue) for issue in self._issues.values()]
+
     def requests_matching(self, method: str, path: str) -> list[RecordedRequest]:
         with self._lock:
             return [r for r in self.requests if r.method == method.upper() and re.search(path, r.path)]
@@ -338,6 +348,7 @@ class FakeGitHub:
         with self._lock:
             return {
                 "comments": {str(pr): comments for pr, comments in self._comments.items()},
+                "issues": list(self._issues.values()),
                 "requests": [
                     {**asdict(r), "has_authorization": r.has_authorization, "headers": _redacted(r.headers)}
                     for r in self.requests
@@ -438,6 +449,57 @@ class FakeGitHub:
                         return _answer(200, comment)
             raise _NotFound()
 
+        @app.get(f"{repo}/issues")
+        def list_issues(owner: str, name: str) -> Response:
+            check_repo(owner, name)
+            state = request.args.get("state", "open")
+            if state not in ("open", "closed", "all"):
+                return _answer(422, {"message": "Validation Failed"})
+            with self._lock:
+                pulls = [self._pull_as_issue(number, pull) for number, pull in self._pulls.items()]
+                items = [*self._issues.values(), *pulls]
+                items = [item for item in items if state == "all" or item["state"] == state]
+                return _page(sorted(items, key=lambda item: item["number"], reverse=True))
+
+        @app.post(f"{repo}/issues")
+        def create_issue(owner: str, name: str) -> Response:
+            check_repo(owner, name)
+            fields = _issue_fields(require_title=True)
+            if isinstance(fields, Response):
+                return fields
+            with self._lock:
+                number = next(self._ids)
+                identity = request.environ["fake_github.identity"]
+                issue = {
+                    "number": number,
+                    "id": number * 10,
+                    "title": fields["title"],
+                    "body": fields.get("body") or "",
+                    "state": "open",
+                    "state_reason": None,
+                    "user": {"login": identity["login"], "type": identity["type"]},
+                    "html_url": f"https://github.com/{self.repository}/issues/{number}",
+                    "created_at": _now(),
+                    "updated_at": _now(),
+                }
+                self._issues[number] = issue
+            return _answer(201, issue)
+
+        @app.patch(f"{repo}/issues/<int:number>")
+        def update_issue(owner: str, name: str, number: int) -> Response:
+            check_repo(owner, name)
+            fields = _issue_fields(require_title=False)
+            if isinstance(fields, Response):
+                return fields
+            with self._lock:
+                issue = self._issues.get(number)
+                if issue is None:
+                    raise _NotFound()
+                issue.update(fields, updated_at=_now())
+                if fields.get("state") == "open":
+                    issue["state_reason"] = "reopened"
+                return _answer(200, issue)
+
         @app.get(f"{repo}/pulls/<int:pr>")
         def get_pull(owner: str, name: str, pr: int) -> Response:
             check_repo(owner, name)
@@ -531,6 +593,17 @@ class FakeGitHub:
                 return dict(WORKFLOW_IDENTITY)
             return self._identities.get(token) if scheme in ("Bearer", "token") else None
 
+    def _pull_as_issue(self, number: int, pull: dict[str, Any]) -> dict[str, Any]:
+        """A pull request as GET /issues lists it: an issue with a pull_request key."""
+        return {
+            "number": number,
+            "title": f"pull request {number}",
+            "body": "",
+            "state": "open",
+            "user": {"login": "someone", "type": "User"},
+            "pull_request": {"url": f"{self.url}/repos/{self.repository}/pulls/{number}"},
+        }
+
     def _new_comment(self, pr: int, body: str, user: dict[str, str]) -> dict[str, Any]:
         comment_id = next(self._ids)
         return {
@@ -570,6 +643,27 @@ def _body_field() -> str | Response:
         error = {"field": "body", "message": "body is too long (maximum is 65536 characters)"}
         return _answer(422, {"message": "Validation Failed", "errors": [error]})
     return body
+
+
+def _issue_fields(*, require_title: bool) -> dict[str, Any] | Response:
+    """The writable fields of an issue, checked as GitHub checks them."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return _answer(400, {"message": "Problems parsing JSON"})
+    fields = {key: data[key] for key in ("title", "body", "state", "state_reason") if key in data}
+    title = fields.get("title")
+    if (require_title or "title" in fields) and (not isinstance(title, str) or not title.strip()):
+        return _answer(
+            422, {"message": "Validation Failed", "errors": [{"field": "title", "code": "missing_field"}]}
+        )
+    if isinstance(title, str) and len(title) > 256:
+        error = {"field": "title", "message": "title is too long (maximum is 256 characters)"}
+        return _answer(422, {"message": "Validation Failed", "errors": [error]})
+    if "body" in fields and (not isinstance(fields["body"], str) or len(fields["body"]) > MAX_BODY_CHARS):
+        return _answer(422, {"message": "Validation Failed", "errors": [{"field": "body"}]})
+    if fields.get("state", "open") not in ("open", "closed"):
+        return _answer(422, {"message": "Validation Failed", "errors": [{"field": "state"}]})
+    return fields
 
 
 def _page(items: list[dict[str, Any]], *, key: str | None = None) -> Response:

@@ -51,7 +51,10 @@ def test_a_first_baseline_starts_a_history_and_tells_the_workflow(tmp_path, run_
     )
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == f"record_baseline: {out}: history of 1 runs (keeps 20)\n"
+    assert done.stdout == (
+        f"record_baseline: {out}: history of 1 runs (keeps 20), "
+        "long history of 1 runs (keeps 400 per preset and target)\n"
+    )
     assert commits(out) == ["1111111"]
     assert (out / "locust_stats.csv").is_file() and (out / "run.json").is_file()
     assert output.read_text(encoding="utf-8") == "recorded=true\n"
