@@ -21,11 +21,14 @@ from loadtest.bundle.layout import (
     HTML_REPORT,
     LOCUST_LOG,
     RUN_FACTS,
+    SIDES,
     STATS_CSV,
     SUMMARY_MD,
     TREND_PAGE,
     VERDICT_JSON,
     csv_prefix,
+    side_row,
+    split_side_row,
 )
 from loadtest.bundle.locust_json import read_histograms
 from loadtest.bundle.results import Results, read_results, read_run_facts
@@ -55,6 +58,7 @@ __all__ = [
     "PERCENTILES",
     "RUN_FACTS",
     "RUN_SCHEMA",
+    "SIDES",
     "STATS_CSV",
     "SUMMARY_MD",
     "TREND_PAGE",
@@ -75,6 +79,8 @@ __all__ = [
     "read_run_facts",
     "read_stats_csv",
     "read_text",
+    "side_row",
+    "split_side_row",
     "stats_name",
     "sum_histograms",
     "write_atomically",

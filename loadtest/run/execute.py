@@ -36,6 +36,8 @@ def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
         own_session = {"new_session": interruption.active}
         with target_for(plan.host, plan.settings, plan.profile, **stand_in, **own_session) as target:
             preflight(target, plan.settings, say=say)
+            if plan.base:
+                preflight(replace(target, url=plan.base.host), plan.settings, say=say)
             if interruption.interrupted:
                 raise RunError(
                     f"{interruption.signal} before the load started: nothing was run", ExitCode.INCOMPLETE
@@ -99,7 +101,20 @@ def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:
         exclude_tags=plan.exclude_tags,
         seed=plan.seed,
         endpoints=tuple(expected_endpoints(plan)),
+        **base_facts(plan),
     )
+
+
+def base_facts(plan: RunPlan) -> dict[str, object]:
+    """run.json's fields of a run of a base against a head: the design, the base's URL and commit."""
+    if plan.base is None:
+        return {}
+    return {
+        "design": plan.base.design,
+        "block_s": plan.base.block_s if plan.base.design == "blocks" else None,
+        "base_host": config.redact_url(plan.base.host),
+        "base_git_commit": plan.base.commit,
+    }
 
 
 def expected_endpoints(plan: RunPlan) -> list[str]:
