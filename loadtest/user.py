@@ -71,7 +71,9 @@ class AmalEducationUser(FastHttpUser):
         self.chooser: SideChooser | None = None
         opts = environment.parsed_options
         if opts is not None and getattr(opts, "base_host", None):
-            self.chooser = SideChooser(opts.ab_design, random.Random(self.rng.random()), block_s=opts.ab_block_s)
+            self.chooser = SideChooser(
+                opts.ab_design, random.Random(self.rng.random()), block_s=opts.ab_block_s
+            )
             base_client = FastHttpSession(
                 base_url=opts.base_host,
                 request_event=environment.events.request,
@@ -218,7 +220,10 @@ def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
     )
     parser.add_argument("--base-host", default="", help="Also load this base, against --host as the head")
     parser.add_argument(
-        "--ab-design", choices=DESIGNS, default="paired", help="How base and head share the run (loadtest.sides)"
+        "--ab-design",
+        choices=DESIGNS,
+        default="paired",
+        help="How base and head share the run (loadtest.sides)",
     )
     parser.add_argument(
         "--ab-block-s", type=float, default=DEFAULT_BLOCK_S, help="Block length of the blocks design (s)"
