@@ -357,9 +357,9 @@ def latency_against_base(
             f"per run), or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
         ),
         observed=(
-            f"{format_ms(head_ms)} ms vs {format_ms(base_ms)} ms on the base "
-            f"({format_signed_pct(ratio - 1, 1)}, 95% interval {format_signed_pct(low - 1, 1)} "
-            f"to {format_signed_pct(high - 1, 1)}), same runner"
+            f"{abs(ratio - 1) * 100:.0f}% {'slower' if ratio >= 1 else 'faster'} than the base "
+            f"({format_ms(head_ms)} ms vs {format_ms(base_ms)} ms, 95% interval "
+            f"{format_signed_pct(low - 1, 1)} to {format_signed_pct(high - 1, 1)}), same runner"
         ),
         reason=reason,
         value=head_ms,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from loadtest.bundle import EndpointStats, Results
+from loadtest.bundle import EndpointStats, Results, split_side_row
 from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests, stopped_early
 from loadtest.gate.thresholds import Coverage, Limit, Rules
 from loadtest.gate.units import LIMIT_METRICS
@@ -73,5 +73,10 @@ def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[lis
 
 
 def _requests(results: Results, name: str) -> int:
-    row = results.endpoints.get(name)
-    return row.requests if row else 0
+    """The endpoint's requests; in a run of a base against a head, those of its side-tagged rows."""
+    return sum(row.requests for row_name, row in results.endpoints.items() if _endpoint_of(row_name) == name)
+
+
+def _endpoint_of(row_name: str) -> str:
+    split = split_side_row(row_name)
+    return row_name if split is None else split[0]

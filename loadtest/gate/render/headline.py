@@ -65,6 +65,9 @@ def describe(finding: Finding, *, text: Shown = as_is) -> str:
     observed = text(finding.observed, limit=SENTENCE_LIMIT)
     if finding.kind == "limit":
         return f"{scope}: {observed} breaks {text(finding.rule, limit=SENTENCE_LIMIT)}"
+    if finding.source.startswith("regression.base"):
+        # Against the base measured in the same run: "GET /x/ is 23% slower than the base (...)".
+        return f"{scope} is {observed}" if finding.metric == "typical" else f"{scope}: {observed}"
     if finding.kind == "regression":
         return f"{scope}: {finding.metric} {observed}"
     if finding.scope == RUN and finding.kind == "run":
