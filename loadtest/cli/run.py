@@ -33,10 +33,11 @@ from loadtest.run import (
 from loadtest.run.execute import successful_requests
 from loadtest.run.interrupt import Interrupted
 from loadtest.run.locust import call_locust, locust_environ, web_ui_command
-from loadtest.run.plan import CUSTOM, LOCUSTFILE
+from loadtest.run.plan import CUSTOM, LOCUSTFILE, BaseSide
 from loadtest.run.target import preflight, target_for
 from loadtest.sandbox.profiles import PROFILES
 from loadtest.settings import Settings
+from loadtest.sides import DEFAULT_BLOCK_S, DESIGNS
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile-scale", type=float, default=1.0, metavar="X", help="the profile's times x X, e.g. 0.1"
     )
+    _add_base_options(parser)
     parser.add_argument("--baseline", type=Path, help="bundle to compare with at the end")
     parser.add_argument("--thresholds", type=Path, help="thresholds file (default thresholds.json)")
     parser.add_argument("--no-gate", action="store_true", help="skip the verdict (CI runs compare.py next)")
@@ -94,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
         safety.ALLOW_FLAG, action="store_true", help="allow heavy presets and writes against production"
     )
     return parser
+
+
+def _add_base_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "a base against a head",
+        "Load a base beside the head (--host) in the same run, with the same users and seed, and judge "
+        "the head against it (docs/gate.md: the paired verdict).",
+    )
+    group.add_argument("--base-host", help="the base's URL (loopback, as the head's)")
+    group.add_argument("--design", choices=DESIGNS, default="paired", help="how they share the run")
+    group.add_argument(
+        "--block-s", type=float, default=DEFAULT_BLOCK_S, help="block length of --design blocks"
+    )
+    group.add_argument("--base-commit", help="the base's commit, for run.json and the verdict")
+
+
+def _base_side(args: argparse.Namespace, host: str | None, settings: Settings) -> BaseSide | None:
+    """The base of the run, or None; RunError(USAGE) when it is given without a head or is malformed."""
+    if not args.base_host:
+        return None
+    if not host:
+        raise RunError("--base-host needs the head as --host (or LOADTEST_HOST)", ExitCode.USAGE)
+    if not 1 <= args.block_s <= 600:
+        raise RunError(f"--block-s must be from 1 to 600 seconds, got {args.block_s:g}", ExitCode.USAGE)
+    base = checked_host(args.base_host, settings)
+    return BaseSide(host=base, design=args.design, block_s=args.block_s, commit=args.base_commit)
 
 
 def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
@@ -154,6 +182,7 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
             allow_production_load=args.allow_production_load,
             settings=settings,
             stop=_stop_conditions(args, host),
+            base=_base_side(args, host, settings),
             **options,
         )
         if plan.out:

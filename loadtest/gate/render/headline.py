@@ -50,6 +50,15 @@ def _headline_finding(report: GateReport) -> Finding:
     """The worst finding, preferring a stopped run (nothing else matters as much), then one that names
     an endpoint: that is where a reader looks first."""
     worst = report.findings[0].level
+    if report.base is not None:
+        # Against a base measured in the same run, the endpoint's comparison with it is the news.
+        for finding in report.findings:
+            if (
+                finding.level == worst
+                and finding.source.startswith("regression.base")
+                and finding.scope != AGGREGATE
+            ):
+                return finding
     for finding in report.findings:
         if finding.level == worst and finding.scope == RUN and finding.kind == "run":
             return finding
