@@ -171,3 +171,36 @@ def test_blocks_are_paired_and_judged_from_their_spread(base_rule):
     assert change.df == 3  # four pairs of blocks
     assert 1.2 < change.ratio < 1.4
     assert [f.scope for f in verdict.findings if f.scope != AGGREGATE] == [ENDPOINTS[5]]
+
+
+def test_the_summary_leads_with_the_head_against_the_base(base_rule):
+    from datetime import UTC, datetime
+
+    from loadtest.gate import render_markdown
+    from loadtest.gate.render import verdict_json
+    from loadtest.gate.report import GateReport
+
+    run = paired_run({ENDPOINTS[2]: 1.3})
+    base = judge_against_base(run, base_rule)
+    report = GateReport(
+        results=run,
+        baseline=None,
+        preset="smoke",
+        target="external",
+        thresholds=Path("thresholds.json"),
+        findings=tuple(base.findings),
+        notes=(),
+        baseline_status="compared",
+        now=datetime(2026, 12, 7, tzinfo=UTC),
+        base=base,
+    )
+    markdown = render_markdown(report)
+    title = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert title.startswith(
+        f"## ❌ Load test FAIL: {ENDPOINTS[2]} is 31% slower than the base (65 ms vs 50 ms, "
+    )
+    assert "**Base:** commit `abc`, measured on the same runner in the same run (paired design)" in markdown
+    row = next(line for line in markdown.splitlines() if line.startswith(f"| `{ENDPOINTS[2]}` ❌"))
+    assert [cell.strip() for cell in row.split("|")[2:5]] == ["50", "65", "+31%"]
+    verdict = verdict_json(report)
+    assert (verdict["comparison"], verdict["base_git_commit"], verdict["design"]) == ("base", "abc", "paired")
