@@ -195,9 +195,10 @@ def run_all(settings: ABSettings, progress: Callable[[str], None] = running.log)
 
 VARIANTS: dict[str, Method] = {
     "paired verdict": Method(),
-    "variant: no common mode": Method(common_mode=False),
+    "variant: common mode on": Method(common_mode=True),
+    "variant: common mode off": Method(common_mode=False),
 }
-"""The decision as thresholds.json sets it, and with the run-wide shift left in."""
+"""The decision as thresholds.json sets it, and with the run-wide shift taken out or left in."""
 
 
 def judge(settings: ABSettings, runs: dict[Trial, Path]) -> dict[str, Tally]:
