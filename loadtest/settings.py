@@ -16,6 +16,8 @@ LOADTEST_RUN_TIME          shortens every run, e.g. ``10s`` for a rehearsal of t
 LOADTEST_COMMIT            the commit under test (CI sets the PR's head), else ``git rev-parse``
 LOADTEST_PRODUCTION_HOSTS  more production hosts for the guard, comma-separated
 LOADTEST_PRESETS_DIR       a folder of more presets (NAME.conf), e.g. a caller's of the GitHub Action
+LOADTEST_SIDE              set by the runner, not read: ``head`` (or ``base``) for the commands of
+                           an API started from a checkout (--setup, --start), to pick a database
 LOADTEST_COMMENT_AUTHOR    the bot login the sticky comment is posted as, ``<app-slug>[bot]``,
                            when the token is a GitHub App's (it cannot learn its own login)
 =========================  ====================================================================
@@ -91,6 +93,12 @@ class Settings:
         """``environ`` less every ``LOADTEST_*`` variable: for a child that must not see them
         (a benchmark's Locust: no credentials, no other host, no shortened runs)."""
         return {key: value for key, value in environ.items() if not key.startswith(_PREFIX)}
+
+    @staticmethod
+    def environ_for_server(*, side: str, api_key: str) -> dict[str, str]:
+        """The variables the runner sets for the commands of an API it starts (loadtest.run.server):
+        its side, and the API key the run sends (the setup creates it)."""
+        return {"LOADTEST_SIDE": side, "LOADTEST_API_KEY": api_key}
 
     @staticmethod
     def environ_for_locust(*, api_key: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ Modules, one concept each: ``layout`` (the file names), ``facts`` (run.json: Run
 from loadtest.bundle.facts import RUN_SCHEMA, Mismatch, RunFacts, describe_fields
 from loadtest.bundle.files import BundleError, read_json, read_text, write_atomically, write_json
 from loadtest.bundle.layout import (
+    BASE_SERVER_LOG,
     BASELINE_HISTORY,
     CSV_PREFIX_NAME,
     EXCEPTIONS_CSV,
@@ -21,6 +22,7 @@ from loadtest.bundle.layout import (
     HTML_REPORT,
     LOCUST_LOG,
     RUN_FACTS,
+    SERVER_LOG,
     SIDES,
     STATS_CSV,
     SUMMARY_MD,
@@ -46,6 +48,7 @@ from loadtest.bundle.stats_csv import read_failures_csv, read_stats_csv
 
 __all__ = [
     "AGGREGATE",
+    "BASE_SERVER_LOG",
     "BASELINE_HISTORY",
     "CSV_PREFIX_NAME",
     "EXCEPTIONS_CSV",
@@ -57,6 +60,7 @@ __all__ = [
     "LOCUST_LOG",
     "PERCENTILES",
     "RUN_FACTS",
+    "SERVER_LOG",
     "RUN_SCHEMA",
     "SIDES",
     "STATS_CSV",

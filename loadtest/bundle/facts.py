@@ -81,7 +81,10 @@ class RunFacts:
     workers: int | None = _fact("int", "Locust worker processes (local or remote)")
     host: str | None = _fact("str", "the target's base URL, without credentials")
     target: str | None = _fact(
-        "str", "`sandbox` (the stand-in API) or `external` (a real host)", comparable="target"
+        "str",
+        "`sandbox` (the stand-in API), `started` (the API started on the runner from a checkout, "
+        "--start) or `external` (a host of the user's)",
+        comparable="target",
     )
     profile: str | None = _fact(
         "str",
@@ -89,6 +92,16 @@ class RunFacts:
         comparable="latency profile",
     )
     git_commit: str | None = _fact("str", "the commit under test (LOADTEST_COMMIT, else the checkout's)")
+    server_commit: str | None = _fact(
+        "str", "the commit the started API ran (LOADTEST_COMMIT, else its checkout's); null otherwise"
+    )
+    start_command: str | None = _fact("str", "the command that started the API (--start), secrets masked")
+    server_exit: str | None = _fact(
+        "str",
+        "how the started API ended while the run went on, e.g. `killed by SIGKILL` or `exit status 1` "
+        "(the gate fails the run); null when it served the whole run",
+    )
+    server_exited_at_s: float | None = _fact("number", "seconds into the run when the started API ended")
     locust_version: str | None = _fact("str", "the Locust version that ran")
     started_at: datetime | None = _fact("time", "when the run started (UTC, ISO 8601)")
     ended_at: datetime | None = _fact("time", "when it ended (UTC, ISO 8601); null while it runs")

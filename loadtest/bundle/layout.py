@@ -10,6 +10,8 @@ A bundle is the folder one headless run writes (``results/<preset>-<UTC timestam
     locust.json                  Locust --json-file output: per-endpoint response-time histograms
     report.html                  Locust --html report
     locust.log                   Locust's own log
+    server.log                   only with --start: the started API's setup and server output
+    server-base.log              only with --base-dir: the same for the base started beside it
     summary.md                   the gate's markdown summary (written after the run)
     verdict.json                 the gate's machine-readable verdict
     trend.html                   the history's charts (loadtest.trend), written with the verdict
@@ -37,6 +39,8 @@ EXCEPTIONS_CSV = f"{CSV_PREFIX_NAME}_exceptions.csv"
 HISTOGRAMS_JSON = f"{CSV_PREFIX_NAME}.json"
 HTML_REPORT = "report.html"
 LOCUST_LOG = "locust.log"
+SERVER_LOG = "server.log"
+BASE_SERVER_LOG = "server-base.log"
 SUMMARY_MD = "summary.md"
 VERDICT_JSON = "verdict.json"
 TREND_PAGE = "trend.html"

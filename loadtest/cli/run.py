@@ -1,7 +1,8 @@
 """``loadtest run`` (scripts/run_tests.py): plan a run, run it into a bundle, give the gate's verdict.
 
-With no host the stand-in API is started for the run; with no option at all, Locust's web UI opens.
-``--worker`` makes this machine a worker of a master elsewhere.
+``--start`` starts the API under test from a checkout on the runner; with no host and no ``--start``
+the stand-in API is started for the run; with no option at all, Locust's web UI opens. ``--worker``
+makes this machine a worker of a master elsewhere.
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ from loadtest.run import (
     plan_run,
     run_plan,
 )
-from loadtest.run.execute import successful_requests
+from loadtest.run.execute import git_commit, successful_requests
 from loadtest.run.interrupt import Interrupted
 from loadtest.run.locust import call_locust, locust_environ, web_ui_command
-from loadtest.run.plan import CUSTOM, LOCUSTFILE, BaseSide
+from loadtest.run.plan import (
+    CUSTOM,
+    DEFAULT_READY_PATH,
+    DEFAULT_READY_TIMEOUT_S,
+    LOCUSTFILE,
+    BaseSide,
+    ServerCommands,
+)
 from loadtest.run.target import preflight, target_for
 from loadtest.sandbox.profiles import PROFILES
 from loadtest.settings import Settings
@@ -46,7 +54,8 @@ Exit codes:
   2  bad input: unknown preset, malformed host, missing credentials, a refused production run, an
      --out or --html that cannot be written, a malformed thresholds file
   3  nothing could be measured: target unreachable, the API key or the account refused (the
-     preflight, before any load), Locust failed to start, or no request succeeded
+     preflight, before any load), Locust failed to start, or no request succeeded; with --start:
+     the setup failed, or the API ended or did not answer before --ready-timeout
   4  incomplete: SIGINT (Ctrl-C) or SIGTERM stopped the run before its run time was over; run.json
      and the summary say so. A second signal stops at once.
 """
@@ -78,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", type=Path, help="bundle folder to write (default results/<preset>-<UTC time>)"
     )
     parser.add_argument("--workers", type=int, help="Locust worker processes on this machine")
+    _add_server_options(parser)
     _add_distributed_options(parser)
     parser.add_argument("--tags", nargs="*", default=[], help="only tasks with these tags")
     parser.add_argument("--exclude-tags", nargs="*", default=[], help="skip tasks with these tags")
@@ -110,18 +120,69 @@ def _add_base_options(parser: argparse.ArgumentParser) -> None:
         "--block-s", type=float, default=DEFAULT_BLOCK_S, help="block length of --design blocks"
     )
     group.add_argument("--base-commit", help="the base's commit, for run.json and the verdict")
+    group.add_argument(
+        "--base-dir", type=Path, metavar="DIR", help="the base's checkout, started as --start starts --dir"
+    )
 
 
-def _base_side(args: argparse.Namespace, host: str | None, settings: Settings) -> BaseSide | None:
-    """The base of the run, or None; RunError(USAGE) when it is given without a head or is malformed."""
-    if not args.base_host:
+def _base_side(
+    args: argparse.Namespace, host: str | None, server: ServerCommands | None, settings: Settings
+) -> BaseSide | None:
+    """The base of the run, or None; RunError(USAGE) when it lacks a head or is malformed.
+
+    ``--base-host URL`` beside a head ``--host``; ``--base-dir DIR`` beside a head started with
+    ``--start``: the same commands (setup, start) run in the base's checkout, LOADTEST_SIDE=base."""
+    if not args.base_host and not args.base_dir:
         return None
-    if not host:
-        raise RunError("--base-host needs the head as --host (or LOADTEST_HOST)", ExitCode.USAGE)
     if not 1 <= args.block_s <= 600:
         raise RunError(f"--block-s must be from 1 to 600 seconds, got {args.block_s:g}", ExitCode.USAGE)
-    base = checked_host(args.base_host, settings)
-    return BaseSide(host=base, design=args.design, block_s=args.block_s, commit=args.base_commit)
+    options = {"design": args.design, "block_s": args.block_s, "commit": args.base_commit}
+    if args.base_dir:
+        if server is None or args.base_host:
+            raise RunError(
+                "--base-dir starts the base as --start starts the head: give --start, not --base-host",
+                ExitCode.USAGE,
+            )
+        directory = args.base_dir.absolute()
+        if not directory.is_dir():
+            raise RunError(f"--base-dir {directory}: no such folder", ExitCode.USAGE)
+        commit = args.base_commit or git_commit(directory)
+        return BaseSide(host="", server=replace(server, directory=directory), **{**options, "commit": commit})
+    if not host:
+        raise RunError("--base-host needs the head as --host (or LOADTEST_HOST)", ExitCode.USAGE)
+    return BaseSide(host=checked_host(args.base_host, settings), **options)
+
+
+def _add_server_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "the API started from a checkout",
+        "Load the API built from a checkout (a pull request's) on this machine instead of a host: the "
+        "runner picks a free loopback port, runs --start with PORT and LOADTEST_SIDE=head in its "
+        "environment, waits until --ready-path answers, and stops the server (its whole process group) "
+        "when the run ends. Its output goes to server.log in the bundle, secrets masked.",
+    )
+    group.add_argument(
+        "--start", metavar="CMD", default="", help="shell command serving the API on 127.0.0.1:$PORT"
+    )
+    group.add_argument(
+        "--setup", metavar="CMD", default="", help="shell command run once before the server starts"
+    )
+    group.add_argument(
+        "--dir", type=Path, metavar="DIR", help="the checkout both commands run in (default: here)"
+    )
+    group.add_argument(
+        "--ready-path",
+        metavar="PATH",
+        default=DEFAULT_READY_PATH,
+        help=f"the server is ready when this answers below 500 (default {DEFAULT_READY_PATH})",
+    )
+    group.add_argument(
+        "--ready-timeout",
+        type=float,
+        metavar="SECONDS",
+        default=DEFAULT_READY_TIMEOUT_S,
+        help=f"give up (exit 3) if it is not ready by then (default {DEFAULT_READY_TIMEOUT_S:g})",
+    )
 
 
 def _add_distributed_options(parser: argparse.ArgumentParser) -> None:
@@ -164,6 +225,7 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
             workers=_worker_count(args),
         )
         host = args.host or settings.host or None
+        server = server_commands(args, host)
         options = {"out": args.out} if args.out else {}
         if args.html:
             check_out_file(args.html, "--html")
@@ -175,14 +237,15 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
             expect_workers_max_wait_s=args.expect_workers_max_wait,
             master_bind_host=args.master_bind_host,
             master_bind_port=args.master_bind_port,
-            profile=_profile(args, host),
+            server=server,
+            profile=_profile(args, host or server),
             tags=tuple(args.tags),
             exclude_tags=tuple(args.exclude_tags),
             seed=args.seed,
             allow_production_load=args.allow_production_load,
             settings=settings,
-            stop=_stop_conditions(args, host),
-            base=_base_side(args, host, settings),
+            stop=_stop_conditions(args, _target_kind(host, server)),
+            base=_base_side(args, host, server, settings),
             **options,
         )
         if plan.out:
@@ -192,7 +255,45 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
     return plan
 
 
-def _stop_conditions(args: argparse.Namespace, host: str | None) -> dict[str, float]:
+def server_commands(args: argparse.Namespace, host: str | None) -> ServerCommands | None:
+    """The API to start from a checkout (--start and its options), or None; RunError(USAGE) if they
+    are inconsistent."""
+    if not args.start.strip():
+        if args.setup.strip():
+            raise RunError("--setup prepares the API that --start starts: give --start too", ExitCode.USAGE)
+        return None
+    if host:
+        raise RunError(
+            "--start starts the API on this machine and --host/LOADTEST_HOST names one elsewhere: "
+            "give one of them",
+            ExitCode.USAGE,
+        )
+    directory = (args.dir or Path()).absolute()
+    if not directory.is_dir():
+        raise RunError(f"--dir {directory}: no such folder", ExitCode.USAGE)
+    if not args.ready_path.startswith("/"):
+        raise RunError(f"--ready-path must start with /, got {args.ready_path!r}", ExitCode.USAGE)
+    if not 0 < args.ready_timeout <= 3600:
+        raise RunError(
+            f"--ready-timeout must be above 0 and at most 3600 s, got {args.ready_timeout:g}", ExitCode.USAGE
+        )
+    return ServerCommands(
+        start=args.start,
+        setup=args.setup.strip(),
+        directory=directory,
+        ready_path=args.ready_path,
+        ready_timeout_s=args.ready_timeout,
+    )
+
+
+def _target_kind(host: str | None, server: ServerCommands | None) -> str:
+    """run.json's ``target`` the run will record (loadtest.run.target)."""
+    if host:
+        return "external"
+    return "started" if server else "sandbox"
+
+
+def _stop_conditions(args: argparse.Namespace, target: str) -> dict[str, float]:
     """thresholds.json's ``stop`` section for this preset and target, read before any load is sent."""
     from loadtest import gate as gate_module
     from loadtest.gate.thresholds import load_thresholds
@@ -201,16 +302,18 @@ def _stop_conditions(args: argparse.Namespace, host: str | None) -> dict[str, fl
         thresholds = load_thresholds(args.thresholds or gate_module.DEFAULT_THRESHOLDS)
     except gate_module.GateInputError as exc:
         raise RunError(f"gate: {exc}", ExitCode.USAGE) from exc
-    rules = thresholds.rules_for(preset=args.preset or CUSTOM, target="external" if host else "sandbox")
+    rules = thresholds.rules_for(preset=args.preset or CUSTOM, target=target)
     return dict(rules.stop)
 
 
-def _profile(args: argparse.Namespace, host: str | None) -> Profile | None:
+def _profile(args: argparse.Namespace, target: object) -> Profile | None:
+    """The stand-in's latency profile; ``target``: the host or the started API, if the run has one."""
     if not args.profile:
         return None
-    if host:
+    if target:
         raise RunError(
-            "--profile slows the stand-in API: it cannot apply to --host/LOADTEST_HOST", ExitCode.USAGE
+            "--profile slows the stand-in API: it cannot apply to --host/LOADTEST_HOST or --start",
+            ExitCode.USAGE,
         )
     if not 0 < args.profile_scale <= 100:
         raise RunError(
@@ -315,6 +418,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.worker:
             return run_worker(args)
         if not args.preset and not args.headless:
+            if args.start.strip():
+                raise RunError("--start needs a headless run: give --preset or --headless", ExitCode.USAGE)
             settings = Settings.from_environ()
             host = args.host or settings.host or None
             return web_ui(checked_host(host, settings) if host else None, settings)

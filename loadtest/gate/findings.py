@@ -86,15 +86,13 @@ def run_without_requests() -> Finding:
 
 def stopped_early(condition: str, at_s: float | None, run_time_s: float | None) -> Finding:
     """A stop condition ended the run early (loadtest.progress): the target was failing under the load."""
-    when = f" after {format_duration(at_s)}" if at_s is not None else ""
-    planned = f" of {format_duration(run_time_s)}" if at_s is not None and run_time_s else ""
     return Finding(
         level="fail",
         scope=RUN,
         kind="run",
         metric=None,
         rule="no stop condition fires (the `stop` section of thresholds.json, the preset's stop-* keys)",
-        observed=f"stopped early{when}{planned}: {condition}",
+        observed=f"stopped early{_after(at_s, run_time_s)}: {condition}",
         reason=(
             "The target failed so plainly that the run stopped instead of loading it for the rest of "
             "its run time; the figures cover only the part that ran."
@@ -103,6 +101,33 @@ def stopped_early(condition: str, at_s: float | None, run_time_s: float | None) 
         limit=run_time_s,
         source="stop",
     )
+
+
+def server_ended(how: str, at_s: float | None, run_time_s: float | None) -> Finding:
+    """The API started on the runner ended while the load ran (loadtest.run.server): it crashed or was
+    killed, which no figure of the run can excuse."""
+    return Finding(
+        level="fail",
+        scope=RUN,
+        kind="run",
+        metric=None,
+        rule="the API started on the runner serves the whole run",
+        observed=f"lost its API server{_after(at_s, run_time_s)}: {how}",
+        reason=(
+            "The server under test crashed or was killed while it was being loaded, so the load stopped; "
+            "its output is server.log in the results bundle."
+        ),
+        value=at_s,
+        limit=run_time_s,
+        source="run",
+    )
+
+
+def _after(at_s: float | None, run_time_s: float | None) -> str:
+    """`` after 12 s of 60 s``: when a run was cut short, and of how long; empty when unknown."""
+    if at_s is None:
+        return ""
+    return f" after {format_duration(at_s)}" + (f" of {format_duration(run_time_s)}" if run_time_s else "")
 
 
 def not_exercised(endpoint: str, coverage: Coverage) -> Finding:

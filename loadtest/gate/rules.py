@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from loadtest.bundle import EndpointStats, Results, split_side_row
-from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests, stopped_early
+from loadtest.gate.findings import (
+    Finding,
+    limit_broken,
+    not_exercised,
+    run_without_requests,
+    server_ended,
+    stopped_early,
+)
 from loadtest.gate.thresholds import Coverage, Limit, Rules
 from loadtest.gate.units import LIMIT_METRICS
 from loadtest.untrusted import code_span
@@ -13,7 +20,7 @@ from loadtest.untrusted import code_span
 
 def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]:
     """Findings for every broken limit, and notes on limits that could not be checked."""
-    findings = check_stopped(results) + check_activity(results)
+    findings = check_server(results) + check_stopped(results) + check_activity(results)
     coverage, notes = check_coverage(results, rules.coverage)
     findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
@@ -31,6 +38,14 @@ def check_stopped(results: Results) -> list[Finding]:
     if facts is None or not facts.stopped_by:
         return []
     return [stopped_early(facts.stopped_by, facts.stopped_at_s, facts.run_time_s)]
+
+
+def check_server(results: Results) -> list[Finding]:
+    """A run whose started API ended before the load did (run.json's ``server_exit``) fails."""
+    facts = results.facts
+    if facts is None or not facts.server_exit:
+        return []
+    return [server_ended(facts.server_exit, facts.server_exited_at_s, facts.run_time_s)]
 
 
 def check_activity(results: Results) -> list[Finding]:

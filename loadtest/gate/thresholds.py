@@ -4,7 +4,7 @@ Limits come in layers, each overriding the ones before it metric by metric:
 
 1. the top level,
 2. ``presets.<preset>``,
-3. ``targets.<target>`` (``sandbox`` or ``external``, from run.json),
+3. ``targets.<target>`` (``sandbox``, ``started`` or ``external``, from run.json),
 4. ``targets.<target>.presets.<preset>``.
 
 Within a layer, ``defaults.endpoint`` applies to every endpoint first, then each key of

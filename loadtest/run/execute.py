@@ -1,14 +1,17 @@
 """run_plan: run a plan into its bundle, recording run.json (RunFacts) before and after Locust runs.
 
-Starts the stand-in API when the plan has no host, checks the target before any load (the
-preflight), runs Locust (loadtest.run.locust) and writes run.json through RunFacts. A SIGINT or
-SIGTERM stops it all in order and is recorded (loadtest.run.interrupt).
+Starts the API from a checkout (loadtest.run.server) or the stand-in API when the plan has no host,
+checks the target before any load (the preflight), runs Locust (loadtest.run.locust) and writes
+run.json through RunFacts. A SIGINT or SIGTERM stops it all in order and is recorded
+(loadtest.run.interrupt); so is a started API that ends before the run does.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -19,8 +22,9 @@ from loadtest.bundle import RUN_SCHEMA, RunFacts
 from loadtest.exitcodes import ExitCode
 from loadtest.run.interrupt import Interruption, interruptible
 from loadtest.run.locust import LocustOutcome, run_locust
+from loadtest.run.output import mask_secrets
 from loadtest.run.plan import ROOT, RunError, RunPlan
-from loadtest.run.target import Target, preflight, target_for
+from loadtest.run.target import BASE, Target, preflight, started_target, target_for
 
 
 def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
@@ -31,18 +35,56 @@ def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
     a signal came before Locust started; Interrupted on a second signal with nothing left to stop.
     """
     say = print if echo else _silent
-    with interruptible() as interruption:
-        stand_in = {"faults": plan.faults, "seed": plan.sandbox_seed, "say": say}
-        own_session = {"new_session": interruption.active}
-        with target_for(plan.host, plan.settings, plan.profile, **stand_in, **own_session) as target:
-            preflight(target, plan.settings, say=say)
-            if plan.base:
-                preflight(replace(target, url=plan.base.host), plan.settings, say=say)
+    with interruptible() as interruption, _target(plan, interruption, say) as target:
+        preflight(target, plan.settings, say=say)
+        with _base_target(plan, target, interruption, say) as base:
+            if base is not None:
+                preflight(base, plan.settings, say=say)
+                plan = replace(plan, base=replace(plan.base, host=base.url))
             if interruption.interrupted:
                 raise RunError(
                     f"{interruption.signal} before the load started: nothing was run", ExitCode.INCOMPLETE
                 )
             return run_into_bundle(plan, target, interruption, echo=echo)
+
+
+def _target(
+    plan: RunPlan, interruption: Interruption, say: Callable[[str], None]
+) -> AbstractContextManager[Target]:
+    """The plan's host, the API it starts from a checkout, or the stand-in API."""
+    if plan.server and not plan.host:
+        assert plan.out is not None, "a started API logs into the plan's bundle"
+        stopping = lambda: interruption.interrupted  # noqa: E731
+        return started_target(
+            plan.server, plan.settings, log_path=plan.out / bundle.SERVER_LOG, stopping=stopping, say=say
+        )
+    stand_in = {"faults": plan.faults, "seed": plan.sandbox_seed, "say": say}
+    own_session = {"new_session": interruption.active}
+    return target_for(plan.host, plan.settings, plan.profile, **stand_in, **own_session)
+
+
+@contextmanager
+def _base_target(
+    plan: RunPlan, head: Target, interruption: Interruption, say: Callable[[str], None]
+) -> Iterator[Target | None]:
+    """The base of a run of a base against a head: its host, or its API started from its own checkout
+    (LOADTEST_SIDE=base, its own free port, server-base.log) with the head's API key; None without one."""
+    if plan.base is None:
+        yield None
+        return
+    if plan.base.server is None:
+        yield Target(plan.base.host, "external", head.api_key)
+        return
+    assert plan.out is not None, "a started API logs into the plan's bundle"
+    with started_target(
+        plan.base.server,
+        replace(plan.settings, api_key=head.api_key),
+        log_path=plan.out / bundle.BASE_SERVER_LOG,
+        stopping=lambda: interruption.interrupted,
+        say=say,
+        side=BASE,
+    ) as target:
+        yield target
 
 
 def run_into_bundle(
@@ -57,6 +99,8 @@ def run_into_bundle(
     for warning in outcome.lost_workers.warnings():
         print(warning, file=sys.stderr)
     facts = facts_at_end(facts, outcome, interruption)
+    if target.server is not None and target.server.exited:
+        facts = replace(facts, **server_ending(target, outcome))
     bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
     return facts
 
@@ -77,6 +121,16 @@ def facts_at_end(facts: RunFacts, outcome: LocustOutcome, interruption: Interrup
     )
 
 
+def server_ending(target: Target, outcome: LocustOutcome) -> dict[str, object]:
+    """run.json's record of a started API that ended before the run did."""
+    server = target.server
+    assert server is not None and server.exited_at is not None
+    return {
+        "server_exit": server.describe_exit(),
+        "server_exited_at_s": round(max(server.exited_at - outcome.started_at, 0.0), 1),
+    }
+
+
 def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:
     """What run.json says while the run goes on: the plan, the target, the code and the start time."""
     wait_min, wait_max = plan.wait_s or (None, None)
@@ -95,6 +149,7 @@ def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:
         target=target.kind,
         profile=profile,
         git_commit=plan.settings.commit or git_commit(),
+        **(started_facts(plan) if target.kind == "started" else {}),
         locust_version=version("locust"),
         started_at=_utc_now(),
         tags=plan.tags,
@@ -103,6 +158,15 @@ def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:
         endpoints=tuple(expected_endpoints(plan)),
         **base_facts(plan),
     )
+
+
+def started_facts(plan: RunPlan) -> dict[str, str | None]:
+    """What run.json says of the API started from a checkout: its commit and its command."""
+    assert plan.server is not None
+    return {
+        "server_commit": plan.settings.commit or git_commit(plan.server.directory),
+        "start_command": mask_secrets(plan.server.start, plan.settings.secrets()),
+    }
 
 
 def base_facts(plan: RunPlan) -> dict[str, object]:
@@ -130,6 +194,8 @@ def check_measured(plan: RunPlan, facts: RunFacts) -> None:
     succeeded = successful_requests(plan.out)
     if not succeeded:
         why = "Locust wrote no statistics" if succeeded is None else "no request succeeded"
+        if facts.server_exit:
+            why += f": the API server ended ({facts.server_exit}), see {plan.out / bundle.SERVER_LOG}; and"
         raise RunError(f"{why}: see {plan.out / bundle.LOCUST_LOG}", ExitCode.NOT_MEASURED)
 
 
@@ -142,11 +208,12 @@ def successful_requests(out: Path) -> int | None:
     return aggregate.requests - aggregate.failures
 
 
-def git_commit() -> str | None:
-    """The commit of this checkout (LOADTEST_COMMIT, which CI sets to the PR's head, comes first)."""
+def git_commit(checkout: Path = ROOT) -> str | None:
+    """The commit of a checkout, this one by default (callers put LOADTEST_COMMIT, which CI sets to
+    the PR's head, first)."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=5, check=True
+            ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True, timeout=5, check=True
         )
     except (OSError, subprocess.SubprocessError):
         return None

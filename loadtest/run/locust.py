@@ -8,20 +8,22 @@ say or what the plan changed (Locust lets its command line override its config f
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
 
 from loadtest import bundle, progress, safety
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import parse_duration
-from loadtest.run.interrupt import Interruption, kill_group
-from loadtest.run.output import Console, LocustLine
+from loadtest.run.interrupt import GRACE_S, Interruption, kill_group
+from loadtest.run.output import Console, LocustLine, mask_secrets
 from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
 from loadtest.run.target import Target
 from loadtest.settings import Settings
@@ -169,6 +171,8 @@ class LocustOutcome:
     lost_workers: LostWorkerWatch
     stopped: tuple[float, str] | None = None
     """(seconds into the run, the condition) when a stop condition ended it (loadtest.progress)."""
+    started_at: float = 0.0
+    """time.monotonic() when Locust was started."""
 
 
 def free_port() -> int:
@@ -194,16 +198,45 @@ def run_locust(
     console = Console(sys.stdout, live=live) if echo else None
     every = STATUS_EVERY_S["terminal" if live else "log"]
     outcome = LocustOutcome(exit_code=0, duration_s=0.0, lost_workers=LostWorkerWatch())
-    started = time.monotonic()
+    outcome.started_at = started = time.monotonic()
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = start_locust(plan, target, new_session=interruption.active, status_every_s=every)
         secrets = (*plan.settings.secrets(), target.api_key)
-        with interruption.forwarding_to(proc):
+        with interruption.forwarding_to(proc), _stopped_if_server_ends(target, proc):
             outcome.exit_code = relay(
                 proc, log, secrets, deadline, console=console, watch=_recorder(outcome, interruption)
             )
     outcome.duration_s = round(time.monotonic() - started, 1)
     return outcome
+
+
+@contextmanager
+def _stopped_if_server_ends(target: Target, locust: subprocess.Popen) -> Iterator[None]:
+    """While Locust runs against a started API: if the API ends, the load ends too (it would only
+    count connection errors), gracefully, so that Locust writes its reports; killed past GRACE_S."""
+    server = target.server
+    if server is None:
+        yield
+        return
+    grace: list[threading.Timer] = []
+
+    def stop_locust() -> None:
+        if locust.poll() is not None:
+            return
+        print(
+            f"run_tests: the API server ended ({server.describe_exit()}): stopping the load", file=sys.stderr
+        )
+        os.kill(locust.pid, signal.SIGINT)
+        grace.append(threading.Timer(GRACE_S, kill_group, args=(locust,)))
+        grace[0].start()
+
+    server.on_exit(stop_locust)
+    try:
+        yield
+    finally:
+        server.on_exit(None)
+        for timer in grace:
+            timer.cancel()
 
 
 def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[LocustLine], None]:
@@ -235,9 +268,7 @@ def relay(
     timer.start()
     try:
         for text in proc.stdout:
-            for secret in secrets:
-                if secret:
-                    text = text.replace(secret, "***")
+            text = mask_secrets(text, secrets)
             log.write(text)
             log.flush()  # a tail of locust.log follows the run as it goes
             line = LocustLine.parse(text)

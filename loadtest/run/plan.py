@@ -44,6 +44,26 @@ class Profile:
         return self.name if self.scale == 1 else f"{self.name} x{self.scale:g}"
 
 
+DEFAULT_READY_PATH = "/api/help-center/help-articles/"
+DEFAULT_READY_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerCommands:
+    """How to run the API under test from a checkout (``loadtest run --start/--setup/--dir/--ready-*``;
+    loadtest.run.server runs them)."""
+
+    start: str
+    """A shell command serving the API on 127.0.0.1:$PORT, in the foreground, until it is stopped."""
+    setup: str = ""
+    """A shell command run once to completion before the server starts; empty: none."""
+    directory: Path = Path()
+    """The checkout both commands run in."""
+    ready_path: str = DEFAULT_READY_PATH
+    """Polled until it answers below 500: then the server is ready."""
+    ready_timeout_s: float = DEFAULT_READY_TIMEOUT_S
+
+
 @dataclass(frozen=True, kw_only=True)
 class BaseSide:
     """The base of a run of a base against a head, and how the two share the run (loadtest.sides)."""
@@ -52,6 +72,8 @@ class BaseSide:
     design: str = "paired"
     block_s: float = 15.0
     commit: str | None = None
+    server: ServerCommands | None = None
+    """The base started from its own checkout (--base-dir); then ``host`` is known once it is ready."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +93,9 @@ class RunPlan:
     wait_s: tuple[float, float] | None
     """Shortest and longest wait between a user's tasks; None: the locustfile's own (bare users)."""
     host: str | None
-    """None: start the stand-in API and run against it."""
+    """None: start the API from ``server``, else the stand-in API, and run against it."""
+    server: ServerCommands | None = None
+    """The API under test, started from a checkout on the runner (only without a host)."""
     out: Path | None
     """The bundle folder; None: no bundle (a benchmark's measured run writes no reports)."""
     workers: int = 1

@@ -1,4 +1,5 @@
-"""Where the load goes: the user's host, or the stand-in API started for the run; and the preflight.
+"""Where the load goes: the user's host, the API started from a checkout (loadtest.run.server), or the
+stand-in API started for the run; and the preflight.
 
 The preflight fails fast, before any load: the target answers, a user signs in and reads
 (loadtest.preflight).
@@ -10,12 +11,20 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from loadtest.exitcodes import ExitCode
 from loadtest.preflight import PreflightFailed, check_target
-from loadtest.run.plan import Profile, RunError
+from loadtest.run.plan import Profile, RunError, ServerCommands
 from loadtest.settings import Settings
+
+if TYPE_CHECKING:
+    from loadtest.run.server import StartedServer
+
+HEAD = "head"
+BASE = "base"
+"""The side of a run whose API is the checkout under test (LOADTEST_SIDE)."""
 
 
 @dataclass(frozen=True)
@@ -24,8 +33,10 @@ class Target:
 
     url: str
     kind: str
-    """``external`` or ``sandbox``."""
+    """``external``, ``started`` (the API started from a checkout) or ``sandbox``."""
     api_key: str = field(repr=False)
+    server: StartedServer | None = field(default=None, repr=False, compare=False)
+    """The started API's process, watched while the load runs; None for the other kinds."""
 
 
 @contextmanager
@@ -57,10 +68,43 @@ def target_for(
         yield Target(url, "sandbox", api_key)
 
 
+@contextmanager
+def started_target(
+    commands: ServerCommands,
+    settings: Settings,
+    *,
+    log_path: Path,
+    stopping: Callable[[], bool] = lambda: False,
+    say: Callable[[str], None] = print,
+    side: str = HEAD,
+) -> Iterator[Target]:
+    """The API started from a checkout on loopback (``side``: the head, or a base beside it), stopped
+    when the block ends;
+    RunError(NOT_MEASURED) when its setup fails or it is not ready, INCOMPLETE when interrupted first.
+
+    Its commands get the API key in LOADTEST_API_KEY, one made for the run when none is set, as the
+    stand-in does: the setup creates it, and no secret of a real host need reach the checkout's code."""
+    from loadtest.run.server import StartedServer
+
+    api_key = settings.api_key or str(uuid.uuid4())
+    secrets = (*settings.secrets(), api_key)
+    options = {"log_path": log_path, "secrets": secrets, "stopping": stopping, "say": say}
+    with StartedServer(commands, side=side, api_key=api_key, **options) as server:
+        yield Target(server.url, "started", api_key, server)
+
+
 def preflight(target: Target, settings: Settings, *, say: Callable[[str], None] = print) -> None:
     """Fail fast, before any load: RunError(NOT_MEASURED) unless a user signs in and reads."""
     try:
         checked = check_target(target.url, settings, api_key=target.api_key)
     except PreflightFailed as exc:
-        raise RunError(str(exc), ExitCode.NOT_MEASURED) from None
+        raise RunError(str(exc) + _server_ending(target), ExitCode.NOT_MEASURED) from None
     say(f"run_tests: preflight: {checked.how} and read the dashboard")
+
+
+def _server_ending(target: Target) -> str:
+    """What a started API that has ended printed last, for an error that may be its doing."""
+    server = target.server
+    if server is None or not server.exited:
+        return ""
+    return f"; the API server ended ({server.describe_exit()}): {server.show_tail()}"

@@ -7,14 +7,17 @@ paired verdict must name it whatever the machine's speed, since a status does no
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import psutil
 import pytest
 
 from loadtest import bundle
+from loadtest.exitcodes import ExitCode
 from loadtest.sides import block_side
 from tests.conftest import run_script
 from tests.integration.conftest import API_KEY
+from tests.integration.test_started_api import STAND_IN, facts, git_checkout, run_tests
 
 pytestmark = pytest.mark.slow
 
@@ -72,3 +75,66 @@ def test_nothing_the_run_started_is_left_running(sandbox_factory, tmp_path):
     blocks = [bundle.split_side_row(name)[1:] for name in rows if bundle.split_side_row(name)]
     assert ("base", 0) in blocks
     assert all(side == block_side(block) for side, block in blocks if block is not None)
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes (not zombies) of process group ``pgid``, read from /proc."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(stat.parent.name))
+    return members
+
+
+def started_checkouts(tmp_path: Path) -> tuple[Path, Path, str]:
+    """A head's and a base's checkout (two commits apart), and the base's commit."""
+    head, base = tmp_path / "head", tmp_path / "base"
+    git_checkout(head)
+    return head, base, git_checkout(base)
+
+
+# Each side's start command records its process group and leaves a child in it: both must be stopped.
+START = f"echo $$ > group-$LOADTEST_SIDE; sleep 1000 & exec {STAND_IN}"
+SETUP = 'echo "$LOADTEST_SIDE" > setup-ran'
+
+
+def test_the_base_is_set_up_and_started_from_its_own_checkout_and_both_are_stopped(tmp_path):
+    head, base, base_commit = started_checkouts(tmp_path)
+    out = tmp_path / "bundle"
+
+    ran = run_tests(
+        *("-u", "2", "-t", "3s", "--out", out, "--no-gate"),
+        *("--start", START, "--setup", SETUP, "--dir", head, "--base-dir", base),
+    )
+
+    assert ran.returncode == ExitCode.OK, ran.stdout + ran.stderr
+    assert (head / "setup-ran").read_text() == "head\n" and (base / "setup-ran").read_text() == "base\n"
+    run = facts(out)
+    assert (run["design"], run["base_git_commit"], run["target"]) == ("paired", base_commit, "started")
+    assert run["base_host"].startswith("http://127.0.0.1:") and run["base_host"] != run["host"]
+    assert "sandbox listening on" in (out / bundle.BASE_SERVER_LOG).read_text(encoding="utf-8")
+    rows = bundle.read_results(out).endpoints
+    assert {bundle.split_side_row(name)[1] for name in rows if bundle.split_side_row(name)} == {
+        "base",
+        "head",
+    }
+    for side_checkout in (head, base):
+        assert group_members(int((side_checkout / f"group-{side_checkout.name}").read_text())) == []
+
+
+def test_a_failing_setup_of_the_base_ends_with_exit_3_and_stops_the_head(tmp_path):
+    head, base, _ = started_checkouts(tmp_path)
+    setup = 'test "$LOADTEST_SIDE" = head || { echo "no database for the base"; exit 4; }'
+
+    ran = run_tests(
+        "--out", tmp_path / "bundle", "--start", START, "--setup", setup, "--dir", head, "--base-dir", base
+    )
+
+    assert ran.returncode == ExitCode.NOT_MEASURED, ran.stdout + ran.stderr
+    assert "no database for the base" in ran.stderr
+    assert not (base / "group-base").exists(), "the base is not started after its failed setup"
+    assert group_members(int((head / "group-head").read_text())) == []

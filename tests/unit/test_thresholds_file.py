@@ -119,7 +119,10 @@ def test_the_sandbox_is_held_tighter_than_a_real_host():
             "field $.endpoints: '/api/dashboard/' does not match",
         ),
         ({"presets": {"Stress!": {}}}, "field $.presets: 'Stress!' does not match '^[a-z][a-z0-9_-]*$'"),
-        ({"targets": {"staging": {}}}, "field $.targets: unknown key 'staging' (allowed: sandbox, external)"),
+        (
+            {"targets": {"staging": {}}},
+            "field $.targets: unknown key 'staging' (allowed: sandbox, started, external)",
+        ),
         (
             {"regression": {"latency": {"metrics": ["p95"], "warn": {"relative": 0.1, "absolute": 5}}}},
             "field $.regression.latency.warn: unknown key 'absolute' (allowed: relative, absolute_ms)",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from loadtest.bundle import AGGREGATE, EndpointStats, Results
+from loadtest.bundle import AGGREGATE, EndpointStats, Results, RunFacts
+from loadtest.config import is_loopback
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import charts
 from loadtest.gate.render.headline import headline
@@ -148,15 +149,32 @@ def _run_line(results: Results, preset: str | None, *, commit: bool = True) -> s
         items.append(format_duration(facts.run_time_s))
     elif results.duration_s:
         items.append(f"{format_duration(results.duration_s)} measured")
-    if facts and commit:
+    started = facts is not None and facts.target == "started"
+    if facts and commit and not started:  # a started API's commit is in its own item
         items.append(f"commit {code_span(facts.git_commit[:7])}" if facts.git_commit else "commit unknown")
     if facts:
-        items.append(
-            _TARGETS.get(
-                facts.target or "", f"target {code_span(facts.target)}" if facts.target else "target unknown"
-            )
-        )
+        items.append(_target_item(facts))
     return " · ".join(items)
+
+
+def _target_item(facts: RunFacts) -> str:
+    """What the run loaded, in words: a reader must see at once whether it touched a real API."""
+    if facts.target == "started":
+        if not facts.server_commit:
+            return "the API started on the runner from an unknown commit"
+        return f"the API started on the runner from commit {code_span(facts.server_commit[:7])}"
+    if facts.target == "external" and _on_loopback(facts.host):
+        return f"a server on loopback ({code_span(facts.host)})"
+    if facts.target in _TARGETS:
+        return _TARGETS[facts.target]
+    return f"target {code_span(facts.target)}" if facts.target else "target unknown"
+
+
+def _on_loopback(host: str | None) -> bool:
+    try:
+        return bool(host) and is_loopback(host)
+    except ValueError:  # run.json is the pull request's: a malformed URL is just not loopback
+        return False
 
 
 _TARGETS = {
