@@ -121,7 +121,7 @@ def _add_base_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--base-commit", help="the base's commit, for run.json and the verdict")
     group.add_argument(
-        "--base-dir", type=Path, metavar="DIR", help="the base's checkout, started as --start starts --dir"
+        "--base-dir", default="", metavar="DIR", help="the base's checkout, started as --start starts --dir"
     )
 
 
@@ -132,18 +132,19 @@ def _base_side(
 
     ``--base-host URL`` beside a head ``--host``; ``--base-dir DIR`` beside a head started with
     ``--start``: the same commands (setup, start) run in the base's checkout, LOADTEST_SIDE=base."""
-    if not args.base_host and not args.base_dir:
+    # Empty values are none: the action passes every option, set or not.
+    if not args.base_host and not args.base_dir.strip():
         return None
     if not 1 <= args.block_s <= 600:
         raise RunError(f"--block-s must be from 1 to 600 seconds, got {args.block_s:g}", ExitCode.USAGE)
-    options = {"design": args.design, "block_s": args.block_s, "commit": args.base_commit}
-    if args.base_dir:
+    options = {"design": args.design, "block_s": args.block_s, "commit": args.base_commit or None}
+    if args.base_dir.strip():
         if server is None or args.base_host:
             raise RunError(
                 "--base-dir starts the base as --start starts the head: give --start, not --base-host",
                 ExitCode.USAGE,
             )
-        directory = args.base_dir.absolute()
+        directory = Path(args.base_dir).absolute()
         if not directory.is_dir():
             raise RunError(f"--base-dir {directory}: no such folder", ExitCode.USAGE)
         commit = args.base_commit or git_commit(directory)
