@@ -32,7 +32,7 @@ from typing import Any
 
 from loadtest import bundle
 from loadtest.calibration import running
-from loadtest.calibration.judging import Tally, count_cell, judging_thresholds
+from loadtest.calibration.judging import Tally, judging_thresholds, tally_table
 from loadtest.calibration.models import LatencyModel, faults_for
 from loadtest.gate.paired import Method, judge_against_base
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, load_thresholds
@@ -41,7 +41,6 @@ from loadtest.run.plan import ROOT, BaseSide
 from loadtest.sandbox import running_sandbox, set_faults
 from loadtest.settings import Settings as RunSettings
 from loadtest.sides import DESIGNS
-from loadtest.tables import table
 
 AB_MODELS = ("drift", "offset")
 TRIAL_FACTS = "ab-trial.json"
@@ -227,21 +226,6 @@ def judge(settings: ABSettings, runs: dict[Trial, Path]) -> dict[str, Tally]:
 
 
 def render(settings: ABSettings, tallies: dict[str, Tally]) -> str:
-    headers = [
-        "design: method",
-        "false alarms (fail)",
-        "any flag (warn too)",
-        *(f"detected at +{x:.0%}" for x in settings.slowdowns),
-    ]
-    rows = [
-        [
-            name,
-            count_cell(t.false_alarms, t.aa_trials),
-            count_cell(t.any_flags, t.aa_trials),
-            *(count_cell(t.detected.get(x, 0), t.trials.get(x, 0)) for x in settings.slowdowns),
-        ]
-        for name, t in tallies.items()
-    ]
     model = (
         "a slow phase of both sides within the run (20-40 s, +15-50%)"
         if settings.model == "drift"
@@ -253,7 +237,7 @@ def render(settings: ABSettings, tallies: dict[str, Tally]) -> str:
         f"{settings.block_s:g} s; {settings.endpoint} slowed on the head; judged as a real host; "
         f"seed {settings.seed}",
         "",
-        table(rows, headers=headers, tablefmt="github"),
+        tally_table(tallies, settings.slowdowns, first="design: method"),
         "",
         "Counts are trials; in brackets the rate and its Wilson 95% interval.",
     ]

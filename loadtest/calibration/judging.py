@@ -282,9 +282,13 @@ def _pct(fraction: float) -> str:
 
 def render_table(outcome: Outcome) -> str:
     """The side-by-side table: false alarms and detection per slowdown, counts with Wilson intervals."""
-    slowdowns = sorted(outcome.measured.slowed)
+    return tally_table(outcome.tallies, sorted(outcome.measured.slowed))
+
+
+def tally_table(tallies: Mapping[str, Tally], slowdowns: Sequence[float], *, first: str = "method") -> str:
+    """One row per tally: false alarms, any flag, detections per slowdown, with Wilson intervals."""
     headers = [
-        "method",
+        first,
         "false alarms (fail)",
         "any flag (warn too)",
         *(f"detected at +{x:.0%}" for x in slowdowns),
@@ -296,7 +300,7 @@ def render_table(outcome: Outcome) -> str:
             count_cell(tally.any_flags, tally.aa_trials),
             *(count_cell(tally.detected.get(x, 0), tally.trials.get(x, 0)) for x in slowdowns),
         ]
-        for name, tally in outcome.tallies.items()
+        for name, tally in tallies.items()
     ]
     return table(rows, headers=headers, tablefmt="github")
 
