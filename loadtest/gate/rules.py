@@ -24,7 +24,8 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
     coverage, notes = check_coverage(results, rules.coverage)
     findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
-        found, unchecked = check_limits(stats, rules.endpoint_limits(stats.name))
+        # A side-tagged row (a run with a base) gets its endpoint's limits.
+        found, unchecked = check_limits(stats, rules.endpoint_limits(_endpoint_of(stats.name)))
         findings += found
         if unchecked and stats.requests:
             metrics = ", ".join(unchecked)

@@ -205,3 +205,27 @@ def test_the_summary_leads_with_the_head_against_the_base(base_rule):
     assert [cell.strip() for cell in row.split("|")[2:5]] == ["50", "65", "+30%"]
     verdict = verdict_json(report)
     assert (verdict["comparison"], verdict["base_git_commit"], verdict["design"]) == ("base", "abc", "paired")
+
+
+def test_a_side_tagged_row_is_held_to_its_endpoints_own_limits():
+    from loadtest.gate.rules import check_run
+
+    rules = load_thresholds().rules_for(preset="smoke", target="external")
+    # 2 s at p95: over the endpoint default (1.5 s), within the chat thread's own 3 s.
+    slow = EndpointStats(
+        name=side_row("POST /api/ai-assistant/chat/thread/", "head"),
+        requests=100,
+        failures=0,
+        rps=None,
+        latency={"p95": 2000.0},
+    )
+    run = Results(
+        source=Path("run"),
+        facts=RunFacts(design="paired"),
+        aggregate=EndpointStats(name=AGGREGATE, requests=100, failures=0, rps=None),
+        endpoints={slow.name: slow},
+        failures=(),
+        percentiles_from="csv",
+    )
+    findings, _ = check_run(run, rules)
+    assert not [f for f in findings if f.kind == "limit"]
