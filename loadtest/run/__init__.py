@@ -1,9 +1,11 @@
 """Running Locust: one way, for the runner, the calibration and the benchmarks.
 
 Modules, one concept each: ``plan`` (RunPlan, built from a preset plus overrides), ``target``
-(the user's host or the stand-in started for the run, and the preflight), ``locust`` (the Locust
-process: command line, environment, start, output relay with secrets masked, deadline and stop)
-and ``execute`` (``run_plan``: a plan into a bundle, with run.json written through RunFacts).
+(the user's host, the API started from a checkout or the stand-in started for the run, and the
+preflight), ``server`` (the API started from a checkout: setup, start, readiness, stop),
+``locust`` (the Locust process: command line, environment, start, output relay with secrets
+masked, deadline and stop) and ``execute`` (``run_plan``: a plan into a bundle, with run.json
+written through RunFacts).
 """
 
 from loadtest.run.execute import check_measured, run_plan

@@ -139,6 +139,18 @@ def test_a_start_that_never_answers_ends_with_exit_3_at_the_ready_timeout(tmp_pa
     assert still_running(process_tree_of(pid_file)) == []
 
 
+def test_a_server_that_is_ready_but_fails_the_preflight_is_stopped_too(tmp_path):
+    # Python's own file server answers the ready path (404, below 500) but no API: the preflight fails.
+    pid_file, out = tmp_path / "server.pid", tmp_path / "bundle"
+    start = recording_group(pid_file, f'exec {sys.executable} -m http.server --bind 127.0.0.1 "$PORT"')
+
+    ran = run_tests("--out", out, "--start", start, "--dir", tmp_path)
+
+    assert ran.returncode == ExitCode.NOT_MEASURED, ran.stderr
+    assert "preflight" not in ran.stdout and "sign-up answered 501" in ran.stderr, ran.stderr
+    assert still_running(process_tree_of(pid_file)) == []
+
+
 def test_a_failing_setup_ends_with_exit_3_and_its_last_20_lines_before_any_server_starts(tmp_path):
     out, marker = tmp_path / "bundle", tmp_path / "started"
     setup = "for i in $(seq 30); do echo line $i; done; exit 5"
@@ -184,16 +196,22 @@ def test_a_server_killed_during_the_run_ends_it_with_a_failing_verdict_that_name
     assert still_running(processes) == []
 
 
-def test_ctrl_c_of_the_runner_stops_the_started_api_too(tmp_path):
+@pytest.mark.parametrize(
+    ("sent", "to_group"),
+    [(signal.SIGINT, True), (signal.SIGTERM, False)],
+    ids=["ctrl-c-to-the-runners-group", "SIGTERM-to-the-runner"],
+)
+def test_ctrl_c_or_sigterm_of_the_runner_stops_the_started_api_too(tmp_path, sent, to_group):
     pid_file, out = tmp_path / "server.pid", tmp_path / "bundle"
     start = recording_group(pid_file, f"exec {STAND_IN}")
     runner = Runner("--preset", "smoke", "--out", str(out), "--start", start, own_group=True)
     wait_for_log(out, SPAWNED, runner.proc)
     processes = server_processes(pid_file)
 
-    os.killpg(runner.proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
+    (os.killpg if to_group else os.kill)(runner.proc.pid, sent)  # to the group: a terminal's Ctrl-C
 
     assert runner.finish() == ExitCode.INCOMPLETE, runner.stderr
     assert still_running(processes) == []
-    assert facts(out)["interrupted"] is True and facts(out)["server_exit"] is None
+    run = facts(out)
+    assert run["interrupted"] is True and run["signal"] == sent.name and run["server_exit"] is None
     assert (out / bundle.SERVER_LOG).is_file() and "Traceback" not in runner.stderr
