@@ -18,7 +18,6 @@ It needs nothing but the standard library.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from loadtest.bundle.files import BundleError, read_json
 from loadtest.bundle.layout import SUMMARY_MD, TREND_PAGE, VERDICT_JSON
 from loadtest.config import DEFAULT_WORKFLOW
 from loadtest.github.actions import default_branch, load_event
@@ -248,16 +248,13 @@ def _in_workspace(context: Context, path: Path | None) -> Path | None:
 def check_thresholds_file(path: Path, presets_dir: Path | None) -> None:
     """Before any load: the file exists, is JSON, and names only presets that exist. Its schema is the
     gate's to check; the preset names are the plan's, because only it knows the caller's presets."""
+    if not path.exists():
+        raise PlanError(f"thresholds {path}: no such file (a path in your repository, from its root)")
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PlanError(
-            f"thresholds {path}: no such file (a path in your repository, from its root)"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlanError(f"thresholds {path}: cannot be read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise PlanError(f"{path}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
+        # The gate's own reader: nesting, huge integers and repeated keys refused in one line.
+        document = read_json(path)
+    except BundleError as exc:
+        raise PlanError(f"thresholds {exc}") from None
     known = available(presets_dir)
     for where, name in named_presets(document):
         if name not in known:

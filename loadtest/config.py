@@ -30,7 +30,10 @@ class ConfigError(ValueError):
 
 def validate_host(url: str) -> str:
     """Return ``url`` without a trailing slash, or raise ConfigError if it is not http(s)://host[:port]."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # an unclosed IPv6 bracket: http://[::1
+        raise ConfigError(f"host {redact_url(url)!r} is not a URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"host {redact_url(url)!r} is not a URL like https://staging.example.com or http://127.0.0.1:8000"
@@ -46,7 +49,12 @@ def validate_host(url: str) -> str:
 
 def redact_url(url: str) -> str:
     """The URL without any user:password@ part, safe for logs and reports."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL urllib can split; the one masking still hides its credentials
+        from loadtest.masking import mask
+
+        return mask(url)
     if "@" not in parts.netloc:
         return url
     host = parts.netloc.rsplit("@", 1)[1]
@@ -54,7 +62,10 @@ def redact_url(url: str) -> str:
 
 
 def hostname(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def is_loopback(url: str) -> bool:

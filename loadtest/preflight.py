@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import requests
 
-from loadtest import config, contract
+from loadtest import config, contract, masking
 from loadtest.contract import Endpoint
 from loadtest.data import DataPools, Identity, IdentityFactory
 from loadtest.session import Tokens, UserData, answer_text
@@ -98,9 +98,8 @@ def _required_fields(answer: str) -> list[str]:
 
 
 def _masked(text: str, settings: Settings) -> str:
-    for secret in settings.secrets():
-        text = text.replace(secret, "***")
-    return text
+    masking.RUN.add(*settings.secrets())
+    return masking.mask(text)
 
 
 def _data(settings: Settings) -> UserData:
@@ -129,6 +128,7 @@ class _Probe:
     def tokens(self, endpoint: Endpoint, step: str, data: UserData) -> str:
         resp = self._send(endpoint, step, json=endpoint.build_body(data))
         body = self._judged(resp, endpoint, step)
+        masking.RUN.add_token(str(body["access"]), str(body.get("refresh") or ""))
         return body["access"]
 
     def read(self, endpoint: Endpoint, access: str, *, token_given: bool) -> None:

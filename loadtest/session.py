@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from loadtest import contract
+from loadtest import contract, masking
 from loadtest.contract import Endpoint
 from loadtest.data import DataPools, Identity
 
@@ -26,6 +26,9 @@ TOKEN_EXPIRED_HINT = (
 )
 MAX_ANSWER_CHARS = 120
 """How much of a refusal's body a failure message quotes: enough for DRF's field errors."""
+MAX_ANSWER_READ = 16 * 1024
+"""How much of the body is read and masked before the quote is cut from it: a secret that starts in the
+quoted part ends well within it, so no part of one is quoted."""
 
 
 class SignInFailed(Exception):
@@ -187,6 +190,7 @@ class ApiSession:
 
     def use_token(self, access: str) -> None:
         """Authenticate with a ready-made access token (no refresh possible)."""
+        masking.RUN.add_token(access)
         self.data.tokens = Tokens.issued(access)
 
     def renew(self) -> bool:
@@ -213,6 +217,8 @@ class ApiSession:
         return True
 
     def _keep(self, body: dict[str, Any]) -> None:
+        # Secrets from now on: an API that echoes a request would quote them in a failure message.
+        masking.RUN.add_token(*(str(body.get(kind) or "") for kind in ("access", "refresh")))
         self.data.tokens = Tokens.issued(body["access"], body.get("refresh") or self.tokens.refresh)
 
 
@@ -232,6 +238,11 @@ def status_text(resp: Any) -> str:
 
 
 def answer_text(resp: Any) -> str:
-    """The start of the answer's body on one line, for a message a person can act on."""
-    text = " ".join((resp.content or b"")[: MAX_ANSWER_CHARS * 4].decode("utf-8", "replace").split())
+    """The start of the answer's body on one line, for a message a person can act on.
+
+    Secrets are masked (loadtest.masking) before Locust records the message, and before it is cut: an
+    API may echo the request (a bad header, a field's value), and a cut secret would still leak its start.
+    """
+    body = (resp.content or b"")[:MAX_ANSWER_READ].decode("utf-8", "replace")
+    text = masking.mask(" ".join(masking.mask(body).split()))
     return text if len(text) <= MAX_ANSWER_CHARS else text[: MAX_ANSWER_CHARS - 1] + "…"

@@ -9,6 +9,8 @@ a no-op for the gate's summaries, a cut with a note for anything longer.
 
 from __future__ import annotations
 
+from loadtest.markdown_blocks import closing_markup
+
 SUMMARY_MARKER = "<!-- amal-loadtest-summary -->"
 """First line of every summary: the PR-comment step finds (and updates) its comment by it."""
 
@@ -24,7 +26,9 @@ TRIM_NOTE = (
     "> This summary was trimmed to fit in a GitHub comment. "
     "The full verdict is in verdict.json in the run's results artifact.\n"
 )
-_CLOSE_FENCE = "\n```"
+FENCE_RESERVE = len("\n```")
+"""Characters kept free for the line that closes a fence the cut left open (a longer fence than three
+backticks takes a cut text past ``target`` by its extra length, still well within ``limit``)."""
 
 
 def fit_comment(text: str, *, limit: int = MAX_COMMENT_CHARS, target: int = MAX_SUMMARY_CHARS) -> str:
@@ -32,18 +36,12 @@ def fit_comment(text: str, *, limit: int = MAX_COMMENT_CHARS, target: int = MAX_
     break before ``target`` (an open code fence closed), followed by TRIM_NOTE, ``target`` in all."""
     if len(text) <= limit:
         return text
-    room = max(0, target - len(TRIM_NOTE) - len(_CLOSE_FENCE))
+    room = max(0, target - len(TRIM_NOTE) - FENCE_RESERVE)
     cut = text[:room]
     line_break = cut.rfind("\n")
     if (
         line_break > room // 2
     ):  # a cut mid-line reads as a broken row; a line half the text long is cut anyway
         cut = cut[:line_break]
-    if _open_code_fence(cut):
-        cut += _CLOSE_FENCE
-    return cut + TRIM_NOTE
-
-
-def _open_code_fence(text: str) -> bool:
-    fences = sum(1 for line in text.splitlines() if line.lstrip().startswith("```"))
-    return fences % 2 == 1
+    fence = closing_markup(cut, tags=False)
+    return cut + (f"\n{fence}" if fence else "") + TRIM_NOTE

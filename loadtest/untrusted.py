@@ -17,8 +17,9 @@ So it is always shown through one of these:
 Mentions and references are neutralised with a word joiner (U+2060, invisible) after ``@``,
 ``#`` or ``GH-``: GitHub then neither links nor notifies, and the text reads the same. A 40-hex
 commit SHA is left as it is (a link to a commit notifies nobody). Invisible and control characters
-of the input (newlines, zero-width and bidirectional marks) are shown escaped, as ``\\n`` or
-``\\u202e``, so a name can neither break a line nor reorder what a reader sees.
+of the input (newlines, zero-width and bidirectional marks, every format character, the tag block
+U+E0000-U+E007F) are shown escaped, as ``\\n`` or ``\\u202e``, so a name can neither break a line,
+reorder what a reader sees nor carry text no reader sees; a whole summary loses them instead.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import html
 import re
 import unicodedata
 
+from loadtest.markdown_blocks import plain_fences
 from loadtest.summary_limits import SUMMARY_MARKER
 
 NAME_LIMIT = 120
@@ -76,7 +78,11 @@ _FOREIGN_ENTITY = re.compile(r"&(?!(?:lt|gt|amp);)(?=#|[A-Za-z][A-Za-z0-9]*;)")
 """A character reference other than the three ``markdown_text`` writes."""
 _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_~\[\]|$]")
 _FOREIGN_TAG = re.compile("<(?!" + "|".join(re.escape(tag[1:]) for tag in ALLOWED_TAGS) + ")")
-_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+TAG_BLOCK = range(0xE0000, 0xE0080)
+"""Unicode's tag characters: invisible, they can spell out ASCII text no reader sees."""
+_KEPT_FORMAT = frozenset({WORD_JOINER, "\u200d"})
+"""Format characters a summary keeps: the word joiner is what neutralises (above), and the zero-width
+joiner holds an emoji sequence together."""
 
 _CODE_LOOKALIKES = str.maketrans({"`": "ˋ", "|": "│", "<": "＜"})
 """In a code span nothing is escaped, so what must not be there is shown by a look-alike: a backtick
@@ -117,14 +123,16 @@ def as_is(text: str, *, limit: int = 0) -> str:
 
 def sanitise_markdown(markdown: str) -> str:
     """A summary written elsewhere, made inert: our own tables, code spans and ALLOWED_TAGS stay;
-    any other HTML and character references are escaped, direction overrides dropped, and
+    any other HTML and character references are escaped, a fence that may not be one made text
+    (loadtest.markdown_blocks), direction overrides and every other hidden
+    format character (zero-width space, soft hyphen, byte-order mark, tag characters) dropped, and
     mentions, references, links, images and workflow commands neutralised.
 
     The gate's own summaries come out unchanged: everything untrusted in them went through the
     functions above, which write nothing this would change.
     """
-    text = _BIDI_CONTROLS.sub("", markdown)
-    text = _FOREIGN_TAG.sub("&lt;", text)
+    text = "".join(char for char in markdown if not _is_hidden(char))
+    text = plain_fences(_FOREIGN_TAG.sub("&lt;", text))
     return _neutralise(_FOREIGN_ENTITY.sub("&amp;", text))
 
 
@@ -138,7 +146,14 @@ def _visible(text: str) -> str:
 
 
 def _is_invisible(char: str) -> bool:
-    return unicodedata.category(char) in _INVISIBLE_CATEGORIES
+    return unicodedata.category(char) in _INVISIBLE_CATEGORIES or ord(char) in TAG_BLOCK
+
+
+def _is_hidden(char: str) -> bool:
+    """A character a summary drops: a format character (bidi marks among them) or a tag character."""
+    if char in _KEPT_FORMAT or char.isprintable() and ord(char) not in TAG_BLOCK:
+        return False
+    return unicodedata.category(char) == "Cf" or ord(char) in TAG_BLOCK
 
 
 def _escaped(char: str) -> str:

@@ -15,7 +15,7 @@ from locust import FastHttpUser, events
 from locust.contrib.fasthttp import FastHttpSession
 from locust.runners import WorkerRunner
 
-from loadtest import config, progress, safety
+from loadtest import config, contract, masking, progress, safety
 from loadtest.data import DataPools, IdentityFactory
 from loadtest.exitcodes import ExitCode
 from loadtest.preflight import explain_refusal
@@ -237,12 +237,14 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
     opts = environment.parsed_options
     seed = getattr(opts, "seed", None)
     AmalEducationUser.settings = Settings.from_environ()
+    masking.RUN.add(*AmalEducationUser.settings.secrets())
     if not environment.host and AmalEducationUser.settings.host:
         environment.host = AmalEducationUser.settings.host
     AmalEducationUser.pools = DataPools.build(seed)
     AmalEducationUser.identities = IdentityFactory(
         AmalEducationUser.pools, random.Random(seed), process_tag=f"p{os.getpid()}"
     )
+    _quiet_ctrl_c()
     if opts is not None:
         _refuse_unsafe_run(environment, opts)
         # What the users will do, in the run's own log: run.json records the plan, this what Locust took.
@@ -264,7 +266,19 @@ def end_the_watch(environment, **_kwargs) -> None:  # noqa: ANN001
     progress.end_watch(environment)
 
 
+def _quiet_ctrl_c() -> None:
+    """A SIGINT is how the runner (or a terminal) stops a run gracefully: Locust catches it, writes its
+    reports and exits. gevent's hub would first print it as an error ("KeyboardInterrupt" and a time,
+    into locust.log and the console); it still reaches Locust, only unprinted."""
+    hub = gevent.get_hub()
+    if not issubclass(KeyboardInterrupt, hub.NOT_ERROR):
+        hub.NOT_ERROR = (*hub.NOT_ERROR, KeyboardInterrupt)
+
+
 def _refuse_unsafe_run(environment, opts) -> None:  # noqa: ANN001
+    if problem := contract.API.tag_problem(tuple(opts.tags or ()), tuple(opts.exclude_tags or ())):
+        logger.error(problem)  # else Locust raises "No tasks defined" for every user and passes
+        sys.exit(ExitCode.USAGE)
     host = environment.host or ""
     heavy, reason = safety.heavy_run(opts.num_users, opts.run_time, (opts.wait_min, opts.wait_max))
     refusal = safety.production_refusal(

@@ -1,6 +1,6 @@
-"""Shared by every tier: the repository root and the one way to run a command.
+"""Shared by every tier: the repository root, the one way to run a command, the PostgreSQL server.
 
-What starts servers (the sandbox fixtures, the fake GitHub) is in tests/integration/conftest.py.
+What starts other servers (the sandbox fixtures, the fake GitHub) is in tests/integration/conftest.py.
 """
 
 import json
@@ -8,8 +8,13 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+
+import pytest
+
+from tests import parallel
+from tests.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: scripts/, the workflows, the README."""
@@ -61,3 +66,25 @@ def run_command(
 def run_script(script: str, *args: str | Path, **options) -> subprocess.CompletedProcess[str]:
     """``python scripts/SCRIPT ARGS`` as the workflows run it; ``options`` are those of ``run_command``."""
     return run_command(sys.executable, f"scripts/{script}", *args, **options)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A PostgreSQL server of this test process (under xdist: one per worker), for the example API's
+    databases; stopped when the session ends, however it ends (tests/postgres.py)."""
+    with PostgresCluster.started() as cluster:
+        yield cluster
+
+
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: called under -n only
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    return parallel.make_scheduler(config, log)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # around pytest-timeout's clock: waiting is not the test
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    path = parallel.lock_path(item.config)
+    if path is None:
+        return (yield)
+    with parallel.turn(path, alone=item.get_closest_marker(parallel.ALONE) is not None):
+        return (yield)

@@ -27,6 +27,9 @@ class Rendered:
     """Every start tag, in order (``p``, ``table``, ``code``, ``a``...)."""
     texts: list[tuple[str, bool]] = field(default_factory=list)
     """Every text node and whether it is inside code."""
+    enclosing: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    """Every text node that is not only white space, with the elements it is inside, outermost first
+    (an element left open, as a browser reads it, holds everything after it)."""
 
     @property
     def text(self) -> str:
@@ -46,7 +49,7 @@ def rendered(markdown: str) -> Rendered:
     parser = _Collector()
     parser.feed(html)
     parser.close()
-    return Rendered(html=html, tags=parser.tags, texts=parser.texts)
+    return Rendered(html=html, tags=parser.tags, texts=parser.texts, enclosing=parser.enclosing)
 
 
 class _Collector(HTMLParser):
@@ -54,17 +57,30 @@ class _Collector(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
         self.texts: list[tuple[str, bool]] = []
+        self.enclosing: list[tuple[str, tuple[str, ...]]] = []
         self._code = 0
+        self._open: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
         self._code += tag in ("code", "pre")
+        if tag not in _VOID:
+            self._open.append(tag)
 
     def handle_endtag(self, tag):
         self._code -= tag in ("code", "pre") and self._code > 0
+        if tag in self._open:
+            del self._open[len(self._open) - 1 - self._open[::-1].index(tag) :]
 
     def handle_data(self, data):
         self.texts.append((data, self._code > 0))
+        if data.strip():
+            self.enclosing.append((data, tuple(self._open)))
+
+
+_VOID = frozenset(
+    {"br", "hr", "img", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
+)
 
 
 class _Cells(HTMLParser):

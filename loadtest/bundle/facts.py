@@ -16,6 +16,14 @@ from loadtest.bundle import typed_json
 
 RUN_SCHEMA = 1
 """Version of run.json's layout."""
+SCHEMAS = (RUN_SCHEMA,)
+"""The layouts this version reads."""
+
+SANDBOX, EXTERNAL, STARTED = "sandbox", "external", "started"
+TARGETS = (SANDBOX, EXTERNAL, STARTED)
+"""run.json's ``target``: the stand-in API, a real host given by URL, or an API the runner started
+itself (``--start``). The gate picks thresholds.json's target layer by it, so an unknown value (a typo,
+``Sandbox``) is refused rather than silently judged without that layer."""
 
 
 def _run_length(seconds: Any) -> str:
@@ -36,9 +44,12 @@ def _fact(
     comparable: str | None = None,
     show: Callable[[Any], str] = str,
     default: Any = None,
+    choices: tuple[Any, ...] = (),
 ) -> Any:
-    """A RunFacts field: its JSON kind, its description, and its label if runs must share it."""
-    return field(default=default, metadata={"kind": kind, "doc": doc, "comparable": comparable, "show": show})
+    """A RunFacts field: its JSON kind, its description, its label if runs must share it, and the only
+    values it may take (``choices``; empty: any of its kind)."""
+    metadata = {"kind": kind, "doc": doc, "comparable": comparable, "show": show, "choices": choices}
+    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -59,32 +70,36 @@ class Mismatch:
 class RunFacts:
     """What the runner records in run.json; every field is optional, since hand-made bundles may lack any."""
 
-    schema: int | None = _fact("int", "version of run.json's layout (1)")
+    schema: int | None = _fact("int", "version of run.json's layout (1)", choices=SCHEMAS)
     preset: str | None = _fact(
         "str", "the preset's name, or `custom` for a run set by -u/-r/-t alone", comparable="preset"
     )
-    users: int | None = _fact("int", "peak users", comparable="users")
-    spawn_rate: float | None = _fact("number", "users started per second")
+    users: int | None = _fact("count", "peak users", comparable="users")
+    spawn_rate: float | None = _fact("non_negative", "users started per second")
     run_time_s: float | None = _fact(
-        "number", "run time in seconds", comparable="run length", show=_run_length
+        "non_negative", "run time in seconds", comparable="run length", show=_run_length
     )
     wait_min_s: float | None = _fact(
-        "number",
+        "non_negative",
         "shortest wait between a user's tasks, in seconds",
         comparable="shortest wait",
         show=_seconds,
     )
     wait_max_s: float | None = _fact(
-        "number", "longest wait between a user's tasks, in seconds", comparable="longest wait", show=_seconds
+        "non_negative",
+        "longest wait between a user's tasks, in seconds",
+        comparable="longest wait",
+        show=_seconds,
     )
     """The users' wait between tasks: with users and run length it sets how many requests a run makes."""
-    workers: int | None = _fact("int", "Locust worker processes (local or remote)")
+    workers: int | None = _fact("count", "Locust worker processes (local or remote)")
     host: str | None = _fact("str", "the target's base URL, without credentials")
     target: str | None = _fact(
         "str",
         "`sandbox` (the stand-in API), `started` (the API started on the runner from a checkout, "
         "--start) or `external` (a host of the user's)",
         comparable="target",
+        choices=TARGETS,
     )
     profile: str | None = _fact(
         "str",
@@ -107,7 +122,7 @@ class RunFacts:
     ended_at: datetime | None = _fact("time", "when it ended (UTC, ISO 8601); null while it runs")
     exit_code: int | None = _fact("int", "Locust's exit code; null while it runs")
     duration_s: float | None = _fact(
-        "number",
+        "non_negative",
         "how long Locust ran, in seconds: less than `run_time_s` when interrupted or stopped early; "
         "null while it runs",
     )
@@ -121,7 +136,7 @@ class RunFacts:
         "the stop condition that ended the run early, e.g. `failure ratio 76% over the last 10 s, "
         "above 50%` (the gate fails the run)",
     )
-    stopped_at_s: float | None = _fact("number", "seconds into the run when the stop condition fired")
+    stopped_at_s: float | None = _fact("non_negative", "seconds into the run when the stop condition fired")
     tags: tuple[str, ...] = _fact("strings", "Locust's --tags: only tasks with these", default=())
     exclude_tags: tuple[str, ...] = _fact("strings", "Locust's --exclude-tags: tasks skipped", default=())
     seed: int | None = _fact("int", "the fake data's seed, for a reproducible run")
@@ -149,6 +164,10 @@ class RunFacts:
     def from_json(cls, data: Any, where: str) -> RunFacts:
         """Read run.json's object (or a history entry's facts); BundleError naming ``where`` and the field."""
         values = typed_json.read_fields(data, KINDS, where)
+        for name, choices in CHOICES.items():
+            if values.get(name) is not None and values[name] not in choices:
+                wanted = "one of " + ", ".join(map(repr, choices))
+                raise typed_json.bad_field(where, name, wanted, values[name])
         return cls(**{key: value for key, value in values.items() if value is not None})
 
     def to_json(self, names: tuple[str, ...] | None = None) -> dict[str, Any]:
@@ -176,6 +195,11 @@ class RunFacts:
 
 KINDS: Mapping[str, str] = {f.name: f.metadata["kind"] for f in fields(RunFacts)}
 """Every run.json field and its kind in loadtest.bundle.typed_json."""
+
+CHOICES: Mapping[str, tuple[Any, ...]] = {
+    f.name: f.metadata["choices"] for f in fields(RunFacts) if f.metadata["choices"]
+}
+"""The fields that take only some values of their kind (``schema``, ``target``)."""
 
 COMPARABLE: Mapping[str, tuple[str, Callable[[Any], str]]] = {
     f.name: (f.metadata["comparable"], f.metadata["show"])

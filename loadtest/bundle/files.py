@@ -5,8 +5,9 @@ thresholds.json) is read by ``read_json`` here, as untrusted input: a pull reque
 their contents, so the reader refuses before parsing what would hurt the parser (a file over its
 size cap, nesting deeper than MAX_JSON_DEPTH, which Python's parser would recurse into) and, while
 parsing, what Python's json would otherwise accept: ``NaN`` and ``Infinity`` (a limit of NaN turns
-that limit off), ``1e400`` (infinity), and integers of more than MAX_INT_DIGITS digits (Python
-refuses over 4,300 with a ValueError of its own, and no count needs 20).
+that limit off), ``1e400`` (infinity), integers of more than MAX_INT_DIGITS digits (Python
+refuses over 4,300 with a ValueError of its own, and no count needs 20), and a key given twice in
+one object (Python keeps the last: ``"interrupted": true, "interrupted": false`` would read as false).
 """
 
 from __future__ import annotations
@@ -66,7 +67,11 @@ def parse_json(text: str, where: str) -> Any:
     _check_depth(text, where)
     try:
         return json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float, parse_int=_bounded_int
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_bounded_int,
+            object_pairs_hook=_unique_keys,
         )
     except json.JSONDecodeError as exc:
         raise BundleError(f"{where}: line {exc.lineno}: invalid JSON: {exc.msg}") from None
@@ -107,6 +112,15 @@ def _finite_float(text: str) -> float:
     if value in (float("inf"), float("-inf")):
         raise _Refused(f"{text} is out of range: every number must be finite", text)
     return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        seen: set[str] = set()
+        twice = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _Refused(f"the key {quoted(twice)} appears twice in one object", json.dumps(twice))
+    return found
 
 
 def _bounded_int(text: str) -> int:

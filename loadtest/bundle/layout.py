@@ -45,6 +45,8 @@ SUMMARY_MD = "summary.md"
 VERDICT_JSON = "verdict.json"
 TREND_PAGE = "trend.html"
 BASELINE_HISTORY = "history.json"
+LOCUST_FILES = (STATS_CSV, HISTORY_CSV, FAILURES_CSV, EXCEPTIONS_CSV, HISTOGRAMS_JSON, HTML_REPORT)
+"""What Locust itself writes into a bundle (the runner masks them once it has ended)."""
 
 
 SIDES = ("base", "head")

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from loadtest import masking
 from loadtest.bundle.files import BundleError, quoted, read_text
 from loadtest.bundle.rows import AGGREGATE, EndpointStats, FailureMessage, stats_name
 from loadtest.bundle.typed_json import MAX_NUMBER, NUMBER_TEXT
@@ -59,11 +60,12 @@ def read_stats_csv(path: Path) -> tuple[dict[str, EndpointStats], EndpointStats]
 
 
 def read_failures_csv(path: Path) -> tuple[FailureMessage, ...]:
-    """Rows of Locust's ``PREFIX_failures.csv``, most frequent first."""
+    """Rows of Locust's ``PREFIX_failures.csv``, most frequent first, secrets masked (a bundle from
+    elsewhere, or written by a locustfile that does not mask, may quote what an API echoed)."""
     messages = [
         FailureMessage(
             name=stats_name(cells["Method"], cells["Name"]),
-            error=cells["Error"],
+            error=masking.mask(cells["Error"]),
             occurrences=_count(cells, "Occurrences", f"{path}: line {line}"),
         )
         for line, cells in _csv_rows(path, _FAILURES_COLUMNS, "failures")

@@ -198,8 +198,9 @@ def ratio_name(ratio: float) -> str:
     )
 
 
-def methods(judge_as: str, *, variants: bool = False) -> dict[str, Judge]:
-    """Every method by the name the table shows, this gate first."""
+def methods(judge_as: str, *, variants: bool = False, only: Sequence[str] = ()) -> dict[str, Judge]:
+    """Every method by the name the table shows, this gate first; with ``only``, this gate and the
+    methods whose names contain one of its strings (judging every peer takes minutes)."""
     found: dict[str, Judge] = {
         THIS_GATE: this_gate,
         LEGACY: legacy_gate(judge_as),
@@ -210,6 +211,8 @@ def methods(judge_as: str, *, variants: bool = False) -> dict[str, Judge]:
     }
     if variants:
         found |= variant_methods(judge_as)
+    if only:
+        found = {n: j for n, j in found.items() if n == THIS_GATE or any(part in n for part in only)}
     return found
 
 
@@ -221,6 +224,7 @@ def variant_methods(judge_as: str) -> Mapping[str, Judge]:
     """This gate with one part taken back to what it was, each alone."""
     old_floor = {"fail": OLD_FLOOR[judge_as], "warn": OLD_WARN_FLOOR[judge_as]}
     return {
+        "variant: each endpoint's own runner noise (before issue 22)": gate_variant(Method(pooled=False)),
         "variant: no common-mode rejection": gate_variant(Method(common_mode=False)),
         "variant: common mode weighted by the history": gate_variant(Method(weighted_common_mode=True)),
         "variant: failing at 3% per run (the rate before)": rate_variant(Method(), 0.03),

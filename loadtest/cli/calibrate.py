@@ -2,9 +2,11 @@
 
     loadtest calibrate [--model lognormal|mixture|realistic] [--mixture 50:2:3:0.1:10:0.01]
                        [--run-spread PCT] [--realistic-scale 0.1] [--preset smoke] [-K 10] [-T 40]
-                       [--slowdowns 10,20] [--run-time 1m] [--users N] [--wait-min S] [--wait-max S]
+                       [--histories H] [--slowdowns 10,20] [--run-time 1m] [--users N]
+                       [--wait-min S] [--wait-max S]
                        [--endpoint 'GET /api/dashboard/'] [--parallel 6] [--seed 1]
-                       [--judge-as external|sandbox] [--variants] [--out DIR] [--judge-only]
+                       [--judge-as external|sandbox] [--variants] [--methods TEXT] [--out DIR]
+                       [--judge-only]
     loadtest calibrate --ab [--ab-model drift|offset] [--designs paired,blocks] [--block-s 10]
                        [-T 40] [--slowdowns 5,10,20] [--run-time 2m] [--parallel 3] [--seed 1] [--out DIR]
 
@@ -121,6 +123,8 @@ def _settings(args: argparse.Namespace) -> calibration.Settings:
         out=args.out or Path("results") / f"calibration-{args.model}",
         judge_as=args.judge_as,
         variants=args.variants,
+        histories=args.histories or 0,
+        methods=tuple(part.strip() for part in (args.methods or "").split(",") if part.strip()),
     )
 
 
@@ -190,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         "--run-spread",
         type=_percent,
         help="spread of a speed factor per run common to every endpoint, percent "
-        "(default: 4 for mixture, 0 for the others)",
+        "(default: 4 for mixture, 8 for heavy, 6 for reported, 0 for the others)",
     )
     model.add_argument(
         "--realistic-scale",
@@ -204,6 +208,13 @@ def _parser() -> argparse.ArgumentParser:
         "-K", type=positive_int, default=10, help="runs in each baseline history (default: %(default)s)"
     )
     runs.add_argument("-T", type=positive_int, default=40, help="trials per column (default: %(default)s)")
+    runs.add_argument(
+        "--histories",
+        type=positive_int,
+        help="judge every trial against H independent histories of K runs each, run apart from the "
+        "trials, and report each history's figures (default: one rolling history, the K runs before "
+        "each A/A trial)",
+    )
     runs.add_argument(
         "--slowdowns", type=_slowdowns, help="percent, e.g. 10,20 (the default; 5,10,20 with --ab)"
     )
@@ -229,6 +240,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     judging.add_argument(
         "--variants", action="store_true", help="also judge by this gate with each of its parts taken back"
+    )
+    judging.add_argument(
+        "--methods",
+        metavar="TEXT[,TEXT]",
+        help="judge only this gate and the methods (or --variants) whose names contain one of these, "
+        "e.g. --variants --methods 'own runner noise' (default: every method)",
     )
     judging.add_argument("--out", type=Path, help="folder for the runs (default: results/calibration-MODEL)")
     judging.add_argument("--judge-only", action="store_true", help="judge the runs already in --out again")

@@ -21,7 +21,11 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line and exits with ExitCode.USAGE."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(ExitCode.USAGE, f"{self.prog}: error: {message} (see --help)\n")
+        # The message quotes the value refused, which may hold a newline and a workflow command.
+        self.exit(
+            ExitCode.USAGE,
+            console_text(f"{self.prog}: error: {message} (see --help)", limit=MAX_ERROR_LINE) + "\n",
+        )
 
 
 def fail(message: str, code: ExitCode) -> ExitCode:
@@ -59,11 +63,12 @@ def log_to_stderr() -> None:
 
 
 def command_parser(
-    prog: str, description: str, exit_codes_help: str, *, one_line: bool = False
+    prog: str, description: str, exit_codes_help: str, *, one_line: bool = True
 ) -> argparse.ArgumentParser:
     """A command's parser, with its exit codes (and any notes) under the options in ``--help``.
 
-    ``one_line``: usage errors are one line (OneLineParser), for the steps whose output a workflow shows.
+    ``one_line``: usage errors are one line (OneLineParser), as every command's are: a bad option (``--seed
+    1e5``) is then one line naming it, not the whole usage.
     """
     parser_class = OneLineParser if one_line else argparse.ArgumentParser
     return parser_class(

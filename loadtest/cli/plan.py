@@ -10,7 +10,6 @@ the action run it before anything is installed.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 
 from loadtest.ci_plan import (
@@ -22,9 +21,9 @@ from loadtest.ci_plan import (
     Request,
     plan_for_event,
 )
-from loadtest.cli.console import add_presets_dir_option, command_parser, optional_path
+from loadtest.cli.console import add_presets_dir_option, command_parser, fail, optional_path
 from loadtest.exitcodes import ExitCode
-from loadtest.github.actions import annotate, write_outputs
+from loadtest.github.actions import annotate, check_outputs, write_outputs
 from loadtest.presets import PresetError
 from loadtest.settings import Settings
 
@@ -71,13 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         plan = plan_for_event(Context.from_environ(), request)
-    except (PlanError, PresetError) as exc:
-        print(f"plan_run: error: {exc}", file=sys.stderr)
-        return ExitCode.USAGE
+        outputs = plan.outputs()
+        check_outputs(outputs)  # before anything is printed: a newline in a path would start a command
+    except (PlanError, PresetError, ValueError) as exc:
+        return fail(f"plan_run: error: {exc}", ExitCode.USAGE)
     if plan.reason:
         annotate("notice", f"nothing to do: {plan.reason}")
-    print("\n".join(f"{key}={value}" for key, value in plan.outputs().items()))
-    write_outputs(plan.outputs())
+    print("\n".join(f"{key}={value}" for key, value in outputs.items()))
+    write_outputs(outputs)
     return ExitCode.OK
 
 

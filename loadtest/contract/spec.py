@@ -311,6 +311,27 @@ class Contract:
     def __len__(self) -> int:
         return len(self.endpoints)
 
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Every tag of an endpoint (and so of its task), sorted: what --tags and --exclude-tags may name."""
+        return tuple(sorted({tag for e in self.endpoints for tag in e.tags}))
+
+    def tag_problem(self, tags: tuple[str, ...] = (), exclude_tags: tuple[str, ...] = ()) -> str | None:
+        """Why Locust's ``--tags`` / ``--exclude-tags`` cannot be run (a tag no task has, or no task
+        left), in one line; None when they select at least one task."""
+        for option, names in (("--tags", tags), ("--exclude-tags", exclude_tags)):
+            unknown = [name for name in names if name not in self.tags]
+            if unknown:
+                return f"{option}: unknown tag {unknown[0]!r}; the tags are: {', '.join(self.tags)}"
+        if not self.selected(tags, exclude_tags):
+            chosen = " ".join(
+                f"{option} {' '.join(names)}"
+                for option, names in (("--tags", tags), ("--exclude-tags", exclude_tags))
+                if names
+            )
+            return f"{chosen} selects no task; the tags are: {', '.join(self.tags)}"
+        return None
+
     def selected(
         self, tags: tuple[str, ...] = (), exclude_tags: tuple[str, ...] = ()
     ) -> tuple[Endpoint, ...]:

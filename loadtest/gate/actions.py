@@ -7,6 +7,7 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
+from loadtest import masking
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import describe
 from loadtest.gate.report import GateReport
@@ -31,8 +32,9 @@ def publish_to_github_actions(
     if not in_actions(environ):
         return
     stream = stream or sys.stdout
+    masker = masking.know_settings(environ)
     for finding in report.findings:
-        print(annotation(finding), file=stream)
+        print(masker.mask(annotation(finding)), file=stream)
     stream.flush()
     append_step_summary(markdown + "\n", environ=environ)
     write_outputs({"verdict": report.verdict}, environ=environ)

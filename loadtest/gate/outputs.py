@@ -1,13 +1,16 @@
 """The gate's two files: summary.md (the markdown summary) and verdict.json (the machine-readable verdict).
 
-One function writes them, for the runner (into the bundle) and for compare (where it is told).
+One function writes them, for the runner (into the bundle) and for compare (where it is told), secrets
+masked (loadtest.masking).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from loadtest.bundle import write_atomically, write_json
+from loadtest import masking
+from loadtest.bundle import write_atomically
 from loadtest.gate.render import render_markdown, verdict_json
 from loadtest.gate.report import GateReport
 
@@ -17,9 +20,10 @@ def write_gate_files(report: GateReport, *, summary: Path | None, verdict: Path 
 
     OSError (with its filename) if one cannot be written.
     """
-    markdown = render_markdown(report)
+    masker = masking.know_settings()
+    markdown = masker.mask(render_markdown(report))
     if summary is not None:
         write_atomically(summary, markdown)
     if verdict is not None:
-        write_json(verdict, verdict_json(report))
+        write_atomically(verdict, masker.mask(json.dumps(verdict_json(report), indent=2)) + "\n")
     return markdown

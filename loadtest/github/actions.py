@@ -53,11 +53,17 @@ def write_outputs(outputs: Mapping[str, str], *, environ: Mapping[str, str] | No
     path = env.get("GITHUB_OUTPUT", "")
     if not path:
         return
-    for key, value in outputs.items():
-        if "\n" in key or "\n" in value or "=" in key:
-            raise ValueError(f"step output {key!r} must be a single line")
+    check_outputs(outputs)
     with open(path, "a", encoding="utf-8") as handle:
         handle.writelines(f"{key}={value}\n" for key, value in outputs.items())
+
+
+def check_outputs(outputs: Mapping[str, str]) -> None:
+    """ValueError unless every output is one ``key=value`` line: checked before any is printed or
+    written, since a newline in a value (a path) would start a line of its own, a workflow command."""
+    for key, value in outputs.items():
+        if any(char in key + value for char in "\r\n") or "=" in key:
+            raise ValueError(f"step output {key!r} must be a single line, got {value[:200]!r}")
 
 
 def append_step_summary(markdown: str, *, environ: Mapping[str, str] | None = None) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtest.github.client import AmbiguousWriteError, GitHubClient, GitHubError, json_of
+from loadtest.markdown_blocks import closing_markup
 from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
 from loadtest.untrusted import sanitise_markdown
 
@@ -60,16 +61,26 @@ def comment_author(client: GitHubClient, *, app_login: str = "") -> str:
 
 def sticky_body(summary: str, *, provenance: str = "") -> str:
     """The comment body: the sanitised summary with the marker first, within GitHub's limit, then
-    ``provenance`` (the poster's own line, never cut).
+    ``provenance`` (the poster's own line, never cut) as the last line a reader sees.
 
     The gate's summaries already fit and come out of the sanitiser unchanged; a summary from
     anywhere else is made inert, and cut with a note rather than refused by GitHub with a 422.
+    Whatever the summary left open (a code fence, a ``<details>`` that would fold the provenance
+    away, a ``<sub>``) is closed before the provenance.
     """
     text = sanitise_markdown(summary)
     body = text if text.lstrip().startswith(SUMMARY_MARKER) else f"{SUMMARY_MARKER}\n{text}"
-    footer = f"\n\n{provenance}\n" if provenance else ""
-    fitted = fit_comment(body, limit=MAX_COMMENT_CHARS - len(footer), target=MAX_SUMMARY_CHARS - len(footer))
-    return fitted.rstrip("\n") + footer if footer else fitted
+    if not provenance:
+        return fit_comment(body)
+    footer = f"\n\n{provenance}\n"
+    room = MAX_COMMENT_CHARS - len(footer)
+    while True:
+        fitted = fit_comment(body, limit=room, target=min(room, MAX_SUMMARY_CHARS - len(footer)))
+        closers = closing_markup(fitted)
+        closed = f"{fitted.rstrip(chr(10))}\n\n{closers}" if closers else fitted.rstrip("\n")
+        if len(closed) + len(footer) <= MAX_COMMENT_CHARS or room <= 0:
+            return closed + footer
+        room -= len(closed) + len(footer) - MAX_COMMENT_CHARS  # the closers need the room: cut more
 
 
 def is_sticky(comment: dict[str, Any], *, author: str) -> bool:

@@ -13,6 +13,7 @@ there may not take the name of a built-in preset: a preset name means one load s
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +67,24 @@ class Preset:
     def peak_users(self) -> int:
         """Highest user count the preset reaches (a spike goes above ``users``)."""
         return max(self.users, int(self.settings.get("spike-users", "0")))
+
+
+def _check_numbers(path: Path, settings: Mapping[str, str]) -> None:
+    for key, kind in NUMBERS.items():
+        if key not in settings:
+            continue
+        try:
+            value = kind(settings[key])
+        except ValueError:
+            value = None
+        if value is None or not math.isfinite(value) or value < 0:
+            wanted = "a whole number" if kind is int else "a number"
+            raise PresetError(f"{path}: {key} must be {wanted} >= 0, got {settings[key]!r}")
+    if "run-time" in settings:
+        try:
+            parse_duration(settings["run-time"])
+        except PresetError as exc:
+            raise PresetError(f"{path}: run-time: {exc}") from None
 
 
 def parse_duration(text: str) -> float:
@@ -122,11 +141,28 @@ def _registry(extra_dir: Path | None) -> Mapping[str, Path]:
     return MappingProxyType(presets)
 
 
+NUMBERS = {
+    "users": int,
+    "spawn-rate": float,
+    "wait-min": float,
+    "wait-max": float,
+    "processes": int,
+    "spike-users": int,
+}
+"""The keys the runner reads as numbers (``run-time`` is a duration), checked when the file is read."""
+
+
 @functools.cache
 def _parse(name: str, path: Path) -> Preset:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise PresetError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:  # a folder named NAME.conf, a file that cannot be read
+        raise PresetError(f"{path}: cannot be read: {exc.strerror}") from None
     question: list[str] = []
     settings: dict[str, str] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
             if not settings:
@@ -138,4 +174,5 @@ def _parse(name: str, path: Path) -> Preset:
         if not sep:
             raise PresetError(f"{path}: cannot read the line {line!r}: expected 'key = value'")
         settings[key.strip()] = value.strip()
+    _check_numbers(path, settings)
     return Preset(name=name, path=path, question=" ".join(question), settings=MappingProxyType(settings))

@@ -17,12 +17,11 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from loadtest import bundle, config, contract
+from loadtest import bundle, config, contract, masking
 from loadtest.bundle import RUN_SCHEMA, RunFacts
 from loadtest.exitcodes import ExitCode
 from loadtest.run.interrupt import Interruption, interruptible
 from loadtest.run.locust import LocustOutcome, run_locust
-from loadtest.run.output import mask_secrets
 from loadtest.run.plan import ROOT, RunError, RunPlan
 from loadtest.run.target import BASE, Target, preflight, started_target, target_for
 
@@ -165,7 +164,7 @@ def started_facts(plan: RunPlan) -> dict[str, str | None]:
     assert plan.server is not None
     return {
         "server_commit": plan.settings.commit or git_commit(plan.server.directory),
-        "start_command": mask_secrets(plan.server.start, plan.settings.secrets()),
+        "start_command": masking.Masker(plan.settings.secrets()).mask(plan.server.start),
     }
 
 

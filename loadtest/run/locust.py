@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
-from loadtest import bundle, progress, safety
+from loadtest import bundle, masking, progress, safety
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import parse_duration
 from loadtest.run.interrupt import GRACE_S, Interruption, kill_group
-from loadtest.run.output import Console, LocustLine, mask_secrets
+from loadtest.run.output import Console, LocustLine
 from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
 from loadtest.run.target import Target
 from loadtest.settings import Settings
@@ -201,12 +202,13 @@ def run_locust(
     outcome.started_at = started = time.monotonic()
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = start_locust(plan, target, new_session=interruption.active, status_every_s=every)
-        secrets = (*plan.settings.secrets(), target.api_key)
+        masking.RUN.add(*plan.settings.secrets(), target.api_key)
         with interruption.forwarding_to(proc), _stopped_if_server_ends(target, proc):
             outcome.exit_code = relay(
-                proc, log, secrets, deadline, console=console, watch=_recorder(outcome, interruption)
+                proc, log, masking.RUN, deadline, console=console, watch=_recorder(outcome, interruption)
             )
     outcome.duration_s = round(time.monotonic() - started, 1)
+    mask_bundle(plan.out)
     return outcome
 
 
@@ -239,6 +241,12 @@ def _stopped_if_server_ends(target: Target, locust: subprocess.Popen) -> Iterato
             timer.cancel()
 
 
+def mask_bundle(out: Path) -> None:
+    """Mask the files Locust wrote: its failure messages were masked as it recorded them, but an
+    exception's text or a message of another locustfile was not, and the runner knows the secrets too."""
+    masking.RUN.mask_files(out / name for name in bundle.LOCUST_FILES)
+
+
 def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[LocustLine], None]:
     """What the runner keeps of each line: the workers lost while the run went on, and a stop."""
 
@@ -256,7 +264,7 @@ def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[L
 def relay(
     proc: subprocess.Popen,
     log: IO[str],
-    secrets: Sequence[str],
+    masker: masking.Masker,
     deadline_s: float,
     *,
     console: Console | None = None,
@@ -268,7 +276,7 @@ def relay(
     timer.start()
     try:
         for text in proc.stdout:
-            text = mask_secrets(text, secrets)
+            text = masker.mask(text)
             log.write(text)
             log.flush()  # a tail of locust.log follows the run as it goes
             line = LocustLine.parse(text)

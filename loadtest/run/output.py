@@ -4,30 +4,17 @@ The console gets the status lines of loadtest.progress (a new line each in a log
 in place on a terminal), Locust's warnings and errors with what follows them (a traceback), and
 anything Locust prints before its logging starts (a usage error). Its INFO chatter stays in the log.
 Lines are recognised by Locust's log format, ``[time] host/LEVEL/logger: message``, never by its
-console tables. ``mask_secrets`` is the one masking of secrets in what a run writes: locust.log and
-the started API's server.log.
+console tables.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
 from loadtest import progress
-
-MASK = "***"
-
-
-def mask_secrets(text: str, secrets: Sequence[str]) -> str:
-    """``text`` with every (non-empty) secret replaced by MASK: Locust's output, the started API's."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, MASK)
-    return text
-
 
 _LOG_LINE = re.compile(r"^\[[^\]]+\] [^/\s]*/(?P<level>[A-Z]+)/(?P<logger>[^:\s]+): (?P<message>.*)$")
 SHOWN_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from loadtest import config, safety
+from loadtest import config, contract, safety
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import Preset, load_preset
 from loadtest.settings import Settings
@@ -155,6 +155,12 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
         raise RunError(
             "a custom headless run needs -u USERS and -t RUN_TIME (or use --preset NAME)", ExitCode.USAGE
         )
+    # Checked before anything starts: an unknown tag selects no task, and Locust would then pass a run
+    # that sent nothing but "No tasks defined" errors.
+    if problem := contract.API.tag_problem(
+        tuple(options.get("tags", ())), tuple(options.get("exclude_tags", ()))
+    ):
+        raise RunError(problem, ExitCode.USAGE)
     name = preset.name if preset else CUSTOM
     low, high = preset.wait_s if preset else config.DEFAULT_WAIT_S
     options.setdefault("out", ROOT / "results" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")

@@ -28,9 +28,9 @@ from typing import IO
 
 import requests
 
+from loadtest import masking
 from loadtest.exitcodes import ExitCode
 from loadtest.run.locust import free_port
-from loadtest.run.output import mask_secrets
 from loadtest.run.plan import RunError, ServerCommands
 from loadtest.settings import Settings
 from loadtest.untrusted import console_text
@@ -66,7 +66,7 @@ class StartedServer:
         self.side = side
         self.api_key = api_key
         self.log_path = log_path
-        self.secrets = secrets
+        self._masker = masking.Masker(secrets)
         self.stopping = stopping
         self.say = say
         self.url = ""
@@ -255,7 +255,7 @@ class StartedServer:
                 self._log.flush()
 
     def _masked(self, text: str) -> str:
-        return mask_secrets(text, self.secrets)
+        return self._masker.mask(text)
 
 
 def _answers(url: str, timeout_s: float) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtest.bundle.files import BundleError, read_json
 from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
 from loadtest.sandbox.app import SandboxApp
@@ -77,7 +78,7 @@ exit codes:
 
 def _positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
@@ -141,9 +142,9 @@ def load_rules(specs: Sequence[str], faults_file: Path | None) -> list[FaultRule
     rules = [parse_cli_rule(spec) for spec in specs]
     if faults_file is not None:
         try:
-            data = json.loads(faults_file.read_text())
-        except (OSError, ValueError) as exc:
-            raise FaultSpecError(f"--faults-file {faults_file}: {exc}") from None
+            data = read_json(faults_file)  # nesting, huge integers, repeated keys refused in one line
+        except BundleError as exc:
+            raise FaultSpecError(f"--faults-file {exc}") from None
         try:
             rules += parse_rules(data)
         except FaultSpecError as exc:

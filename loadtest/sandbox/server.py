@@ -17,6 +17,7 @@ safe to leave on a port that anything may connect to.
 from __future__ import annotations
 
 import errno
+import http.client
 import io
 import math
 import os
@@ -46,6 +47,7 @@ _REFUSED = (
     b"Retry-After: 1\r\nConnection: close\r\n\r\n"
     b'{"detail": "Too many open connections: try again shortly."}'
 )
+_BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
 _OUT_OF_DESCRIPTORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
 
@@ -130,6 +132,12 @@ class GuardedHandler(WSGIHandler):
         if isinstance(ex, ConnectionError):
             self.close_connection = True
             return ("400", b"")
+        if isinstance(ex, http.client.HTTPException):
+            # More than 100 headers, a header line too long: the client's fault, one line in the log
+            # (pywsgi would print a traceback for anything that is not a ValueError).
+            self.close_connection = True
+            self.log_error("Invalid request (from %s): %s", self.client_address, str(ex) or type(ex).__name__)
+            return ("400", _BAD_REQUEST)
         return super()._handle_client_error(ex)
 
 

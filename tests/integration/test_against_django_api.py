@@ -1,9 +1,9 @@
 """The load test against a server built on the real API's framework (Django REST Framework + SimpleJWT).
 
-The Django app in tests/django_api/ implements the 13 endpoints from the evidence about the real
-API, with SimpleJWT's own views (refresh rotation, blacklist) and the API-key check; it shares no
-code with the load test. These runs hold the load test to the framework's behaviour: its
-validation errors, its 401 bodies, its pagination.
+The example API in examples/api-repository/ implements the 13 endpoints from the evidence about the real
+API, with SimpleJWT's own views (refresh rotation, blacklist) and the API-key check, on PostgreSQL behind
+gunicorn; it shares no code with the load test. These runs hold the load test to the framework's
+behaviour: its validation errors, its 401 bodies, its pagination.
 """
 
 import csv
@@ -15,7 +15,7 @@ import requests
 from loadtest import bundle, contract
 from loadtest.session import TOKEN_EXPIRED_HINT
 from tests.conftest import run_script
-from tests.django_api import running_django_api
+from tests.example_api import EXAMPLE, running_example_api
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ ALL = {e.name for e in contract.API}
 NEED_AN_ACCOUNT = {contract.SIGN_IN.name, contract.TOKEN_REFRESH.name}
 WITHOUT_LATENCY_LIMITS = {
     "description": "What these runs prove: every request answered as the framework answers it. A Django "
-    "dev server on a shared machine has no latency worth judging, so no response-time limit applies.",
+    "server on a shared machine has no latency worth judging, so no response-time limit applies.",
     "defaults": {
         "aggregate": {"failure_ratio": {"value": 0, "reason": "the framework answers every request"}},
         "endpoint": {"failure_ratio": {"value": 0, "reason": "the framework answers every request"}},
@@ -74,47 +74,56 @@ def print_table(title: str, counts: dict[str, tuple[int, int]]) -> None:
         print(f"| `{name}` | {requests_:,} | {failures:,} |")
 
 
-@pytest.fixture(scope="module")
-def short_lived_api():
-    """The Django API with 5-second access tokens: every user refreshes many times under rotation."""
-    with running_django_api(API_KEY, access_lifetime=5) as url:
-        sign_up(url)
-        yield url
+START = "gunicorn amal_api.wsgi"
+SETUP = "bin/setup"
+"""What the example's workflow gives the action (examples/api-repository/.github/workflows/load-test.yml)."""
 
 
-def test_every_endpoint_works_signed_in_with_email_and_password(short_lived_api, thresholds, tmp_path):
-    out = tmp_path / "signed-in"
+@pytest.fixture
+def head_database(postgres):
+    """The PG* variables that give the example's commands the tests' server and its head side's
+    database (amal_api_head: no PGDATABASE), dropped before and after, as on a fresh runner."""
+    postgres.drop_database("amal_api_head")
+    yield {**postgres.environ("amal_api_head"), "PGDATABASE": None}
+    postgres.drop_database("amal_api_head")
+
+
+def test_every_endpoint_works_when_the_runner_starts_the_example_with_5_second_tokens(
+    head_database, thresholds, tmp_path
+):
+    """The runner sets up and starts the example as its workflow does, an account of the load test's
+    seeded, access tokens that live 5 s: every user refreshes many times under rotation."""
+    out = tmp_path / "started"
     env = {
+        **head_database,
+        "ACCESS_TOKEN_LIFETIME_SECONDS": "5",
         "LOADTEST_API_KEY": API_KEY,
         "LOADTEST_EMAIL": ACCOUNT["email"],
         "LOADTEST_PASSWORD": ACCOUNT["password"],
     }
     proc = run_script(
-        "run_tests.py",
-        "--preset",
-        "smoke",
-        "-t",
-        "30s",
-        "--host",
-        short_lived_api,
-        "--out",
-        str(out),
-        "--thresholds",
-        thresholds,
-        env=env,
-    )
+        "run_tests.py", "--preset", "smoke", "-t", "30s", "--out", str(out), "--thresholds", thresholds,
+        "--dir", str(EXAMPLE), "--setup", SETUP, "--start", START, env=env,
+    )  # fmt: skip
     counts = rows(out)
-    print_table("Django API, email and password, 5 s access tokens, 30 s smoke run", counts)
+    print_table("The example API started by the runner, email and password, 5 s tokens, 30 s smoke", counts)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert set(counts) == ALL and all(requests_ > 0 for requests_, _ in counts.values())
     assert sum(failures for _, failures in counts.values()) == 0, (out / bundle.FAILURES_CSV).read_text()
-    # 10 users refresh ahead of each 5-second token: the rotation path ran again and again.
+    # 20 users refresh ahead of each 5-second token: the rotation path ran again and again.
     assert counts[contract.TOKEN_REFRESH.name][0] >= 40
     assert exceptions(out) == []
+    facts = json.loads((out / bundle.RUN_FACTS).read_text())
+    assert (facts["target"], facts["start_command"]) == ("started", START)
+    server_log = (out / bundle.SERVER_LOG).read_text()
+    assert "seeded: 300 library items, 8 help articles, the API key, the load test's account" in server_log
+    assert API_KEY not in server_log and ACCOUNT["password"] not in server_log
 
 
-def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(thresholds, tmp_path):
-    with running_django_api(API_KEY) as url:
+def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(
+    postgres, thresholds, tmp_path
+):
+    with running_example_api(postgres, API_KEY) as url:
         token = sign_up(url)["access"]
         out = tmp_path / "token-only"
         env = {"LOADTEST_API_KEY": API_KEY, "LOADTEST_TOKEN": token}
@@ -135,9 +144,9 @@ def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(t
     assert all(f"`{name}`" in summary for name in NEED_AN_ACCOUNT)
 
 
-def test_an_expired_ready_token_says_how_to_sign_in_again(run_locust):
+def test_an_expired_ready_token_says_how_to_sign_in_again(postgres, run_locust):
     # Plain Locust (no preflight): the token lives 2 s, the run 6 s.
-    with running_django_api(API_KEY, access_lifetime=2) as url:
+    with running_example_api(postgres, API_KEY, access_lifetime=2) as url:
         token = sign_up(url)["access"]
         run = run_locust(
             url,
@@ -150,8 +159,8 @@ def test_an_expired_ready_token_says_how_to_sign_in_again(run_locust):
     assert TOKEN_EXPIRED_HINT in run.failures_text()
 
 
-def test_without_the_api_key_the_run_stops_before_any_load(tmp_path):
-    with running_django_api(API_KEY) as url:
+def test_without_the_api_key_the_run_stops_before_any_load(postgres, tmp_path):
+    with running_example_api(postgres, API_KEY) as url:
         proc = run_script(
             "run_tests.py",
             "--preset",

@@ -1,6 +1,7 @@
-"""The real-framework stand-in (tests/django_api): Django + DRF + SimpleJWT answering as the facts say.
+"""The example API (examples/api-repository): Django + DRF + SimpleJWT answering as the facts say.
 
-Everything runs against servers started with running_django_api() on 127.0.0.1.
+Everything runs against gunicorn servers started with running_example_api() on 127.0.0.1, each on a
+seeded PostgreSQL database of its own.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+import psutil
 import pytest
 import requests
 
-from tests.conftest import ROOT, child_environ, run_command
-from tests.django_api.process import running_django_api
+from tests.conftest import child_environ, run_command
+from tests.example_api import EXAMPLE, LISTENING, running_example_api, seeded_database, stop_group
 
 pytestmark = pytest.mark.slow
 
@@ -30,13 +31,14 @@ API_KEY = str(uuid.uuid4())
 PASSWORD = "Xk4mP9qL2vR7tB"  # 14 alphanumeric characters, like the load test's fake passwords
 TIMEOUT = 10
 UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-LIBRARY_SIZE = 36
-"""Items seeded by migration 0002: 6 categories of 6."""
+LIBRARY_SIZE = 300
+"""Items seeded by ``manage.py seed``: 6 categories of 50."""
+LIBRARY_PAGE = 50
 
 
 @pytest.fixture(scope="module")
-def api() -> Iterator[str]:
-    with running_django_api(API_KEY) as base_url:
+def api(postgres) -> Iterator[str]:
+    with running_example_api(postgres, API_KEY) as base_url:
         yield base_url
 
 
@@ -165,10 +167,10 @@ def test_a_missing_or_malformed_bearer_token_is_401(api: str) -> None:
     assert malformed.json()["detail"] == "Given token not valid for any token type"
 
 
-def test_an_expired_access_token_is_401_token_not_valid() -> None:
+def test_an_expired_access_token_is_401_token_not_valid(postgres) -> None:
     # Deterministic: with a lifetime of 0 a token's exp is its issue second (rounded down), which is
     # never later than the moment it is checked, and SimpleJWT rejects exp <= now.
-    with running_django_api(API_KEY, access_lifetime=0) as expiring_api:
+    with running_example_api(postgres, API_KEY, access_lifetime=0) as expiring_api:
         _, body = sign_up(expiring_api)
         response = call("GET", expiring_api + "/api/dashboard/", access=body["access"])
     assert response.status_code == 401
@@ -247,16 +249,23 @@ def test_search_with_an_empty_q_matches_everything_paginated(api: str, access: s
     absent = call("GET", api + "/api/dashboard/v2/search/", access=access).json()
     assert absent["count"] == LIBRARY_SIZE
     narrow = call("GET", api + "/api/dashboard/v2/search/?q=calculus", access=access).json()
-    assert [item["title"] for item in narrow["results"]] == ["Calculus: an introduction"]
+    assert [item["title"] for item in narrow["results"]] == [
+        "Calculus: an introduction",
+        "Calculus: worked examples",
+        "Calculus: practice questions",
+        "Calculus: a revision guide",
+        "Calculus: a class project",
+    ]
 
 
 def test_library_pages_filters_and_rejects_a_page_beyond_the_end(api: str, access: str) -> None:
-    last = call("GET", api + "/api/ai-assistant/library/?page=4", access=access).json()
-    assert (len(last["results"]), last["next"]) == (LIBRARY_SIZE - 30, None)
-    science = call("GET", api + "/api/ai-assistant/library/?category=science", access=access).json()
-    assert science["count"] == 6
+    last_page = LIBRARY_SIZE // LIBRARY_PAGE
+    last = call("GET", api + f"/api/ai-assistant/library/?page={last_page}", access=access).json()
+    assert (len(last["results"]), last["next"]) == (LIBRARY_PAGE, None)
+    science = call("GET", api + "/api/ai-assistant/library/?category=Science", access=access).json()
+    assert (science["count"], len(science["results"])) == (50, LIBRARY_PAGE)
     assert {item["category"] for item in science["results"]} == {"science"}
-    beyond = call("GET", api + "/api/ai-assistant/library/?page=5", access=access)
+    beyond = call("GET", api + f"/api/ai-assistant/library/?page={last_page + 1}", access=access)
     assert beyond.status_code == 404
     assert beyond.json() == {"detail": "Invalid page."}
 
@@ -277,7 +286,7 @@ def test_a_wrong_method_is_drfs_405(api: str) -> None:
 
 
 def test_concurrent_writes_never_hit_a_locked_database(api: str) -> None:
-    """SQLite behind a threaded server: parallel sign-ups and writes all succeed (no 500s)."""
+    """Parallel sign-ups and writes across gunicorn's processes and threads all succeed (no 500s)."""
 
     def one_user(_: int) -> list[int]:
         email = f"c-{uuid.uuid4().hex[:12]}@example.com"
@@ -316,51 +325,84 @@ def test_a_kept_alive_connection_gets_no_40_ms_nagle_stalls(api: str) -> None:
     assert sorted(durations)[4] < NAGLE_STALL_S, durations
 
 
-# --- the launcher -----------------------------------------------------------------------------------------
+# --- the example's commands and its server ---------------------------------------------------------------
 
 
-LAUNCHER = [sys.executable, "-m", "tests.django_api.serve"]
+def example_command(*args: str, env: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
+    return run_command(sys.executable, *args, cwd=EXAMPLE, env=env, timeout=120)
 
 
-def launcher(*args: str, key_env: str | None = None) -> subprocess.Popen:
-    return subprocess.Popen(
-        [*LAUNCHER, *args],
-        cwd=ROOT,
-        env=child_environ({"LOADTEST_API_KEY": key_env}),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+def test_seed_without_the_api_key_stops_with_one_message(postgres) -> None:
+    env = {**postgres.environ("postgres"), "LOADTEST_API_KEY": None}
+    done = example_command("manage.py", "seed", env=env)
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip()
+        == "CommandError: LOADTEST_API_KEY is not set: it is the key the load test will send."
     )
 
 
-def test_the_launcher_without_a_key_exits_2_with_one_line() -> None:
-    process = run_command(*LAUNCHER, "--port", "0", env={"LOADTEST_API_KEY": None}, timeout=30)
-    assert process.returncode == 2
-    assert process.stdout == ""
-    assert len(process.stderr.strip().splitlines()) == 1
-    assert "api key" in process.stderr.lower()
+def test_each_side_of_the_load_test_gets_a_database_of_its_own(postgres) -> None:
+    before = postgres.databases()
+    server = {**postgres.environ("unused"), "PGDATABASE": None}
+    try:
+        for side in ("head", "base"):
+            made = example_command("manage.py", "create_database", env={**server, "LOADTEST_SIDE": side})
+            assert made.stdout.strip() == f"database amal_api_{side} created", made.stderr
+        again = example_command("manage.py", "create_database", env={**server, "LOADTEST_SIDE": None})
+        assert again.stdout.strip() == "database amal_api_head exists", "head is the default side"
+        assert postgres.databases() - before == {"amal_api_head", "amal_api_base"}
+        odd = example_command("manage.py", "create_database", env={**server, "LOADTEST_SIDE": "x;y"})
+        assert odd.returncode != 0
+        assert "LOADTEST_SIDE must be a short lower-case name (head, base)" in odd.stderr
+    finally:
+        postgres.drop_database("amal_api_head")
+        postgres.drop_database("amal_api_base")
 
 
-@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_the_launcher_stops_on_a_signal(stop: signal.Signals) -> None:
-    with tempfile.TemporaryDirectory() as db_dir:
-        process = launcher("--db-dir", db_dir, key_env=API_KEY)
-        try:
-            line = process.stdout.readline().strip()
-            assert re.fullmatch(r"django-api listening on http://127\.0\.0\.1:\d+", line), line
-            base_url = line.split()[-1]
-            assert call("GET", base_url + "/api/help-center/help-articles/").status_code == 200
-            assert call("GET", base_url + "/api/dashboard/").status_code == 401  # would be access-logged
-            assert (Path(db_dir) / "django-api.sqlite3").exists()
-            process.send_signal(stop)
-            # It stops within 0.1 s (serve_forever's poll); one that ignored the signal would hang here.
-            stdout, stderr = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        assert process.returncode == 0, stderr
-        # Nothing more on stdout, no access log on stderr, and never the key.
-        assert (stdout, stderr) == ("", "")
-        assert API_KEY not in line
+def test_gunicorn_stops_on_sigterm_with_its_workers_and_logs_no_request_and_no_key(postgres) -> None:
+    database = seeded_database(postgres, API_KEY)
+    env = child_environ(postgres.environ(database))
+    try:
+        with tempfile.TemporaryFile() as log:
+            master = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "--bind", "127.0.0.1:0"], cwd=EXAMPLE, env=env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+            try:
+                base_url = wait_for_gunicorn(master, log)
+                workers = booted_workers(master, expected=2)  # gunicorn.conf.py: two workers
+                assert call("GET", base_url + "/api/help-center/help-articles/").status_code == 200
+                assert call("GET", base_url + "/api/dashboard/").status_code == 401
+                master.send_signal(signal.SIGTERM)
+                assert master.wait(timeout=30) == 0
+            finally:
+                stop_group(master)
+            gone, alive = psutil.wait_procs(workers, timeout=10)
+            assert alive == [], "a worker outlived its master"
+            log.seek(0)
+            output = log.read().decode(errors="replace")
+    finally:
+        postgres.drop_database(database)
+    assert "/api/" not in output, "no access log"
+    assert API_KEY not in output
+
+
+def wait_for_gunicorn(master: subprocess.Popen, log) -> str:
+    deadline = time.monotonic() + 60
+    while master.poll() is None and time.monotonic() < deadline:
+        log.seek(0)
+        if match := LISTENING.search(log.read().decode(errors="replace")):
+            return match.group(1)
+        time.sleep(0.05)
+    log.seek(0)
+    raise AssertionError(f"gunicorn did not start: {log.read().decode(errors='replace')[-3000:]}")
+
+
+def booted_workers(master: subprocess.Popen, expected: int) -> list[psutil.Process]:
+    """The master's workers once ``expected`` have forked (they do after the listening line)."""
+    deadline = time.monotonic() + 60
+    while len(workers := psutil.Process(master.pid).children(recursive=True)) < expected:
+        assert time.monotonic() < deadline, f"{len(workers)} of {expected} workers started"
+        time.sleep(0.05)
+    return workers

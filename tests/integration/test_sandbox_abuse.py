@@ -82,6 +82,22 @@ def test_a_body_shorter_than_its_content_length_with_a_half_close_is_a_400():
     assert "Traceback" not in server.logged and "error" not in server.logged.lower()
 
 
+def test_a_request_with_2000_headers_is_a_400_with_one_log_line_and_the_stand_in_serves_on():
+    """Issue 21: pywsgi printed a traceback for http.client's "got more than 100 headers"."""
+    headers = b"".join(b"X-Header-%d: v\r\n" % n for n in range(2000))
+    with stand_in() as server, connect(server) as sock:
+        sock.sendall(b"GET /api/dashboard/ HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n")
+        try:
+            received = answer(sock)
+        except ConnectionResetError:  # it closed with headers still unread: the kernel resets
+            received = b"HTTP/1.1 400 Bad Request\r\n (reset before it was read)"
+        after = status_of(server)
+        server.stop()
+
+    assert received.startswith(b"HTTP/1.1 400 Bad Request\r\n") and after == 404
+    assert "Traceback" not in server.logged and server.logged.count("got more than 100 headers") == 1
+
+
 @pytest.mark.parametrize(
     "sent",
     [b"GET /api/dashboard/ HTTP/1.1\r\nHost: 127.0.0.1\r\n", SIGN_IN + b"\r\nContent-Length: 100\r\n\r\n{"],

@@ -21,4 +21,4 @@ def test_bench_sandbox_refuses_a_count_that_is_not_positive(option, call_main):
     assert done.returncode == 2
     assert done.stdout == ""
     error = "scripts/bench_sandbox.py: error: --duration and --rounds must be at least 1"
-    assert done.stderr.splitlines()[-1] == error
+    assert done.stderr == f"{error} (see --help)\n"

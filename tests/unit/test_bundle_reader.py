@@ -166,7 +166,7 @@ def test_stats_names_join_method_and_name_once(method, name, expected):
         ),
         (
             {STATS_CSV: f"{HEADER}\n{AGGREGATED_ROW}\n", "run.json": '{"users": "ten"}'},
-            "run.json: field 'users' must be an integer, got 'ten'",
+            "run.json: field 'users' must be a whole number >= 0 (at most 1e15), got 'ten'",
         ),
         (
             {STATS_CSV: f"{HEADER}\n{AGGREGATED_ROW}\n", "run.json": '{"ended_at": "yesterday"}'},

@@ -158,7 +158,7 @@ def test_runs_with_other_settings_are_left_out_with_the_reason():
         ('{"schema": 1, "runs": [{"rows": []}]}', "run 0: field 'rows' must be an object"),
         (
             '{"schema": 1, "runs": [{"users": "ten", "rows": {}}]}',
-            "run 0: field 'users' must be an integer, got 'ten'",
+            "run 0: field 'users' must be a whole number >= 0",
         ),
         ('{"schema": 1, "runs": [{"rows": {"GET /a/": {"requests": -1}}}]}', "field 'requests'"),
         (

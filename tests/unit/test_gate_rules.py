@@ -112,14 +112,33 @@ def test_upper_and_lower_limits(limit, value, broken):
     assert bool(findings) is broken
 
 
-def test_a_limit_on_a_metric_the_results_lack_is_reported_not_passed():
+def test_a_limit_on_a_metric_the_results_lack_is_a_warning_naming_it_not_a_pass():
     thresholds = Thresholds(source=Path("t.json"), document={"defaults": {"endpoint": {"p75": 10}}})
 
     run = results(row(), facts=RunFacts(endpoints=("GET /a",)))
     findings, notes = check_run(run, thresholds.rules_for(preset=None, target=None))
 
-    assert findings == []
-    assert notes == ["`GET /a`: p75 not recorded in the results, so not checked."]
+    assert levels(findings) == [("warn", "p75", "GET /a")] and notes == []
+    assert findings[0].rule == "p75 ≤ 10 ms" and "N/A" in findings[0].observed
+
+
+def test_a_csv_bundle_with_no_percentiles_or_rate_warns_for_each_limit_it_cannot_check(tmp_path):
+    """Why point 7: N/A p95/p99 on an endpoint with 210 requests, N/A requests/s against min_rps."""
+    from loadtest.bundle import read_stats_csv
+
+    csv = tmp_path / "locust_stats.csv"
+    header = (
+        "Type,Name,Request Count,Failure Count,Average Response Time,Max Response Time,Requests/s,95%,99%"
+    )
+    csv.write_text(f"{header}\nGET,/a,210,0,12,40,N/A,N/A,N/A\n,Aggregated,210,0,12,40,N/A,N/A,N/A\n")
+    endpoints, aggregate = read_stats_csv(csv)
+    document = {"defaults": {"endpoint": {"p95": 500, "p99": 900}}, "endpoints": {"GET /a": {"min_rps": 1}}}
+    rules = Thresholds(source=Path("t.json"), document=document).rules_for(preset=None, target=None)
+
+    findings, _ = check_run(results(*endpoints.values(), aggregate=aggregate), rules)
+
+    assert ("warn", "p95", "GET /a") in levels(findings) and ("warn", "p99", "GET /a") in levels(findings)
+    assert ("warn", "rps", "GET /a") in levels(findings) and verdict_of(findings) == "warn"
 
 
 def test_a_run_without_requests_fails():

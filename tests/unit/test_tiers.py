@@ -23,14 +23,16 @@ PROCESS_MODULES = {
     "multiprocessing",
     "loadtest.sandbox.process",
     "loadtest.sandbox.server",
-    "tests.django_api",
+    "tests.example_api",
+    "tests.postgres",
 }
 """Modules that start processes or serve sockets (a submodule counts as its parent)."""
 STARTERS = {
     "running_sandbox",
     "start_server",
     "serve_until_signalled",
-    "running_django_api",
+    "running_example_api",
+    "PostgresCluster",
     "FakeGitHub",
     "start_locust",
     "run_locust",
@@ -41,7 +43,7 @@ STARTERS = {
     "run_wrk",
     "run_all",
 }
-"""What starts the sandbox, the Django API, the fake GitHub, Locust, wrk or a calibration."""
+"""What starts the sandbox, the example API, PostgreSQL, the fake GitHub, Locust, wrk or a calibration."""
 UNIT_CONFTEST = TESTS / "unit" / "conftest.py"
 """Imports subprocess and socket only to refuse them: exempt from the import rule."""
 
@@ -102,7 +104,7 @@ def test_no_unit_module_starts_a_process_a_server_or_a_socket(module):
         ("from loadtest.sandbox import running_sandbox", ["running_sandbox"]),
         ("from loadtest.sandbox.process import SandboxError", ["loadtest.sandbox.process"]),
         ("import loadtest.sandbox as s\ns.running_sandbox(api_key='k')", ["running_sandbox"]),
-        ("def f():\n    from tests.django_api import process", ["tests.django_api"]),
+        ("def f():\n    from tests.example_api import EXAMPLE", ["tests.example_api"]),
         ("from loadtest.sandbox import sandbox_args", []),
         ("from loadtest.run.locust import locust_command", []),
         ("import subprocessing_helpers", []),

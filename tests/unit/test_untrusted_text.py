@@ -288,3 +288,24 @@ def test_every_summary_the_gate_writes_comes_out_of_the_sanitiser_unchanged(summ
     text = summary.read_text(encoding="utf-8")
 
     assert sanitise_markdown(text) == text
+
+
+HIDDEN = {
+    "zero-width space": "\u200b",
+    "soft hyphen": "\u00ad",
+    "byte-order mark": "\ufeff",
+    "tag A": "\U000e0041",
+    "tag block start": "\U000e0000",
+    "cancel tag": "\U000e007f",
+    "arabic letter mark": "\u061c",
+    "invisible times": "\u2062",
+}
+
+
+@pytest.mark.parametrize("char", list(HIDDEN.values()), ids=list(HIDDEN))
+def test_hidden_format_characters_leave_a_summary_and_show_as_escapes_in_a_name(char):
+    summary = f"## PASS\n\nall{char}good {char * 3}hidden"
+
+    assert sanitise_markdown(summary) == "## PASS\n\nallgood hidden"
+    assert char not in markdown_text(f"a{char}b") and f"\\\\{ascii(char)[2:-1]}" in markdown_text(f"a{char}b")
+    assert char not in console_text(f"a{char}b") and char not in code_span(f"a{char}b")

@@ -16,11 +16,15 @@ from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import charts
 from loadtest.gate.render.headline import headline
 from loadtest.gate.report import GateReport
+from loadtest.gate.series import JudgedBand
+from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import (
     format_age,
     format_change,
     format_duration,
     format_ms,
+    format_ms_apart,
+    format_p_value,
     format_percent,
     format_rps,
     format_signed_pct,
@@ -37,6 +41,7 @@ VERDICT_MARKS = {"pass": "✅", "warn": "⚠️", "fail": "❌", "incomplete": "
 TABLE_METRICS = ("requests", "failure_ratio", "rps", "p50", "p95", "p99")
 HEADERS = ("Requests", "Failures", "Req/s", "p50 (ms)", "p95 (ms)", "p99 (ms)")
 TREND_HEADER = "p95 trend"
+BAND_HEADER = "typical ms (band; p)"
 """The per-endpoint table's sparkline column, shown when the run was compared with a history."""
 _COLUMN_OF = {"failures": "failure_ratio", "min_rps": "rps", "min_requests": "requests"}
 
@@ -222,6 +227,10 @@ def _endpoint_table(report: GateReport, limit: int | None) -> str:
         for row in shown
     ]
     headers = ["Endpoint", *HEADERS]
+    if report.trend and report.trend.bands:
+        headers.append(BAND_HEADER)
+        for cells, row in zip(grid, shown, strict=True):
+            cells.append(band_cell(report.trend.band(row.name, TYPICAL)))
     if report.trend:
         headers.append(TREND_HEADER)
         for cells, row in zip(grid, shown, strict=True):
@@ -321,6 +330,17 @@ def _cell(
         text = text[:-1] + f", {change})" if text.endswith(")") else f"{text} ({change})"
     level = _worst_level(report, row.name, metric) if marks else None
     return f"{text} {MARKS[level]}" if level else text
+
+
+def band_cell(band: JudgedBand | None) -> str:
+    """``61.2 (49.0–57.0; p 0.0004)``: the typical time, the band it was judged against (its edges at
+    the level shown) and its p-value, for every judged row, flagged or not; ``-`` for a row not
+    judged against a band."""
+    if band is None or band.current is None:
+        return "-"
+    current, high, low = format_ms_apart(band.current, band.high, band.low)
+    p_value = "" if band.p_value is None else f"; {format_p_value(band.p_value)}"
+    return f"{current} ({low}–{high}{p_value})"
 
 
 def _value_text(row: EndpointStats, metric: str) -> str:

@@ -64,6 +64,10 @@ class CollectionSerializer(serializers.ModelSerializer):
 
 
 class LibraryItemSerializer(serializers.ModelSerializer):
+    # The category's slug, read through the foreign key: a list view must select_related("category"),
+    # or each item costs one more query (the N+1 the load test's rehearsal catches).
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
     class Meta:
         model = LibraryItem
         fields = ["id", "title", "description", "category", "author", "created_at"]

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, generics, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -64,6 +65,11 @@ class RefreshView(TokenRefreshView):
     permission_classes = [HasAppAPIKey]
 
 
+def library_items():
+    """Every library item with its category, in one query (the serializer reads the category)."""
+    return LibraryItem.objects.select_related("category")
+
+
 # --- dashboard ---------------------------------------------------------------------------------------
 
 
@@ -82,7 +88,7 @@ class DashboardView(APIView):
                 },
                 "recent_threads": s.ThreadSummarySerializer(threads[:3], many=True).data,
                 "recent_collections": s.CollectionSerializer(collections[:3], many=True).data,
-                "featured": s.LibraryItemSerializer(LibraryItem.objects.all()[:3], many=True).data,
+                "featured": s.LibraryItemSerializer(library_items()[:3], many=True).data,
             }
         )
 
@@ -93,11 +99,11 @@ class SearchView(generics.ListAPIView):
     serializer_class = s.LibraryItemSerializer
 
     def get_queryset(self):
-        items = LibraryItem.objects.all()
+        items = library_items()
         q = self.request.query_params.get("q", "").strip()
         if q:
             items = items.filter(
-                Q(title__icontains=q) | Q(description__icontains=q) | Q(category__icontains=q)
+                Q(title__icontains=q) | Q(description__icontains=q) | Q(category__slug__icontains=q)
             )
         return items
 
@@ -130,7 +136,7 @@ class ToolsAndTemplateView(APIView):
 
 class RandomMysteryBoxView(APIView):
     def get(self, request):
-        item = LibraryItem.objects.order_by("?").first()
+        item = library_items().order_by("?").first()
         return Response(
             {
                 "question": random.choice(MYSTERIES),
@@ -170,14 +176,20 @@ class MyCollectionView(generics.ListAPIView):
         return Collection.objects.filter(user=self.request.user)
 
 
+class LibraryPage(PageNumberPagination):
+    # A shelf of the app's library shows 50 items at a time.
+    page_size = 50
+
+
 class LibraryView(generics.ListAPIView):
     serializer_class = s.LibraryItemSerializer
+    pagination_class = LibraryPage
 
     def get_queryset(self):
-        items = LibraryItem.objects.all()
+        items = library_items()
         category = self.request.query_params.get("category")
         if category:
-            items = items.filter(category__iexact=category)
+            items = items.filter(category__slug__iexact=category)
         return items
 
 

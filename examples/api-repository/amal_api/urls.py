@@ -1,6 +1,5 @@
+from api import views
 from django.urls import path
-
-from . import views
 
 urlpatterns = [
     path("api/accounts/sign-up/", views.SignUpView.as_view()),

@@ -1,7 +1,6 @@
 from django.apps import AppConfig
 
 
-class DjangoApiConfig(AppConfig):
-    name = "tests.django_api"
-    label = "django_api"
+class ApiConfig(AppConfig):
+    name = "api"
     default_auto_field = "django.db.models.BigAutoField"

@@ -1,5 +1,6 @@
-"""What the stand-in API stores. Users are Django's own User, with username = email."""
+"""What the API stores. Users are Django's own User, with username = email."""
 
+import hashlib
 import uuid
 
 from django.conf import settings
@@ -17,12 +18,34 @@ class Privacy(models.IntegerChoices):
     SHAREABLE = 2, "shareable"
 
 
+class AppAPIKey(models.Model):
+    """A key the app sends in X-API-Token. Only its SHA-256 digest is stored (``manage.py seed``)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Category(models.Model):
+    """A shelf of the library: mathematics, science, ..."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "categories"
+
+
 class LibraryItem(models.Model):
-    """Shared learning material, seeded by migration 0002."""
+    """Shared learning material, seeded by ``manage.py seed``."""
 
     title = models.CharField(max_length=200)
     description = models.TextField()
-    category = models.CharField(max_length=50, db_index=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="items")
     author = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -31,7 +54,7 @@ class LibraryItem(models.Model):
 
 
 class HelpArticle(models.Model):
-    """Help-centre articles, seeded by migration 0002."""
+    """Help-centre articles, seeded by ``manage.py seed``."""
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)

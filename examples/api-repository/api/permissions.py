@@ -1,9 +1,8 @@
 """The app API key check, applied by default to every view (settings.REST_FRAMEWORK)."""
 
-import secrets
-
-from django.conf import settings
 from rest_framework import exceptions, permissions
+
+from .models import AppAPIKey
 
 HEADER = "HTTP_X_API_TOKEN"
 
@@ -17,7 +16,7 @@ class HasAppAPIKey(permissions.BasePermission):
         # permission_denied() would turn a False into 401 "credentials not provided", never 403.
         if not given:
             raise exceptions.PermissionDenied("API key missing: send it in the X-API-Token header.")
-        expected = settings.APP_API_KEY
-        if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+        # A lookup by digest: the key itself is never stored, and the index answers in constant time.
+        if not AppAPIKey.objects.filter(digest=AppAPIKey.digest_of(given)).exists():
             raise exceptions.PermissionDenied("Invalid API key.")
         return True
