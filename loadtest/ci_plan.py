@@ -41,6 +41,9 @@ LOAD_TEST_EVENTS = frozenset({"pull_request", "push", "schedule", "workflow_disp
 COMMENT_EVENT = "workflow_run"
 BASELINE_CHOICES = ("auto", "none")
 COMMENT_CHOICES = ("auto", "off")
+COMPARE_BASE_CHOICES = ("auto", "true", "false")
+"""``auto``: a pull request's run of a started API (``start``) also starts its base; ``true``: always
+(an error where there is no base); ``false``: never."""
 WORK_DIR_NAME = "amal-loadtest"
 """The action's own folder under $RUNNER_TEMP: its virtual environment and the run's files."""
 
@@ -62,6 +65,9 @@ class Request:
     """The caller's thresholds file, relative to the workspace or absolute; None: this repository's."""
     baseline: str = "auto"
     comment: str = "auto"
+    compare_base: str = "auto"
+    start: bool = False
+    """Whether the caller starts the API from its checkout (the action's ``start``)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +119,8 @@ class CiPlan:
     presets_dir: Path | None = None
     reason: str = ""
     """Why the mode is ``skip``."""
+    base_sha: str = ""
+    """The pull request's base commit, measured beside the head on this runner; empty: no base."""
 
     @property
     def files(self) -> Path:
@@ -143,6 +151,9 @@ class CiPlan:
             "baseline-path": str(self.files / "baseline"),
             "next-baseline-path": str(self.files / "baseline-next"),
             "comment-path": str(self.files / "comment"),
+            "compare-base": _flag(bool(self.base_sha)),
+            "base-sha": self.base_sha,
+            "base-dir": str(self.work_dir / "base-checkout") if self.base_sha else "",
         }
 
 
@@ -151,6 +162,7 @@ def plan_for_event(context: Context, request: Request = Request()) -> CiPlan:
     for name, value, choices in (
         ("baseline", request.baseline, BASELINE_CHOICES),
         ("comment", request.comment, COMMENT_CHOICES),
+        ("compare-base", request.compare_base, COMPARE_BASE_CHOICES),
     ):
         if value not in choices:
             raise PlanError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
@@ -181,7 +193,24 @@ def plan_for_event(context: Context, request: Request = Request()) -> CiPlan:
         results_artifact=f"loadtest-results-{preset}-{context.run_id}-{context.run_attempt}",
         thresholds=thresholds,
         presets_dir=presets_dir,
+        base_sha=_base_sha(context, request),
     )
+
+
+def _base_sha(context: Context, request: Request) -> str:
+    """The pull request's base commit when its base is to be measured beside the head; else empty."""
+    if request.compare_base == "false" or (request.compare_base == "auto" and not request.start):
+        return ""
+    base = (
+        context.event.get("pull_request", {}).get("base", {}) if context.event_name == "pull_request" else {}
+    )
+    sha = str(base.get("sha", "")) if isinstance(base, Mapping) else ""
+    if request.compare_base == "true":
+        if not request.start:
+            raise PlanError("compare-base: true starts the base as `start` starts the head: set `start`")
+        if not re.fullmatch(r"[0-9a-f]{40}", sha):
+            raise PlanError("compare-base: true needs a pull_request event with its base commit")
+    return sha if re.fullmatch(r"[0-9a-f]{40}", sha) else ""
 
 
 def _default_preset(event_name: str) -> str:

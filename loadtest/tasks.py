@@ -28,7 +28,10 @@ class OneTaskPerVisit(TaskSet):
     user: AmalEducationUser
 
     def execute_task(self, task):  # noqa: ANN001 - Locust's signature
-        super().execute_task(task)
+        # In a run of a base against a head, the same task goes to each side (loadtest.sides).
+        for session in self.user.sessions_for_task():
+            self.user.api = session
+            super().execute_task(task)
         self.interrupt(reschedule=False)
 
 

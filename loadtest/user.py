@@ -8,9 +8,11 @@ import logging
 import os
 import random
 import sys
+import time
 
 import gevent
 from locust import FastHttpUser, events
+from locust.contrib.fasthttp import FastHttpSession
 from locust.runners import WorkerRunner
 
 from loadtest import config, contract, masking, progress, safety
@@ -19,6 +21,7 @@ from loadtest.exitcodes import ExitCode
 from loadtest.preflight import explain_refusal
 from loadtest.session import ApiSession, SignInFailed, Tokens, UserData
 from loadtest.settings import Settings
+from loadtest.sides import DEFAULT_BLOCK_S, DESIGNS, SideChooser, SideClient
 from loadtest.tasks import (
     AIAssistantTasks,
     AuthenticationTasks,
@@ -56,12 +59,44 @@ class AmalEducationUser(FastHttpUser):
             identity = identity.__class__(
                 **{**vars(identity), "email": settings.email, "password": settings.password}
             )
+        can_sign_in = settings.can_sign_in or not settings.has_credentials
         self.api = ApiSession(
             self.client,
             UserData(self.pools, self.rng, identity, Tokens()),
             api_key=settings.api_key,
-            can_sign_in=settings.can_sign_in or not settings.has_credentials,
+            can_sign_in=can_sign_in,
         )
+        self.sides: dict[str, ApiSession] = {}
+        """A run of a base against a head (--base-host): each side's session; empty otherwise."""
+        self.chooser: SideChooser | None = None
+        opts = environment.parsed_options
+        if opts is not None and getattr(opts, "base_host", None):
+            self.chooser = SideChooser(
+                opts.ab_design, random.Random(self.rng.random()), block_s=opts.ab_block_s
+            )
+            base_client = FastHttpSession(
+                base_url=opts.base_host,
+                request_event=environment.events.request,
+                user=self,
+                network_timeout=self.network_timeout,
+                connection_timeout=self.connection_timeout,
+            )
+            for side, client in (("head", self.client), ("base", base_client)):
+                data = UserData(self.pools, random.Random(self.rng.random()), identity, Tokens())
+                self.sides[side] = ApiSession(
+                    SideClient(client, side), data, api_key=settings.api_key, can_sign_in=can_sign_in
+                )
+            self.api = self.sides["head"]
+
+    def sessions_for_task(self) -> list[ApiSession]:
+        """The sessions the next task goes to, in order: this user's one, or the sides' (loadtest.sides)."""
+        if self.chooser is None:
+            return [self.api]
+        sides, block = self.chooser.sides_for_task(_run_started)
+        sessions = [self.sides[side] for side in sides]
+        for session in sessions:
+            session.client.block = block
+        return sessions
 
     def wait_time(self) -> float:
         low, high = _wait_range(self.environment)
@@ -69,6 +104,11 @@ class AmalEducationUser(FastHttpUser):
 
     def on_start(self) -> None:
         settings = self.settings
+        for session in self.sides.values() or [self.api]:
+            self.api = session
+            self._start_session(settings)
+
+    def _start_session(self, settings: Settings) -> None:
         if settings.token_only:
             self.api.use_token(settings.token)
             return
@@ -134,6 +174,8 @@ class _SignIns:
 
 _sign_ins = _SignIns()
 _users_started = itertools.count()
+_run_started = time.monotonic()
+"""When the load started in this process (test_start): the blocks of a base-against-head run count from it."""
 
 
 def _user_rng(environment) -> random.Random:  # noqa: ANN001
@@ -176,6 +218,16 @@ def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
         default=False,
         help="Allow heavy presets and write tasks against a production host. Think twice.",
     )
+    parser.add_argument("--base-host", default="", help="Also load this base, against --host as the head")
+    parser.add_argument(
+        "--ab-design",
+        choices=DESIGNS,
+        default="paired",
+        help="How base and head share the run (loadtest.sides)",
+    )
+    parser.add_argument(
+        "--ab-block-s", type=float, default=DEFAULT_BLOCK_S, help="Block length of the blocks design (s)"
+    )
     progress.add_options(parser)
 
 
@@ -202,6 +254,8 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
 @events.test_start.add_listener
 def watch_the_run(environment, **_kwargs) -> None:  # noqa: ANN001
     """Status lines and stop conditions (loadtest.progress), on the local runner or the master only."""
+    global _run_started
+    _run_started = time.monotonic()
     if environment.parsed_options is not None and not isinstance(environment.runner, WorkerRunner):
         progress.start_watch(environment)
 

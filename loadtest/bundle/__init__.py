@@ -12,6 +12,7 @@ Modules, one concept each: ``layout`` (the file names), ``facts`` (run.json: Run
 from loadtest.bundle.facts import RUN_SCHEMA, Mismatch, RunFacts, describe_fields
 from loadtest.bundle.files import BundleError, read_json, read_text, write_atomically, write_json
 from loadtest.bundle.layout import (
+    BASE_SERVER_LOG,
     BASELINE_HISTORY,
     CSV_PREFIX_NAME,
     EXCEPTIONS_CSV,
@@ -23,11 +24,14 @@ from loadtest.bundle.layout import (
     LOCUST_LOG,
     RUN_FACTS,
     SERVER_LOG,
+    SIDES,
     STATS_CSV,
     SUMMARY_MD,
     TREND_PAGE,
     VERDICT_JSON,
     csv_prefix,
+    side_row,
+    split_side_row,
 )
 from loadtest.bundle.locust_json import read_histograms
 from loadtest.bundle.results import Results, read_results, read_run_facts
@@ -45,6 +49,7 @@ from loadtest.bundle.stats_csv import read_failures_csv, read_stats_csv
 
 __all__ = [
     "AGGREGATE",
+    "BASE_SERVER_LOG",
     "BASELINE_HISTORY",
     "CSV_PREFIX_NAME",
     "EXCEPTIONS_CSV",
@@ -59,6 +64,7 @@ __all__ = [
     "RUN_FACTS",
     "SERVER_LOG",
     "RUN_SCHEMA",
+    "SIDES",
     "STATS_CSV",
     "SUMMARY_MD",
     "TREND_PAGE",
@@ -79,6 +85,8 @@ __all__ = [
     "read_run_facts",
     "read_stats_csv",
     "read_text",
+    "side_row",
+    "split_side_row",
     "stats_name",
     "sum_histograms",
     "write_atomically",

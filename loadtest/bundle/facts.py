@@ -151,6 +151,14 @@ class RunFacts:
         "heartbeats`) and `at` (Locust's log time)",
         default=(),
     )
+    design: str | None = _fact(
+        "str",
+        "a run of a base against a head: how they shared it, `paired` or `blocks` (docs/gate.md); "
+        "null for a run of one target",
+    )
+    block_s: float | None = _fact("number", "the blocks design's block length, in seconds")
+    base_host: str | None = _fact("str", "the base's URL, without credentials (the head is `host`)")
+    base_git_commit: str | None = _fact("str", "the base's commit (the head's is `git_commit`)")
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> RunFacts:

@@ -377,10 +377,13 @@ def _pct(fraction: float) -> str:
 
 def render_table(outcome: Outcome, tallies: Mapping[str, Tally] | None = None) -> str:
     """The side-by-side table: false alarms and detection per slowdown, counts with Wilson intervals."""
-    tallies = outcome.tallies if tallies is None else tallies
-    slowdowns = sorted(outcome.measured.slowed)
+    return tally_table(outcome.tallies if tallies is None else tallies, sorted(outcome.measured.slowed))
+
+
+def tally_table(tallies: Mapping[str, Tally], slowdowns: Sequence[float], *, first: str = "method") -> str:
+    """One row per tally: false alarms, any flag, detections per slowdown, with Wilson intervals."""
     headers = [
-        "method",
+        first,
         "false alarms (fail)",
         "any flag (warn too)",
         *(f"detected at +{x:.0%}" for x in slowdowns),

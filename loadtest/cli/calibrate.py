@@ -7,25 +7,31 @@
                        [--endpoint 'GET /api/dashboard/'] [--parallel 6] [--seed 1]
                        [--judge-as external|sandbox] [--variants] [--methods TEXT] [--out DIR]
                        [--judge-only]
+    loadtest calibrate --ab [--ab-model drift|offset] [--designs paired,blocks] [--block-s 10]
+                       [-T 40] [--slowdowns 5,10,20] [--run-time 2m] [--parallel 3] [--seed 1] [--out DIR]
 
 Runs K + T unchanged runs and T runs per slowdown of the real locustfile, each against its own
 stand-in API on 127.0.0.1 with the model's latency on every endpoint, then prints the table.
 --judge-only judges the runs already in --out again. See loadtest/calibration/ for the method.
+--ab calibrates the paired verdict of a base against a head instead (loadtest/calibration/ab.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest import calibration
+from loadtest.calibration import ab
 from loadtest.calibration.models import MIXTURE, MODELS
 from loadtest.cli.console import command_parser, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 from loadtest.sandbox.faults import JITTER_PARAMS, FaultSpecError
+from loadtest.sides import DESIGNS
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -42,6 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     refused = refuse_bad_outputs("calibrate", folders={"--out": args.out})
     if refused is not None:
         return refused
+    if args.ab:
+        return _ab(parser, args)
     try:
         settings = _settings(args)
         calibration.describe_settings(settings)
@@ -62,6 +70,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     return ExitCode.OK
 
 
+def _ab(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """The paired verdict's calibration: trials of a base against a head, then the table."""
+    try:
+        settings = ab.ABSettings(
+            model=args.ab_model,
+            designs=tuple(d.strip() for d in args.designs.split(",") if d.strip()),
+            trials=args.T,
+            slowdowns=tuple(args.slowdowns or ab.ABSettings.slowdowns),
+            run_time_s=parse_duration(args.run_time) if args.run_time else ab.ABSettings.run_time_s,
+            block_s=args.block_s,
+            users=args.users,
+            endpoint=args.endpoint,
+            parallel=args.parallel,
+            seed=args.seed,
+            preset=args.preset,
+            out=args.out or Path("results") / f"calibration-ab-{args.ab_model}",
+        )
+    except (PresetError, ValueError) as exc:
+        parser.error(str(exc))
+    started = time.monotonic()
+    runs = ab.trials_in(settings) if args.judge_only else ab.run_all(settings)
+    text = ab.render(settings, ab.judge(settings, runs))
+    if not args.judge_only:
+        minutes = (time.monotonic() - started) / 60
+        text += f"ran {len(runs)} trials, {settings.parallel} at a time, in {minutes:.1f} min\n"
+    (settings.out / "calibration.txt").write_text(text, encoding="utf-8")
+    sys.stdout.write(text)
+    return ExitCode.OK
+
+
 def _settings(args: argparse.Namespace) -> calibration.Settings:
     model = calibration.LatencyModel(
         name=args.model,
@@ -74,7 +112,7 @@ def _settings(args: argparse.Namespace) -> calibration.Settings:
         model=model,
         history_runs=args.K,
         trials=args.T,
-        slowdowns=tuple(args.slowdowns),
+        slowdowns=tuple(args.slowdowns or (0.1, 0.2)),
         run_time_s=parse_duration(args.run_time) if args.run_time else None,
         users=args.users,
         wait_min=args.wait_min,
@@ -178,7 +216,7 @@ def _parser() -> argparse.ArgumentParser:
         "each A/A trial)",
     )
     runs.add_argument(
-        "--slowdowns", type=_slowdowns, default=[0.1, 0.2], help="percent, e.g. 10,20 (the default)"
+        "--slowdowns", type=_slowdowns, help="percent, e.g. 10,20 (the default; 5,10,20 with --ab)"
     )
     runs.add_argument("--run-time", help="run time per run, e.g. 1m (default: the preset's)")
     runs.add_argument("--users", type=positive_int, help="users (default: the preset's)")
@@ -211,4 +249,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     judging.add_argument("--out", type=Path, help="folder for the runs (default: results/calibration-MODEL)")
     judging.add_argument("--judge-only", action="store_true", help="judge the runs already in --out again")
+    paired = parser.add_argument_group("a base against a head (--ab)")
+    paired.add_argument(
+        "--ab", action="store_true", help="calibrate the paired verdict of a base against a head"
+    )
+    paired.add_argument("--ab-model", choices=ab.AB_MODELS, default="drift", help="default: %(default)s")
+    paired.add_argument(
+        "--designs", default=",".join(DESIGNS), help="designs to measure (default: %(default)s)"
+    )
+    paired.add_argument("--block-s", type=float, default=10.0, help="the blocks design's block length, s")
     return parser

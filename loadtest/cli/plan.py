@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from loadtest.ci_plan import BASELINE_CHOICES, COMMENT_CHOICES, Context, PlanError, Request, plan_for_event
+from loadtest.ci_plan import (
+    BASELINE_CHOICES,
+    COMMENT_CHOICES,
+    COMPARE_BASE_CHOICES,
+    Context,
+    PlanError,
+    Request,
+    plan_for_event,
+)
 from loadtest.cli.console import add_presets_dir_option, command_parser, fail, optional_path
 from loadtest.exitcodes import ExitCode
 from loadtest.github.actions import annotate, check_outputs, write_outputs
@@ -46,6 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--baseline", choices=BASELINE_CHOICES, default="auto", help="default: %(default)s")
     parser.add_argument("--comment", choices=COMMENT_CHOICES, default="auto", help="default: %(default)s")
+    parser.add_argument(
+        "--compare-base", choices=COMPARE_BASE_CHOICES, default="auto", help="default: %(default)s"
+    )
+    parser.add_argument("--start", default="", help="the action's start command (only whether it is set)")
     args = parser.parse_args(argv)
     request = Request(
         preset=args.preset.strip(),
@@ -53,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         thresholds=args.thresholds,
         baseline=args.baseline,
         comment=args.comment,
+        compare_base=args.compare_base,
+        start=bool(args.start.strip()),
     )
     try:
         plan = plan_for_event(Context.from_environ(), request)

@@ -31,7 +31,7 @@ from loadtest.run import (
     plan_run,
     run_plan,
 )
-from loadtest.run.execute import successful_requests
+from loadtest.run.execute import git_commit, successful_requests
 from loadtest.run.interrupt import Interrupted
 from loadtest.run.locust import call_locust, locust_environ, web_ui_command
 from loadtest.run.plan import (
@@ -39,11 +39,13 @@ from loadtest.run.plan import (
     DEFAULT_READY_PATH,
     DEFAULT_READY_TIMEOUT_S,
     LOCUSTFILE,
+    BaseSide,
     ServerCommands,
 )
 from loadtest.run.target import preflight, target_for
 from loadtest.sandbox.profiles import PROFILES
 from loadtest.settings import Settings
+from loadtest.sides import DEFAULT_BLOCK_S, DESIGNS
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -96,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--profile-scale", type=float, default=1.0, metavar="X", help="the profile's times x X, e.g. 0.1"
     )
+    _add_base_options(parser)
     parser.add_argument("--baseline", type=Path, help="bundle to compare with at the end")
     parser.add_argument("--thresholds", type=Path, help="thresholds file (default thresholds.json)")
     parser.add_argument("--no-gate", action="store_true", help="skip the verdict (CI runs compare.py next)")
@@ -103,6 +106,52 @@ def build_parser() -> argparse.ArgumentParser:
         safety.ALLOW_FLAG, action="store_true", help="allow heavy presets and writes against production"
     )
     return parser
+
+
+def _add_base_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "a base against a head",
+        "Load a base beside the head (--host) in the same run, with the same users and seed, and judge "
+        "the head against it (docs/gate.md: the paired verdict).",
+    )
+    group.add_argument("--base-host", help="the base's URL (loopback, as the head's)")
+    group.add_argument("--design", choices=DESIGNS, default="paired", help="how they share the run")
+    group.add_argument(
+        "--block-s", type=float, default=DEFAULT_BLOCK_S, help="block length of --design blocks"
+    )
+    group.add_argument("--base-commit", help="the base's commit, for run.json and the verdict")
+    group.add_argument(
+        "--base-dir", default="", metavar="DIR", help="the base's checkout, started as --start starts --dir"
+    )
+
+
+def _base_side(
+    args: argparse.Namespace, host: str | None, server: ServerCommands | None, settings: Settings
+) -> BaseSide | None:
+    """The base of the run, or None; RunError(USAGE) when it lacks a head or is malformed.
+
+    ``--base-host URL`` beside a head ``--host``; ``--base-dir DIR`` beside a head started with
+    ``--start``: the same commands (setup, start) run in the base's checkout, LOADTEST_SIDE=base."""
+    # Empty values are none: the action passes every option, set or not.
+    if not args.base_host and not args.base_dir.strip():
+        return None
+    if not 1 <= args.block_s <= 600:
+        raise RunError(f"--block-s must be from 1 to 600 seconds, got {args.block_s:g}", ExitCode.USAGE)
+    options = {"design": args.design, "block_s": args.block_s, "commit": args.base_commit or None}
+    if args.base_dir.strip():
+        if server is None or args.base_host:
+            raise RunError(
+                "--base-dir starts the base as --start starts the head: give --start, not --base-host",
+                ExitCode.USAGE,
+            )
+        directory = Path(args.base_dir).absolute()
+        if not directory.is_dir():
+            raise RunError(f"--base-dir {directory}: no such folder", ExitCode.USAGE)
+        commit = args.base_commit or git_commit(directory)
+        return BaseSide(host="", server=replace(server, directory=directory), **{**options, "commit": commit})
+    if not host:
+        raise RunError("--base-host needs the head as --host (or LOADTEST_HOST)", ExitCode.USAGE)
+    return BaseSide(host=checked_host(args.base_host, settings), **options)
 
 
 def _add_server_options(parser: argparse.ArgumentParser) -> None:
@@ -197,6 +246,7 @@ def plan_from_args(args: argparse.Namespace, environ: Mapping[str, str] = os.env
             allow_production_load=args.allow_production_load,
             settings=settings,
             stop=_stop_conditions(args, _target_kind(host, server)),
+            base=_base_side(args, host, server, settings),
             **options,
         )
         if plan.out:

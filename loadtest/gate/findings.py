@@ -419,3 +419,84 @@ def missing_from_run(endpoint: str) -> Finding:
         observed="in the baseline, missing from this run",
         reason="An endpoint that is no longer called cannot regress, nor show that it did.",
     )
+
+
+# --- a head against its base measured in the same run (loadtest.gate.paired) ------------------
+
+
+def latency_against_base(
+    level: Level,
+    scope: str,
+    *,
+    head_ms: float,
+    base_ms: float,
+    ratio: float,
+    interval: tuple[float, float],
+    false_alarm_rate: float,
+    effect: Tolerance,
+    reason: str,
+) -> Finding:
+    """The head's typical response time above the base's, measured on the same runner in the same run.
+
+    ``ratio`` and ``interval`` are the head over the base once the run's other endpoints' common
+    difference is taken out (loadtest.gate.paired); ``head_ms`` and ``base_ms`` as measured."""
+    low, high = interval
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric="typical",
+        rule=(
+            f"typical response time no slower than the base's ({format_pct(false_alarm_rate)} false alarms "
+            f"per run), or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
+        ),
+        observed=(
+            f"{abs(ratio - 1) * 100:.0f}% {'slower' if ratio >= 1 else 'faster'} than the base "
+            f"({format_ms(head_ms)} ms vs {format_ms(base_ms)} ms, 95% interval "
+            f"{format_signed_pct(low - 1, 1)} to {format_signed_pct(high - 1, 1)}), same runner"
+        ),
+        reason=reason,
+        value=head_ms,
+        baseline=base_ms,
+        limit=None,
+        source=f"regression.base.{level}",
+    )
+
+
+def failures_against_base(
+    level: Level, scope: str, *, head_ratio: float, base_ratio: float, tolerance: Tolerance, reason: str
+) -> Finding:
+    """The head's failure ratio above the base's, by more than the tolerance and more than chance."""
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric="failure_ratio",
+        rule=f"failure ratio no higher than the base's by {format_points(tolerance.absolute, 0)} or more",
+        observed=(
+            f"{format_pct(round(head_ratio, 4))} vs {format_pct(round(base_ratio, 4))} on the base "
+            f"({format_points(head_ratio, base_ratio)}), same runner"
+        ),
+        reason=reason,
+        value=head_ratio,
+        baseline=base_ratio,
+        limit=tolerance.absolute,
+        source=f"regression.base.failure_ratio.{level}",
+    )
+
+
+def new_error_on_head(level: Level, scope: str, *, status: str, occurrences: int) -> Finding:
+    """An error status the head answered with and the base never did, in the same run: at any volume."""
+    times = "once" if occurrences == 1 else f"{occurrences:,} times"
+    return Finding(
+        level=level,
+        scope=scope,
+        kind="regression",
+        metric="failures",
+        rule="no error status that the base never answered with",
+        observed=f"HTTP {status} on the head {times}, never on the base, same runner",
+        reason="An error only the head's code gives is a change in behaviour, however rare.",
+        value=float(occurrences),
+        baseline=0.0,
+        source=f"regression.base.new_error.{level}",
+    )

@@ -15,7 +15,8 @@ from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
 from loadtest.gate.history import History, HistoryError, read_history
 from loadtest.gate.noise import MIN_TAIL, HistoryDecision
-from loadtest.gate.regression import BaselineStatus, RegressionDecision, compare_with_baseline
+from loadtest.gate.paired import BaseComparison, judge_against_base
+from loadtest.gate.regression import BaselineStatus, Comparison, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
 from loadtest.gate.series import Trend
 from loadtest.gate.stats import TYPICAL
@@ -43,6 +44,17 @@ class GateReport:
     trend: Trend | None = None
     """The compatible history this run was compared with, this run last, and the bands it was judged
     against; None without a history (the charts draw from it: loadtest.gate.render.charts, loadtest.trend)."""
+    base: BaseComparison | None = None
+    """The paired verdict when the run measured a base beside the head (loadtest.gate.paired)."""
+
+    @property
+    def comparison(self) -> str:
+        """What the run was compared with: ``base`` (same run), ``history``, ``baseline`` or ``none``."""
+        if self.base is not None:
+            return "base"
+        if self.history_runs:
+            return "history"
+        return "baseline" if self.baseline_status == "compared" else "none"
 
     @property
     def interrupted(self) -> bool:
@@ -96,7 +108,13 @@ def run_gate(
         decide, history, history_notes = _history_decision(
             Path(baseline), current, previous, rules.regression, preset
         )
-    comparison = compare_with_baseline(current, previous, rules.regression, preset=preset, decide=decide)
+    base = None
+    if facts is not None and facts.design and rules.regression.base is not None:
+        # A base measured beside the head in this run: the paired verdict, not a history's band.
+        base = judge_against_base(current, rules.regression.base, min_requests=rules.regression.min_requests)
+        comparison = Comparison(status="compared", findings=base.findings, notes=base.notes)
+    else:
+        comparison = compare_with_baseline(current, previous, rules.regression, preset=preset, decide=decide)
     history_runs = 0
     trend = None
     if comparison.status == "compared":
@@ -121,6 +139,7 @@ def run_gate(
         now=now or datetime.now(UTC),
         history_runs=history_runs,
         trend=trend,
+        base=base,
     )
     return replace(report, findings=_worst_first(report))
 

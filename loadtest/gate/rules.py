@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from statistics import NormalDist
 
-from loadtest.bundle import PERCENTILES, EndpointStats, Results
+from loadtest.bundle import PERCENTILES, EndpointStats, Results, split_side_row
 from loadtest.gate.findings import (
     Finding,
     limit_broken,
@@ -36,7 +36,9 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
     coverage, notes = check_coverage(results, rules.coverage)
     findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
-        found, unchecked = check_limits(stats, rules.endpoint_limits(stats.name), rules.sampling)
+        # A side-tagged row (a run with a base) gets its endpoint's limits.
+        limits = rules.endpoint_limits(_endpoint_of(stats.name))
+        found, unchecked = check_limits(stats, limits, rules.sampling)
         findings += found
         if stats.requests:
             findings += [
@@ -132,5 +134,10 @@ def sample_interval(
 
 
 def _requests(results: Results, name: str) -> int:
-    row = results.endpoints.get(name)
-    return row.requests if row else 0
+    """The endpoint's requests; in a run of a base against a head, those of its side-tagged rows."""
+    return sum(row.requests for row_name, row in results.endpoints.items() if _endpoint_of(row_name) == name)
+
+
+def _endpoint_of(row_name: str) -> str:
+    split = split_side_row(row_name)
+    return row_name if split is None else split[0]

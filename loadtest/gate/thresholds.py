@@ -107,6 +107,19 @@ class HistoryRule:
 
 
 @dataclass(frozen=True)
+class BaseRule:
+    """The paired decision of a head against a base measured in the same run (loadtest.gate.paired)."""
+
+    latency: HistoryRule
+    """Its ``levels`` and ``run_wide`` (the history's shape; the history's other fields are unused)."""
+    common_mode: bool = True
+    failure_ratio: RegressionRule | None = None
+    new_error_level: str = "fail"
+    """``warn``, ``fail`` or ``off``: an error status only the head answered with."""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class RegressionRules:
     """The regression section that applies to one run."""
 
@@ -115,6 +128,7 @@ class RegressionRules:
     throughput: RegressionRule | None = None
     failure_ratio: RegressionRule | None = None
     history: HistoryRule | None = None
+    base: BaseRule | None = None
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,20 @@ def _regression(layers: Iterable[_Layer]) -> RegressionRules:
         throughput=_regression_rule("throughput", merged.get("throughput"), "absolute_rps"),
         failure_ratio=_regression_rule("failure_ratio", merged.get("failure_ratio"), "absolute"),
         history=_history_rule(merged.get("history")),
+        base=_base_rule(merged.get("base")),
+    )
+
+
+def _base_rule(spec: Mapping[str, Any] | None) -> BaseRule | None:
+    latency = _history_rule(spec)
+    if not spec or latency is None:
+        return None
+    return BaseRule(
+        latency=latency,
+        common_mode=spec.get("common_mode", True),
+        failure_ratio=_regression_rule("failure_ratio", spec.get("failure_ratio"), "absolute"),
+        new_error_level=spec.get("new_error_level", "fail"),
+        reason=spec.get("reason", ""),
     )
 
 

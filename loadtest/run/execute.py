@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -23,7 +23,7 @@ from loadtest.exitcodes import ExitCode
 from loadtest.run.interrupt import Interruption, interruptible
 from loadtest.run.locust import LocustOutcome, run_locust
 from loadtest.run.plan import ROOT, RunError, RunPlan
-from loadtest.run.target import Target, preflight, started_target, target_for
+from loadtest.run.target import BASE, Target, preflight, started_target, target_for
 
 
 def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
@@ -36,11 +36,15 @@ def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
     say = print if echo else _silent
     with interruptible() as interruption, _target(plan, interruption, say) as target:
         preflight(target, plan.settings, say=say)
-        if interruption.interrupted:
-            raise RunError(
-                f"{interruption.signal} before the load started: nothing was run", ExitCode.INCOMPLETE
-            )
-        return run_into_bundle(plan, target, interruption, echo=echo)
+        with _base_target(plan, target, interruption, say) as base:
+            if base is not None:
+                preflight(base, plan.settings, say=say)
+                plan = replace(plan, base=replace(plan.base, host=base.url))
+            if interruption.interrupted:
+                raise RunError(
+                    f"{interruption.signal} before the load started: nothing was run", ExitCode.INCOMPLETE
+                )
+            return run_into_bundle(plan, target, interruption, echo=echo)
 
 
 def _target(
@@ -56,6 +60,30 @@ def _target(
     stand_in = {"faults": plan.faults, "seed": plan.sandbox_seed, "say": say}
     own_session = {"new_session": interruption.active}
     return target_for(plan.host, plan.settings, plan.profile, **stand_in, **own_session)
+
+
+@contextmanager
+def _base_target(
+    plan: RunPlan, head: Target, interruption: Interruption, say: Callable[[str], None]
+) -> Iterator[Target | None]:
+    """The base of a run of a base against a head: its host, or its API started from its own checkout
+    (LOADTEST_SIDE=base, its own free port, server-base.log) with the head's API key; None without one."""
+    if plan.base is None:
+        yield None
+        return
+    if plan.base.server is None:
+        yield Target(plan.base.host, "external", head.api_key)
+        return
+    assert plan.out is not None, "a started API logs into the plan's bundle"
+    with started_target(
+        plan.base.server,
+        replace(plan.settings, api_key=head.api_key),
+        log_path=plan.out / bundle.BASE_SERVER_LOG,
+        stopping=lambda: interruption.interrupted,
+        say=say,
+        side=BASE,
+    ) as target:
+        yield target
 
 
 def run_into_bundle(
@@ -127,6 +155,7 @@ def facts_at_start(plan: RunPlan, target: Target) -> RunFacts:
         exclude_tags=plan.exclude_tags,
         seed=plan.seed,
         endpoints=tuple(expected_endpoints(plan)),
+        **base_facts(plan),
     )
 
 
@@ -136,6 +165,18 @@ def started_facts(plan: RunPlan) -> dict[str, str | None]:
     return {
         "server_commit": plan.settings.commit or git_commit(plan.server.directory),
         "start_command": masking.Masker(plan.settings.secrets()).mask(plan.server.start),
+    }
+
+
+def base_facts(plan: RunPlan) -> dict[str, object]:
+    """run.json's fields of a run of a base against a head: the design, the base's URL and commit."""
+    if plan.base is None:
+        return {}
+    return {
+        "design": plan.base.design,
+        "block_s": plan.base.block_s if plan.base.design == "blocks" else None,
+        "base_host": config.redact_url(plan.base.host),
+        "base_git_commit": plan.base.commit,
     }
 
 

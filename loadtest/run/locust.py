@@ -75,6 +75,9 @@ def locust_command(
     if plan.allow_production_load:
         cmd += [safety.ALLOW_FLAG]
     if plan.locustfile == LOCUSTFILE:
+        if plan.base:
+            cmd += ["--base-host", plan.base.host, "--ab-design", plan.base.design]
+            cmd += ["--ab-block-s", f"{plan.base.block_s:g}"]
         if status_every_s is not None:
             cmd += ["--progress-interval", f"{status_every_s:g}"]
         cmd += progress.stop_flags(plan.stop)

@@ -65,6 +65,18 @@ class ServerCommands:
 
 
 @dataclass(frozen=True, kw_only=True)
+class BaseSide:
+    """The base of a run of a base against a head, and how the two share the run (loadtest.sides)."""
+
+    host: str
+    design: str = "paired"
+    block_s: float = 15.0
+    commit: str | None = None
+    server: ServerCommands | None = None
+    """The base started from its own checkout (--base-dir); then ``host`` is known once it is ready."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class RunPlan:
     """Everything one headless run needs, decided before any traffic is sent."""
 
@@ -109,6 +121,8 @@ class RunPlan:
     """thresholds.json's stop conditions for this run (its ``stop`` keys, loadtest.progress.STOP_OPTIONS):
     they override the preset's stop-* keys, which override the load test's defaults."""
     settings: Settings = field(default_factory=Settings, repr=False)
+    base: BaseSide | None = None
+    """A base loaded beside the head (``host``) in the same Locust run (loadtest.sides); None: one target."""
 
     @property
     def peak_users(self) -> int:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from loadtest.run.server import StartedServer
 
 HEAD = "head"
+BASE = "base"
 """The side of a run whose API is the checkout under test (LOADTEST_SIDE)."""
 
 
@@ -75,8 +76,10 @@ def started_target(
     log_path: Path,
     stopping: Callable[[], bool] = lambda: False,
     say: Callable[[str], None] = print,
+    side: str = HEAD,
 ) -> Iterator[Target]:
-    """The API started from a checkout on loopback (the head side), stopped when the block ends;
+    """The API started from a checkout on loopback (``side``: the head, or a base beside it), stopped
+    when the block ends;
     RunError(NOT_MEASURED) when its setup fails or it is not ready, INCOMPLETE when interrupted first.
 
     Its commands get the API key in LOADTEST_API_KEY, one made for the run when none is set, as the
@@ -86,7 +89,7 @@ def started_target(
     api_key = settings.api_key or str(uuid.uuid4())
     secrets = (*settings.secrets(), api_key)
     options = {"log_path": log_path, "secrets": secrets, "stopping": stopping, "say": say}
-    with StartedServer(commands, side=HEAD, api_key=api_key, **options) as server:
+    with StartedServer(commands, side=side, api_key=api_key, **options) as server:
         yield Target(server.url, "started", api_key, server)
 
 

@@ -282,3 +282,34 @@ def test_a_preset_of_the_callers_may_not_replace_a_built_in_one(tmp_path):
     with pytest.raises(PresetError, match="'smoke' is a built-in preset; give yours another name"):
         plan_for_event(context("push"), Request(presets_dir=tmp_path))
     assert load_preset("smoke").path.parent.name == "presets", "the built-in one is untouched"
+
+
+BASE_SHA = "b" * 40
+
+
+@pytest.mark.parametrize(
+    ("event_name", "compare_base", "start", "expected"),
+    [
+        ("pull_request", "auto", True, BASE_SHA),  # a started API's pull request measures its base
+        ("pull_request", "auto", False, ""),  # a host or the stand-in: no base to start
+        ("pull_request", "false", True, ""),
+        ("push", "auto", True, ""),  # the default branch is judged by its history
+    ],
+)
+def test_a_pull_requests_base_is_measured_beside_its_started_head(event_name, compare_base, start, expected):
+    event = {"pull_request": {"base": {"sha": BASE_SHA}}} if event_name == "pull_request" else {}
+    plan = plan_for_event(context(event_name, event=event), Request(compare_base=compare_base, start=start))
+    outputs = plan.outputs()
+    assert outputs["base-sha"] == expected
+    assert outputs["compare-base"] == ("true" if expected else "false")
+    assert bool(outputs["base-dir"]) == bool(expected)
+
+
+@pytest.mark.parametrize(
+    ("event_name", "start", "message"),
+    [("push", True, "needs a pull_request event"), ("pull_request", False, "set `start`")],
+)
+def test_compare_base_true_without_a_base_to_start_is_refused(event_name, start, message):
+    event = {"pull_request": {"base": {"sha": BASE_SHA}}} if event_name == "pull_request" else {}
+    with pytest.raises(PlanError, match=message):
+        plan_for_event(context(event_name, event=event), Request(compare_base="true", start=start))

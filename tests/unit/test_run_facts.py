@@ -42,6 +42,10 @@ A_RUN = RunFacts(
     seed=3,
     endpoints=("GET /api/dashboard/",),
     lost_workers=({"id": "w1", "index": 1, "how": "quit", "at": "2026-11-25 11:33:30,000"},),
+    design="blocks",
+    block_s=10.0,
+    base_host="http://127.0.0.1:8001",
+    base_git_commit="b" * 40,
 )
 
 

@@ -50,6 +50,15 @@ def _headline_finding(report: GateReport) -> Finding:
     """The worst finding, preferring a stopped run (nothing else matters as much), then one that names
     an endpoint: that is where a reader looks first."""
     worst = report.findings[0].level
+    if report.base is not None:
+        # Against a base measured in the same run, the endpoint's comparison with it is the news.
+        for finding in report.findings:
+            if (
+                finding.level == worst
+                and finding.source.startswith("regression.base")
+                and finding.scope != AGGREGATE
+            ):
+                return finding
     for finding in report.findings:
         if finding.level == worst and finding.scope == RUN and finding.kind == "run":
             return finding
@@ -65,6 +74,9 @@ def describe(finding: Finding, *, text: Shown = as_is) -> str:
     observed = text(finding.observed, limit=SENTENCE_LIMIT)
     if finding.kind == "limit":
         return f"{scope}: {observed} breaks {text(finding.rule, limit=SENTENCE_LIMIT)}"
+    if finding.source.startswith("regression.base"):
+        # Against the base measured in the same run: "GET /x/ is 23% slower than the base (...)".
+        return f"{scope} is {observed}" if finding.metric == "typical" else f"{scope}: {observed}"
     if finding.kind == "regression":
         return f"{scope}: {finding.metric} {observed}"
     if finding.scope == RUN and finding.kind == "run":

@@ -27,6 +27,7 @@ from loadtest.gate.units import (
     format_p_value,
     format_percent,
     format_rps,
+    format_signed_pct,
 )
 from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
 from loadtest.tables import table
@@ -89,6 +90,7 @@ def _compose(report: GateReport, budget: _Budget) -> str:
         SUMMARY_MARKER,
         f"## {VERDICT_MARKS[report.verdict]} Load test {headline(report, text=markdown_text)}",
         _facts(report),
+        _base_table(report),
         "### Aggregate\n\n" + _aggregate_table(report),
         _violations(report, budget.violations),
         charts.trend_section(report, budget.charts),
@@ -102,7 +104,43 @@ def _compose(report: GateReport, budget: _Budget) -> str:
 
 
 def _facts(report: GateReport) -> str:
+    if report.base is not None:
+        return f"**Run:** {_run_line(report.results, report.preset)}  \n**Base:** {_base_line(report)}"
     return f"**Run:** {_run_line(report.results, report.preset)}  \n**Baseline:** {_baseline_line(report)}"
+
+
+def _base_line(report: GateReport) -> str:
+    facts = report.results.facts
+    commit = facts.base_git_commit if facts else None
+    named = f"commit {code_span(commit[:7])}" if commit else "commit unknown"
+    assert report.base is not None
+    return f"{named}, measured on the same runner in the same run ({report.base.design} design)"
+
+
+def _base_table(report: GateReport) -> str:
+    """Base, head and the change per endpoint, worst change first: the paired verdict's numbers."""
+    if report.base is None or not report.base.changes:
+        return ""
+    marks = {"fail": " ❌", "warn": " ⚠️"}
+    rows = []
+    for change in sorted(report.base.changes, key=lambda c: -c.log_ratio):
+        low, high = change.interval()
+        rows.append(
+            [
+                ("aggregate" if change.row == AGGREGATE else code_span(change.row))
+                + marks.get(change.level or "", ""),
+                format_ms(change.base_ms),
+                format_ms(change.head_ms),
+                format_signed_pct(change.ratio - 1, 1),
+                f"{format_signed_pct(low - 1, 1)} to {format_signed_pct(high - 1, 1)}",
+            ]
+        )
+    headers = ["Endpoint", "Base (ms)", "Head (ms)", "Change", "95% interval"]
+    note = (
+        "Typical response times (the geometric mean of the middle 80%); the change is judged "
+        "relative to the run's other endpoints, the aggregate on its own."
+    )
+    return "### Head against the base, same runner\n\n" + _table(headers, rows) + "\n\n" + note
 
 
 def _run_line(results: Results, preset: str | None, *, commit: bool = True) -> str:

@@ -1,0 +1,231 @@
+"""The paired verdict of a head against its base (loadtest.gate.paired), on made-up side-tagged rows.
+
+The histograms are built, not sampled: nothing here depends on chance or on the machine."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from loadtest.bundle import (
+    AGGREGATE,
+    EndpointStats,
+    FailureMessage,
+    Results,
+    RunFacts,
+    side_row,
+    split_side_row,
+)
+from loadtest.gate.paired import Method, judge_against_base
+from loadtest.gate.thresholds import load_thresholds
+from loadtest.sides import SideChooser, block_side
+
+ENDPOINTS = [f"GET /api/e{i}/" for i in range(8)]
+
+
+def lognormal_histogram(median_ms: float, requests: int, *, sigma: float = 0.4) -> dict[float, int]:
+    """Seeded lognormal draws, rounded to whole ms as Locust does: the same histogram every time."""
+    rng = random.Random(f"{median_ms}-{requests}")
+    histogram: dict[float, int] = {}
+    for _ in range(requests):
+        ms = float(round(median_ms * math.exp(rng.gauss(0.0, sigma))))
+        histogram[ms] = histogram.get(ms, 0) + 1
+    return histogram
+
+
+def row(name: str, histogram: dict[float, int], failures: int = 0) -> EndpointStats:
+    return EndpointStats(
+        name=name, requests=sum(histogram.values()), failures=failures, rps=None, histogram=histogram
+    )
+
+
+def paired_run(head_factor: dict[str, float], *, offset: float = 1.0, failures=()) -> Results:
+    """A paired-design run: every endpoint on both sides, the head's medians times its factor."""
+    rows = {}
+    for index, endpoint in enumerate(ENDPOINTS):
+        requests = 2000 + 10 * index
+        base = lognormal_histogram(50.0, requests)
+        # The head's sample is a different draw (another request count), scaled by its factor.
+        head = lognormal_histogram(50.0 * head_factor.get(endpoint, 1.0) * offset, requests + 1)
+        rows[side_row(endpoint, "base")] = row(side_row(endpoint, "base"), base)
+        rows[side_row(endpoint, "head")] = row(side_row(endpoint, "head"), head)
+    return Results(
+        source=Path("run"),
+        facts=RunFacts(design="paired", base_git_commit="abc"),
+        aggregate=EndpointStats(name=AGGREGATE, requests=1, failures=0, rps=None),
+        endpoints=rows,
+        failures=tuple(failures),
+        percentiles_from="histograms",
+    )
+
+
+@pytest.fixture(scope="module")
+def base_rule():
+    rules = load_thresholds().rules_for(preset="smoke", target="external").regression
+    assert rules.base is not None
+    return rules.base
+
+
+def test_side_rows_keep_the_endpoint_first_and_round_trip():
+    assert side_row("GET /api/dashboard/", "head") == "GET /api/dashboard/ [head]"
+    assert split_side_row("GET /api/dashboard/ [base#3]") == ("GET /api/dashboard/", "base", 3)
+    assert split_side_row("GET /api/dashboard/ [head]") == ("GET /api/dashboard/", "head", None)
+    assert split_side_row("GET /api/dashboard/") is None
+    assert split_side_row("GET /x/ [other]") is None
+
+
+def test_blocks_alternate_abba_and_the_paired_design_sends_each_task_to_both_sides():
+    assert [block_side(b) for b in range(8)] == ["base", "head", "head", "base"] * 2
+    chooser = SideChooser("paired", random.Random(1))
+    orders = {tuple(chooser.sides_for_task(0.0)[0]) for _ in range(50)}
+    assert orders == {("base", "head"), ("head", "base")}
+    blocks = SideChooser("blocks", random.Random(1), block_s=10.0)
+    assert blocks.sides_for_task(100.0, now=125.0) == (["head"], 2)
+    with pytest.raises(ValueError, match="unknown design"):
+        SideChooser("groups", random.Random(1))
+
+
+def test_an_unchanged_head_passes(base_rule):
+    verdict = judge_against_base(paired_run({}), base_rule)
+    assert verdict.findings == []
+    assert {change.row for change in verdict.changes} == {*ENDPOINTS, AGGREGATE}
+
+
+def test_a_slower_endpoint_fails_with_its_ratio_and_interval(base_rule):
+    verdict = judge_against_base(paired_run({ENDPOINTS[2]: 1.3}), base_rule)
+    failed = [f for f in verdict.findings if f.level == "fail"]
+    assert [f.scope for f in failed if f.scope != AGGREGATE] == [ENDPOINTS[2]]
+    finding = next(f for f in failed if f.scope == ENDPOINTS[2])
+    assert finding.source == "regression.base.fail"
+    assert finding.observed.startswith("30% slower than the base (65 ms vs 50 ms, 95% interval +")
+    assert finding.observed.endswith("), same runner")
+    change = next(c for c in verdict.changes if c.row == ENDPOINTS[2])
+    low, high = change.interval()
+    assert low < 1.3 < high
+    assert 1.2 < change.ratio < 1.4
+
+
+def test_a_constant_offset_of_every_endpoint_is_taken_out_by_the_common_mode(base_rule):
+    offset = paired_run({}, offset=1.04)
+    with_common_mode = judge_against_base(offset, base_rule, method=Method(common_mode=True))
+    assert not [f for f in with_common_mode.findings if f.scope != AGGREGATE]
+    # Without it, 4% on every endpoint of 2,000 requests is beyond chance and the minimum effect.
+    plain = judge_against_base(offset, base_rule, method=Method(common_mode=False))
+    assert any(f.scope in ENDPOINTS and f.level == "fail" for f in plain.findings)
+
+
+def test_a_500_only_on_the_head_is_a_finding_even_once(base_rule):
+    failures = [
+        FailureMessage(
+            name=side_row(ENDPOINTS[1], "head"), error="expected HTTP 200, got 500 ...", occurrences=1
+        ),
+        FailureMessage(
+            name=side_row(ENDPOINTS[3], "head"), error="expected HTTP 200, got 503 ...", occurrences=2
+        ),
+        FailureMessage(
+            name=side_row(ENDPOINTS[3], "base"), error="expected HTTP 200, got 503 ...", occurrences=2
+        ),
+    ]
+    verdict = judge_against_base(paired_run({}, failures=failures), base_rule)
+    [finding] = verdict.findings
+    assert (finding.scope, finding.level, finding.source) == (
+        ENDPOINTS[1],
+        "fail",
+        "regression.base.new_error.fail",
+    )
+    assert "HTTP 500 on the head once" in finding.observed
+
+
+def test_failures_rising_on_the_head_beyond_chance_fail(base_rule):
+    run = paired_run({})
+    rows = dict(run.endpoints)
+    name = side_row(ENDPOINTS[0], "head")
+    rows[name] = row(name, rows[name].histogram, failures=60)  # 3% against none on the base
+    verdict = judge_against_base(Results(**{**vars(run), "endpoints": rows}), base_rule)
+    [finding] = verdict.findings
+    assert finding.metric == "failure_ratio" and finding.level == "fail"
+    assert finding.source == "regression.base.failure_ratio.fail"
+
+
+def test_blocks_are_paired_and_judged_from_their_spread(base_rule):
+    rows = {}
+    for endpoint in ENDPOINTS:
+        for block in range(8):
+            side = block_side(block)
+            factor = 1.3 if side == "head" and endpoint == ENDPOINTS[5] else 1.0
+            # A drift: every block slower than the one before, both sides alike.
+            histogram = lognormal_histogram(50.0 * factor * (1 + 0.02 * block), 600 + block)
+            rows[side_row(endpoint, side, block)] = row(side_row(endpoint, side, block), histogram)
+    run = Results(
+        source=Path("run"),
+        facts=RunFacts(design="blocks"),
+        aggregate=EndpointStats(name=AGGREGATE, requests=1, failures=0, rps=None),
+        endpoints=rows,
+        failures=(),
+        percentiles_from="histograms",
+    )
+    verdict = judge_against_base(run, base_rule)
+    change = next(c for c in verdict.changes if c.row == ENDPOINTS[5])
+    assert change.df == 3  # four pairs of blocks
+    assert 1.2 < change.ratio < 1.4
+    assert [f.scope for f in verdict.findings if f.scope != AGGREGATE] == [ENDPOINTS[5]]
+
+
+def test_the_summary_leads_with_the_head_against_the_base(base_rule):
+    from datetime import UTC, datetime
+
+    from loadtest.gate import render_markdown
+    from loadtest.gate.render import verdict_json
+    from loadtest.gate.report import GateReport
+
+    run = paired_run({ENDPOINTS[2]: 1.3})
+    base = judge_against_base(run, base_rule)
+    report = GateReport(
+        results=run,
+        baseline=None,
+        preset="smoke",
+        target="external",
+        thresholds=Path("thresholds.json"),
+        findings=tuple(base.findings),
+        notes=(),
+        baseline_status="compared",
+        now=datetime(2026, 12, 7, tzinfo=UTC),
+        base=base,
+    )
+    markdown = render_markdown(report)
+    title = next(line for line in markdown.splitlines() if line.startswith("## "))
+    assert title.startswith(
+        f"## ❌ Load test FAIL: {ENDPOINTS[2]} is 30% slower than the base (65 ms vs 50 ms, "
+    )
+    assert "**Base:** commit `abc`, measured on the same runner in the same run (paired design)" in markdown
+    row = next(line for line in markdown.splitlines() if line.startswith(f"| `{ENDPOINTS[2]}` ❌"))
+    assert [cell.strip() for cell in row.split("|")[2:5]] == ["50", "65", "+30%"]
+    verdict = verdict_json(report)
+    assert (verdict["comparison"], verdict["base_git_commit"], verdict["design"]) == ("base", "abc", "paired")
+
+
+def test_a_side_tagged_row_is_held_to_its_endpoints_own_limits():
+    from loadtest.gate.rules import check_run
+
+    rules = load_thresholds().rules_for(preset="smoke", target="external")
+    # 2 s at p95: over the endpoint default (1.5 s), within the chat thread's own 3 s.
+    slow = EndpointStats(
+        name=side_row("POST /api/ai-assistant/chat/thread/", "head"),
+        requests=100,
+        failures=0,
+        rps=None,
+        latency={"p95": 2000.0},
+    )
+    run = Results(
+        source=Path("run"),
+        facts=RunFacts(design="paired"),
+        aggregate=EndpointStats(name=AGGREGATE, requests=100, failures=0, rps=None),
+        endpoints={slow.name: slow},
+        failures=(),
+        percentiles_from="csv",
+    )
+    findings, _ = check_run(run, rules)
+    assert not [f for f in findings if f.scope == slow.name and f.metric == "p95" and f.value == 2000.0]
