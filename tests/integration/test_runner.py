@@ -108,7 +108,9 @@ def test_a_captured_run_shows_a_status_line_in_every_10_s_and_none_of_locusts_ch
     # From the lines' own elapsed fields: one in each 10 s of the run, and the last where it ended.
     for window in range(10, SMOKE_S, 10):
         assert any(window <= seconds < window + 10 for seconds in elapsed), elapsed
-    assert elapsed == sorted(elapsed) and elapsed[-1] >= SMOKE_S - 1
+    # The last line is where the run ended: in its last 10 s, not to the second, since the watch's clock
+    # starts at Locust's test_start, which a busy machine delays by seconds after the run-time clock.
+    assert elapsed == sorted(elapsed) and elapsed[-1] >= SMOKE_S - 10
     assert "\r" not in proc.stdout
     # Locust's own INFO lines stay in locust.log.
     assert "All users spawned" not in proc.stdout
