@@ -39,7 +39,7 @@ def test_a_failing_smoke_comment_says_the_answer_first_within_4000_characters(tm
     assert report.verdict == "fail"
     assert len(comment) <= FAILING_BUDGET, len(comment)
     first = comment.splitlines()[2]
-    assert first == f"### ❌ Load test {headline(report)}"
+    assert first == f"#### ❌ {headline(report)}"
     assert re.match(
         rf"FAIL: {DASHBOARD} is \d+% slower than usual: \d+ ms, usually \d+ ms \(8 runs\)", headline(report)
     )

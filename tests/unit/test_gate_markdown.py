@@ -98,9 +98,7 @@ def test_a_name_of_70000_characters_is_cut_everywhere_so_the_summary_needs_no_tr
     markdown = render_markdown(gate_at(bundle))
 
     shown = "GET /api/" + "x" * (NAME_LIMIT - len("GET /api/") - 1) + "…"
-    assert markdown.startswith(
-        f"{SUMMARY_MARKER}\n\n### ❌ Load test FAIL: {shown} p95 is 900 ms, over its limit"
-    )
+    assert markdown.startswith(f"{SUMMARY_MARKER}\n\n#### ❌ FAIL: {shown} p95 is 900 ms, over its limit")
     assert f"`{shown}`" in markdown and "x" * NAME_LIMIT not in markdown
     assert len(markdown) < 5_000 and TRIM_NOTE not in markdown
 

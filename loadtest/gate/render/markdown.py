@@ -97,7 +97,7 @@ def _compose(report: GateReport, budget: _Budget) -> str:
     marks = footnote_marks(report.findings)
     parts = [
         SUMMARY_MARKER,
-        f"### {VERDICT_MARKS[report.verdict]} Load test {headline(report, text=markdown_text)}",
+        f"#### {VERDICT_MARKS[report.verdict]} {headline(report, text=markdown_text)}",
         _context(report),
         _findings(report, budget.violations, marks),
         charts.trend_section(report, budget.charts),
@@ -116,7 +116,7 @@ def _compose(report: GateReport, budget: _Budget) -> str:
 def _context(report: GateReport) -> str:
     """What ran, what it was compared with, and the failures the headline does not name."""
     lines = [
-        f"**Ran:** {_run_line(report.results, report.preset)}",
+        f"**Load test ran:** {_run_line(report.results, report.preset)}",
         f"**Compared with:** {_compared(report)}",
     ]
     further = _further_failures(report)
@@ -295,7 +295,7 @@ def _notes(report: GateReport, limit: int | None, marks: dict[str, str]) -> str:
     lines += [f"- {note}" for note in shown]
     if len(shown) < len(report.notes):
         lines.append(f"- _…{len(report.notes) - len(shown)} more notes left out to fit a GitHub comment._")
-    return "### Notes\n\n" + "\n".join(lines) if lines else ""
+    return "#### Notes\n\n" + "\n".join(lines) if lines else ""
 
 
 def _rule_notes(findings: Sequence[Finding], marks: dict[str, str]) -> list[str]:
