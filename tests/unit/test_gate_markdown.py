@@ -7,12 +7,14 @@ independent of the real thresholds.json.
 
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
+from loadtest.gate.render.markdown import describe_target
 from loadtest.summary_limits import TRIM_NOTE
-from loadtest.untrusted import NAME_LIMIT
+from loadtest.untrusted import NAME_LIMIT, code_span
 from tests.conftest import GATE_FIXTURES
 
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
@@ -137,3 +139,28 @@ Verdict: WARN (0 failures, 1 warning)"""
 
 def test_console_table_for_a_terminal():
     assert render_console(gate("warn", "baseline")) == CONSOLE_WARN
+
+
+@pytest.mark.parametrize(
+    ("facts", "shown"),
+    [
+        ({"target": "sandbox"}, "the stand-in API"),
+        ({"target": "external", "host": "http://127.0.0.1:8000"}, "a host on loopback `127.0.0.1:8000`"),
+        ({"target": "external", "host": "http://localhost:8000/api"}, "a host on loopback `localhost:8000`"),
+        (
+            {"target": "external", "host": "http://[::1]:8000"},
+            f"a host on loopback {code_span('[::1]:8000')}",
+        ),
+        (
+            {"target": "external", "host": "https://staging.example.org"},
+            "a remote host `staging.example.org`",
+        ),
+        ({"target": "external", "host": "http://u:secret@10.0.0.5"}, "a remote host `10.0.0.5`"),
+        ({"target": "external"}, "a remote host (`LOADTEST_HOST`)"),
+        ({"target": "started", "server_commit": "abcdef0123456789"}, "an API it started (commit `abcdef0`)"),
+        ({"target": "started"}, "an API it started"),
+    ],
+)
+def test_the_run_line_describes_the_target_truly(facts, shown):
+    """run.json's ``target`` and ``host`` (and ``server_commit`` when the run started the API)."""
+    assert describe_target(SimpleNamespace(**{"host": None, **facts})) == shown

@@ -51,6 +51,9 @@ COLUMN_LABELS = {**METRIC_LABELS, TYPICAL: "typical"}
 PERCENTILE_COLUMNS = ("p50", "p95", "p99")
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 NO_VALUE = "–"
+_TOLERANCE_WORDS = {"slower by over ": "+", "higher by over ": "+", "lower by over ": "−"}
+"""A fixed tolerance's words as a limit cell: ``p95 slower by over 30% and 10 ms`` is
+``+30% and 10 ms``, the change it may not exceed."""
 _COLUMN_OF = {"failures": "failure_ratio", "min_rps": "rps", "min_requests": "requests"}
 
 
@@ -274,6 +277,8 @@ def _limit_cell(finding: Finding) -> str:
         side = "≥" if metric == "rps" else "≤"
         return f"{side} {format_value(metric, finding.limit)} (band)"
     rule = finding.rule.removeprefix(f"{METRIC_LABELS.get(metric, metric)} ")
+    for words, sign in _TOLERANCE_WORDS.items():
+        rule = rule.replace(words, sign)
     return markdown_text(rule, limit=SENTENCE_LIMIT)
 
 
@@ -375,7 +380,11 @@ def _latency_cell(report: GateReport, row: EndpointStats, metric: str) -> str:
     reference = _reference(report, row, metric)
     if reference == "unjudged" and value is not None:
         few = metric in PERCENTILE_COLUMNS and not judgeable(row, metric)
-        text += f", not judged: {metric} from {row.requests:,} requests" if few else ", not judged"
+        text += (
+            f" <sub>not judged: {metric} from {row.requests:,} requests</sub>"
+            if few
+            else " <sub>not judged</sub>"
+        )
     elif isinstance(reference, float) and value is not None:
         text += f" {format_relative(value, reference)}"
     level = _worst_level(report, row.name, metric)
