@@ -21,13 +21,13 @@ from loadtest.calibration import methods
 from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
-from loadtest.gate.noise import TYPICAL, CommonMode, summarize
+from loadtest.gate.noise import TYPICAL, CommonMode, HistoryDecision, Method, summarize
+from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
 from loadtest.tables import table
 
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
-_Z95 = 1.959963984540054
 
 
 @dataclass
@@ -51,17 +51,6 @@ class Tally:
         return caught[0] if caught else None
 
 
-def wilson_interval(hits: int, total: int, z: float = _Z95) -> tuple[float, float]:
-    """Wilson's score interval for a proportion: honest at 0/40 and 40/40, where hits/n +- 1.96 sd
-    would claim certainty."""
-    if total <= 0:
-        return 0.0, 1.0
-    p = hits / total
-    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 @dataclass
 class Outcome:
     """Every method's tally, and what it took."""
@@ -73,6 +62,9 @@ class Outcome:
     """Median requests per run, for the slowed endpoint and the aggregate."""
     noise: list[str] = field(default_factory=list)
     """What the runs showed of the noise: measured against what the gate predicts."""
+    per_history: list[dict[str, Tally]] = field(default_factory=list)
+    """Every method's tally against each independent history (Settings.histories); ``tallies``
+    then sums them."""
 
 
 def judging_thresholds(settings: Settings) -> Path:
@@ -92,47 +84,142 @@ def judging_thresholds(settings: Settings) -> Path:
 
 
 def judge(settings: Settings, measured: Measured, progress: Callable[[str], None] = print) -> Outcome:
-    """Judge every trial by every method."""
+    """Judge every trial by every method: against the rolling history, or against each of the
+    independent histories (Settings.histories), one tally per history."""
     thresholds = judging_thresholds(settings)
-    baselines = _rolling_baselines(settings, measured.unchanged)
-    results = {path: read_results(path) for path in measured.unchanged}
+    results = {path: read_results(path) for path in [*measured.unchanged, *_history_paths(measured)]}
     judges = methods.methods(settings.judge_as, variants=settings.variants)
-    tallies = {name: Tally() for name in judges}
     k = settings.history_runs
-    for i in range(settings.trials):
-        trial = _trial(
-            results[measured.unchanged[k + i]],
-            results[measured.unchanged[k + i - 1]],
-            baselines[k + i - 1],
-            thresholds,
+    noise_lines: list[str] = []
+    if measured.histories:
+        per_history = []
+        for h, runs in enumerate(measured.histories):
+            baseline = _fixed_baseline(settings, h, runs)
+            aa = [(results[path], results[runs[-1]], baseline) for path in measured.unchanged]
+            slowed = {
+                x: [(read_results(path), results[runs[-1]], baseline) for path in paths]
+                for x, paths in measured.slowed.items()
+            }
+            per_history.append(_tally(settings, judges, thresholds, aa, slowed))
+            noise_lines.append(_history_noise(settings, h, _trial(*aa[0], thresholds)))
+            progress(f"calibrate: judged every trial against history {h + 1}")
+        tallies = {name: _summed(t[name] for t in per_history) for name in judges}
+    else:
+        baselines = _rolling_baselines(settings, measured.unchanged)
+        aa = [
+            (results[measured.unchanged[k + i]], results[measured.unchanged[k + i - 1]], baselines[k + i - 1])
+            for i in range(settings.trials)
+        ]
+        slowed = {
+            x: [
+                (read_results(path), results[measured.unchanged[k + j - 1]], baselines[k + j - 1])
+                for j, path in enumerate(paths)
+            ]
+            for x, paths in measured.slowed.items()
+        }
+        tallies, per_history = _tally(settings, judges, thresholds, aa, slowed), []
+        progress("calibrate: judged every trial")
+    unchanged = [results[p] for p in [*_history_paths(measured), *measured.unchanged]]
+    return Outcome(
+        settings,
+        measured,
+        tallies,
+        _requests(settings, unchanged),
+        noise_check(settings, unchanged, measured) + noise_lines,
+        per_history,
+    )
+
+
+def _history_noise(settings: Settings, h: int, trial: methods.Trial) -> str:
+    """What history ``h`` makes of the runner's noise: the pooled ratio, and the slowed endpoint's
+    band (log sd) with the pooled estimate and with its own history's alone."""
+    sds = []
+    pooled = None
+    for method in (Method(), Method(pooled=False)):
+        regression = trial.rules.regression
+        assert regression.history is not None  # _trial checks that thresholds.json has one
+        decision = HistoryDecision(
+            trial.history,
+            regression.history,
+            current=trial.current,
+            baseline=trial.previous,
+            rules=regression,
+            method=method,
         )
+        band = decision.bands.get(settings.endpoint, {}).get(TYPICAL)
+        sds.append(f"{band.sd_log:.3f}" if band is not None else "-")
+        pooled = pooled or decision.pooled.get(TYPICAL)
+    ratio = (
+        f"{pooled.ratio:.2f} ({pooled.df:.0f} degrees of freedom, {pooled.endpoints} endpoints)"
+        if pooled
+        else "-"
+    )
+    return (
+        f"history {h + 1}: run-to-run over sampling variance pooled across endpoints {ratio}; "
+        f"{settings.endpoint}'s band on the first A/A trial: log sd {sds[0]} pooled, "
+        f"{sds[1]} from its own history"
+    )
+
+
+Judged = tuple[Results, Results, Path]
+"""One trial's run, the previous unchanged run, and the baseline it is judged against."""
+
+
+def _tally(
+    settings: Settings,
+    judges: Mapping[str, methods.Judge],
+    thresholds: Path,
+    aa: Sequence[Judged],
+    slowed: Mapping[float, Sequence[Judged]],
+) -> dict[str, Tally]:
+    tallies = {name: Tally() for name in judges}
+    for current, previous, baseline in aa:
+        trial = _trial(current, previous, baseline, thresholds)
         for name, judge_trial in judges.items():
             flags = judge_trial(trial)
             tally = tallies[name]
             tally.aa_trials += 1
             tally.false_alarms += any(level == "fail" for _, _, level in flags)
             tally.any_flags += bool(flags)
-    progress("calibrate: judged the A/A trials")
-    for x, paths in measured.slowed.items():
-        for j, path in enumerate(paths):
-            trial = _trial(
-                read_results(path), results[measured.unchanged[k + j - 1]], baselines[k + j - 1], thresholds
-            )
+    for x, trials in slowed.items():
+        for current, previous, baseline in trials:
+            trial = _trial(current, previous, baseline, thresholds)
             for name, judge_trial in judges.items():
                 flags = judge_trial(trial)
                 tally = tallies[name]
                 tally.trials[x] = tally.trials.get(x, 0) + 1
                 hit = any(scope == settings.endpoint and level == "fail" for scope, _, level in flags)
                 tally.detected[x] = tally.detected.get(x, 0) + hit
-        progress(f"calibrate: judged the {x:.0%} slowdown")
-    unchanged = [results[p] for p in measured.unchanged]
-    return Outcome(
-        settings,
-        measured,
-        tallies,
-        _requests(settings, unchanged),
-        noise_check(settings, unchanged, measured),
-    )
+    return tallies
+
+
+def _summed(tallies: Iterable[Tally]) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total.false_alarms += tally.false_alarms
+        total.any_flags += tally.any_flags
+        total.aa_trials += tally.aa_trials
+        for x, n in tally.trials.items():
+            total.trials[x] = total.trials.get(x, 0) + n
+            total.detected[x] = total.detected.get(x, 0) + tally.detected.get(x, 0)
+    return total
+
+
+def _history_paths(measured: Measured) -> list[Path]:
+    return [path for runs in measured.histories for path in runs]
+
+
+def _fixed_baseline(settings: Settings, h: int, runs: Sequence[Path]) -> Path:
+    """History ``h``'s K runs recorded one after the other, as the default branch would."""
+    folder = settings.out / "histories" / f"{h + 1}"
+    shutil.rmtree(folder, ignore_errors=True)
+    previous: Path | None = None
+    for m, path in enumerate(runs):
+        out = folder / f"{m:03d}"
+        record_baseline(path, previous=previous, out=out, keep=settings.history_runs)
+        previous = out
+    assert previous is not None  # K >= 1
+    return previous
 
 
 def _trial(current: Results, previous: Results, baseline: Path, thresholds: Path) -> methods.Trial:
@@ -199,12 +286,10 @@ def noise_check(settings: Settings, runs: list[Results], measured: Measured) -> 
             f"{settings.endpoint} {metric}: run-to-run sd {_sd(alone):.3f} alone, {_sd(relative):.3f} "
             f"relative to the other endpoints; predicted from each run's histogram {predicted**0.5:.3f}"
         )
-        if metric in PERCENTILES:
-            boot = statistics.fmean(
-                _bootstrap_variance(run.endpoints[settings.endpoint], metric) for run in rows
-            )
-            common_variance = statistics.fmean(v for _, v in shifts)
-            line += f" (order-statistic formula; a bootstrap says {(boot + common_variance) ** 0.5:.3f})"
+        boot = statistics.fmean(_bootstrap_variance(run.endpoints[settings.endpoint], metric) for run in rows)
+        common_variance = statistics.fmean(v for _, v in shifts)
+        formula = "order-statistic formula" if metric in PERCENTILES else "winsorized-variance formula"
+        line += f" ({formula}; a bootstrap of each run's requests says {(boot + common_variance) ** 0.5:.3f})"
         lines.append(line)
     factors = _speed_factors(measured)
     if factors:
@@ -221,11 +306,17 @@ def _sd(values: Iterable[float]) -> float:
 
 
 def _bootstrap_variance(row: EndpointStats, metric: str) -> float:
-    """The run's own requests resampled 200 times: the percentile's sampling noise, measured."""
-    fraction = PERCENTILES[metric]
+    """The run's own requests resampled 200 times: the metric's sampling noise, measured (the
+    check of the formulas ``summarize`` uses, under a heavy tail or a second mode)."""
+
+    def value(histogram: stats.Histogram) -> list[float]:
+        if metric == TYPICAL:
+            return [stats.trimmed_log_mean(histogram)]
+        return [stats.log_ms(stats.percentile(histogram, PERCENTILES[metric]))]
+
     (variance,) = stats.bootstrap_variances(
         row.histogram,
-        lambda h: [stats.log_ms(stats.percentile(h, fraction))],
+        value,
         replicates=200,
         seed=f"{row.name} {row.requests}",
     )
@@ -233,9 +324,8 @@ def _bootstrap_variance(row: EndpointStats, metric: str) -> float:
 
 
 def _speed_factors(measured: Measured) -> list[float]:
-    paths = [*measured.unchanged, *(p for paths in measured.slowed.values() for p in paths)]
     factors = []
-    for path in paths:
+    for path in measured.every_run:
         facts = path / RUN_FACTS
         if facts.is_file():
             factors.append(float(json.loads(facts.read_text(encoding="utf-8")).get("speed_factor", 1.0)))
@@ -254,7 +344,12 @@ def describe_settings(settings: Settings) -> str:
     return (
         f"preset {settings.preset}: {users} users, waits {wait_min}-{wait_max} s, {run_time:g} s runs; "
         f"K={settings.history_runs} history runs, T={settings.trials} trials each; "
-        f"slowed: {settings.endpoint}; latency: {settings.model.describe()}; "
+        + (
+            f"every trial judged against {settings.histories} independent histories; "
+            if settings.histories
+            else ""
+        )
+        + f"slowed: {settings.endpoint}; latency: {settings.model.describe()}; "
         f"judged with the thresholds of {_judged_as(settings)}"
     )
 
@@ -280,8 +375,9 @@ def _pct(fraction: float) -> str:
     return f"{fraction * 100:.1f}%" if 0 < fraction < 0.1 else f"{fraction * 100:.0f}%"
 
 
-def render_table(outcome: Outcome) -> str:
+def render_table(outcome: Outcome, tallies: Mapping[str, Tally] | None = None) -> str:
     """The side-by-side table: false alarms and detection per slowdown, counts with Wilson intervals."""
+    tallies = outcome.tallies if tallies is None else tallies
     slowdowns = sorted(outcome.measured.slowed)
     headers = [
         "method",
@@ -296,14 +392,43 @@ def render_table(outcome: Outcome) -> str:
             count_cell(tally.any_flags, tally.aa_trials),
             *(count_cell(tally.detected.get(x, 0), tally.trials.get(x, 0)) for x in slowdowns),
         ]
-        for name, tally in outcome.tallies.items()
+        for name, tally in tallies.items()
     ]
     return table(rows, headers=headers, tablefmt="github")
 
 
+def render_histories(outcome: Outcome) -> list[str]:
+    """This gate's figures against each independent history, then every method's per history."""
+    if not outcome.per_history:
+        return []
+    slowdowns = sorted(outcome.measured.slowed)
+    headers = ["history", "false alarms (fail)", *(f"detected at +{x:.0%}" for x in slowdowns)]
+    rows = [
+        [
+            f"{h + 1}",
+            count_cell(t[methods.THIS_GATE].false_alarms, t[methods.THIS_GATE].aa_trials),
+            *(
+                count_cell(t[methods.THIS_GATE].detected.get(x, 0), t[methods.THIS_GATE].trials.get(x, 0))
+                for x in slowdowns
+            ),
+        ]
+        for h, t in enumerate(outcome.per_history)
+    ]
+    lines = [f"{methods.THIS_GATE}, the same trials against each history:", ""]
+    lines += [table(rows, headers=headers, tablefmt="github"), ""]
+    for h, tallies in enumerate(outcome.per_history):
+        lines += [f"every method against history {h + 1}:", "", render_table(outcome, tallies), ""]
+    return lines
+
+
 def render_report(outcome: Outcome) -> str:
     settings, measured = outcome.settings, outcome.measured
-    lines = [f"Calibration: {describe_settings(settings)}", "", render_table(outcome), ""]
+    lines = [f"Calibration: {describe_settings(settings)}", ""]
+    if outcome.per_history:
+        lines += render_histories(outcome)
+        lines.append(f"every method, summed over the {len(outcome.per_history)} histories:")
+        lines.append("")
+    lines += [render_table(outcome), ""]
     lines.append("Counts are trials; in brackets the rate and its Wilson 95% interval.")
     slowdowns = sorted(measured.slowed)
     for name in (methods.THIS_GATE, methods.LEGACY):
@@ -316,7 +441,7 @@ def render_report(outcome: Outcome) -> str:
     if measured.wall_s:
         cores = measured.cpu_s / measured.wall_s
         lines.append(
-            f"ran {len(measured.unchanged) + sum(map(len, measured.slowed.values()))} runs, "
+            f"ran {len(measured.every_run)} runs, "
             f"{settings.parallel} at a time, in {measured.wall_s / 60:.1f} min; "
             f"CPU {measured.cpu_s:.0f} s = {cores:.2f} cores on average; "
             f"Locust CPU warnings: {measured.cpu_warnings}; {load_summary(measured.load)}"
@@ -328,8 +453,11 @@ def render_report(outcome: Outcome) -> str:
 
 def save(outcome: Outcome, text: str) -> None:
     (outcome.settings.out / "calibration.txt").write_text(text, encoding="utf-8")
+    document = tallies_json(outcome.tallies)
+    if outcome.per_history:
+        document = {"summed": document, "per_history": [tallies_json(t) for t in outcome.per_history]}
     (outcome.settings.out / "calibration.json").write_text(
-        json.dumps(tallies_json(outcome.tallies), indent=2) + "\n", encoding="utf-8"
+        json.dumps(document, indent=2) + "\n", encoding="utf-8"
     )
 
 

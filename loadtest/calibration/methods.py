@@ -221,6 +221,7 @@ def variant_methods(judge_as: str) -> Mapping[str, Judge]:
     """This gate with one part taken back to what it was, each alone."""
     old_floor = {"fail": OLD_FLOOR[judge_as], "warn": OLD_WARN_FLOOR[judge_as]}
     return {
+        "variant: each endpoint's own runner noise (before issue 22)": gate_variant(Method(pooled=False)),
         "variant: no common-mode rejection": gate_variant(Method(common_mode=False)),
         "variant: common mode weighted by the history": gate_variant(Method(weighted_common_mode=True)),
         "variant: failing at 3% per run (the rate before)": rate_variant(Method(), 0.03),

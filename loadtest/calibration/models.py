@@ -8,6 +8,14 @@
   network gives: the model an independent measurement found the gate blind under.
 * ``realistic``: the stand-in's realistic profile (production's medians and tails from the
   contract, profiles.profile_rules) at a scale, a tenth by default.
+* ``heavy``: a model none of the gate's rules were tuned on (issue 22): every endpoint its own
+  median, spread evenly on a log scale from 100 to 300 ms (so a run makes about a third of the
+  requests of the others), a heavier second mode and tail than ``mixture`` (15% of requests 3 x
+  slower, 2% 15 x slower, main mode p95 2.5 x median), and a larger speed factor per run common
+  to every endpoint (8% spread).
+* ``reported``: the model issue 22's reporter measured the gate under, as described there:
+  per-endpoint medians from 30 to 250 ms, a heavy second mode and tail (15% of requests 3 x
+  slower, 2% 10 x slower, p95 2 x median) and a 6% speed factor per run common to every endpoint.
 
 Each model's parameters are settings of the calibration (``scripts/calibrate.py --help``); the
 speed factor can be given to any model (``--run-spread``).
@@ -21,10 +29,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from loadtest import contract
 from loadtest.sandbox.faults import Jitter
 from loadtest.sandbox.profiles import profile_rules
 
-MODELS = ("lognormal", "mixture", "realistic")
+MODELS = ("lognormal", "mixture", "realistic", "heavy", "reported")
 LOGNORMAL: Mapping[str, Any] = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
 """The injected latency of the ``lognormal`` model on every endpoint."""
 MIXTURE: Mapping[str, Any] = {
@@ -37,7 +46,35 @@ MIXTURE: Mapping[str, Any] = {
     "tail_weight": 0.01,
 }
 """The injected latency of the ``mixture`` model on every endpoint (faults.mixture_sample)."""
-DEFAULT_RUN_SPREAD = {"lognormal": 0.0, "mixture": 0.04, "realistic": 0.0}
+SPREAD_MODELS: Mapping[str, Mapping[str, Any]] = {
+    "heavy": {
+        "medians_ms": (100.0, 300.0),
+        "jitter": {
+            "distribution": "mixture",
+            "p95_ratio": 2.5,
+            "second_ratio": 3.0,
+            "second_weight": 0.15,
+            "tail_ratio": 15.0,
+            "tail_weight": 0.02,
+        },
+    },
+    "reported": {
+        "medians_ms": (30.0, 250.0),
+        "jitter": {
+            "distribution": "mixture",
+            "p95_ratio": 2.0,
+            "second_ratio": 3.0,
+            "second_weight": 0.15,
+            "tail_ratio": 10.0,
+            "tail_weight": 0.02,
+        },
+    },
+}
+"""Models whose endpoints each have their own median, spread evenly on a log scale over the range."""
+MEDIANS_ORDER_SEED = "medians"
+"""Which endpoint gets which median: a fixed shuffle of the contract's endpoints (the dashboard
+lands sixth of 13, near the middle of the range), the same in every run."""
+DEFAULT_RUN_SPREAD = {"lognormal": 0.0, "mixture": 0.04, "realistic": 0.0, "heavy": 0.08, "reported": 0.06}
 """Standard deviation of log(speed factor) per run, common to every endpoint, by model."""
 
 
@@ -66,6 +103,8 @@ class LatencyModel:
         if self.name == "realistic":
             rules = profile_rules("realistic", scale=self.realistic_scale)
             return [_without_defaults(rule.to_dict()) for rule in rules]
+        if self.name in SPREAD_MODELS:
+            return _spread_rules(SPREAD_MODELS[self.name])
         jitter = LOGNORMAL if self.name == "lognormal" else self.mixture
         return [{"match": "*", "jitter": dict(jitter)}]
 
@@ -80,6 +119,15 @@ class LatencyModel:
         spread = spread if self.spread else ""
         if self.name == "realistic":
             return f"the stand-in's realistic profile x{self.realistic_scale:g} on every endpoint{spread}"
+        if self.name in SPREAD_MODELS:
+            spec = SPREAD_MODELS[self.name]
+            j = spec["jitter"]
+            low, high = spec["medians_ms"]
+            return (
+                f"a mixture per endpoint, medians {low:g}-{high:g} ms spread evenly on a log scale, "
+                f"p95 {j['p95_ratio']:g} x median; {j['second_weight']:.0%} of requests "
+                f"{j['second_ratio']:g} x slower, {j['tail_weight']:.0%} {j['tail_ratio']:g} x slower{spread}"
+            )
         if self.name == "lognormal":
             return (
                 f"lognormal on every endpoint, median {LOGNORMAL['median_ms']} ms, "
@@ -91,6 +139,22 @@ class LatencyModel:
             f"median; {m['second_weight']:.0%} of requests {m['second_ratio']:g} x slower, "
             f"{m['tail_weight']:.0%} {m['tail_ratio']:g} x slower{spread}"
         )
+
+
+def endpoint_medians(low: float, high: float) -> dict[str, float]:
+    """Each contract endpoint's median, log-evenly from ``low`` to ``high`` in a fixed order."""
+    names = sorted(endpoint.name for endpoint in contract.API)
+    random.Random(MEDIANS_ORDER_SEED).shuffle(names)
+    steps = max(len(names) - 1, 1)
+    return {name: low * (high / low) ** (i / steps) for i, name in enumerate(names)}
+
+
+def _spread_rules(spec: Mapping[str, Any]) -> list[dict[str, Any]]:
+    medians = endpoint_medians(*spec["medians_ms"])
+    return [
+        {"match": name, "jitter": {**spec["jitter"], "median_ms": round(median, 1)}}
+        for name, median in medians.items()
+    ]
 
 
 def faults_for(

@@ -50,6 +50,10 @@ class Settings:
     """The target whose thresholds judge the runs: ``external`` (a real host's) or ``sandbox``."""
     variants: bool = False
     """Also judge by variants of this gate, each with one part taken back (what each part is worth)."""
+    histories: int = 0
+    """0: each trial against the rolling history of the K unchanged runs before it. H > 0: H
+    independent histories of K unchanged runs each, run apart from the trials, and every trial
+    judged against each of them, so the detection rate's swing with the history shows."""
 
 
 @dataclass(frozen=True)
@@ -58,18 +62,32 @@ class RunSpec:
 
     slowdown: float
     index: int
+    history: int | None = None
+    """Which independent history an unchanged run belongs to (Settings.histories), if any."""
 
     @property
     def name(self) -> str:
+        if self.history is not None:
+            return f"history{self.history + 1}-{self.index:03d}"
         kind = f"slow{self.slowdown * 100:g}" if self.slowdown else "unchanged"
         return f"{kind}-{self.index:03d}"
 
 
+def _unchanged_specs(settings: Settings) -> list[RunSpec]:
+    """The A/A trials' runs (after the rolling history's K, without independent histories)."""
+    rolling = 0 if settings.histories else settings.history_runs
+    return [RunSpec(0.0, i) for i in range(rolling + settings.trials)]
+
+
+def _history_specs(settings: Settings) -> list[list[RunSpec]]:
+    return [[RunSpec(0.0, i, h) for i in range(settings.history_runs)] for h in range(settings.histories)]
+
+
 def plan_runs(settings: Settings) -> list[RunSpec]:
     """Every run, in a shuffled order so that slow and unchanged runs share the machine's moods."""
-    unchanged = [RunSpec(0.0, i) for i in range(settings.history_runs + settings.trials)]
+    unchanged = _unchanged_specs(settings)
     slowed = [RunSpec(x, i) for x in settings.slowdowns for i in range(settings.trials)]
-    runs = unchanged + slowed
+    runs = [spec for history in _history_specs(settings) for spec in history] + unchanged + slowed
     random.Random(settings.seed).shuffle(runs)
     return runs
 
@@ -114,6 +132,13 @@ class Measured:
     cpu_warnings: int
     load: tuple[float, ...] = ()
     """The machine's 1-minute load average each time a run finished."""
+    histories: list[list[Path]] = field(default_factory=list)
+    """The independent histories' runs (Settings.histories), oldest first."""
+
+    @property
+    def every_run(self) -> list[Path]:
+        slowed = [path for paths in self.slowed.values() for path in paths]
+        return [*(path for history in self.histories for path in history), *self.unchanged, *slowed]
 
 
 def run_all(settings: Settings, progress: Callable[[str], None] = print) -> Measured:
@@ -123,7 +148,7 @@ def run_all(settings: Settings, progress: Callable[[str], None] = print) -> Meas
     cpu_before = _children_cpu_s()
     load: list[float] = []
 
-    def one(item: tuple[int, RunSpec]) -> tuple[RunSpec, Path]:
+    def one(item: tuple[int, RunSpec]) -> Path:
         number, spec = item
         path = run_one(settings, spec, seed=settings.seed * 100_000 + number)
         load.append(os.getloadavg()[0])
@@ -131,32 +156,42 @@ def run_all(settings: Settings, progress: Callable[[str], None] = print) -> Meas
             f"calibrate: {len(load)}/{len(runs)} {spec.name} ({time.monotonic() - started:.0f} s, "
             f"load {load[-1]:.2f})"
         )
-        return spec, path
+        return path
 
     with ThreadPoolExecutor(max_workers=settings.parallel) as pool:
-        finished = list(pool.map(one, enumerate(runs)))
-    paths = {spec: path for spec, path in finished}
-    unchanged = [paths[RunSpec(0.0, i)] for i in range(settings.history_runs + settings.trials)]
-    slowed = {x: [paths[RunSpec(x, i)] for i in range(settings.trials)] for x in settings.slowdowns}
-    warnings = sum(_cpu_warning(path) for path in paths.values())
+        list(pool.map(one, enumerate(runs)))
     wall = time.monotonic() - started
-    return Measured(unchanged, slowed, wall, _children_cpu_s() - cpu_before, warnings, tuple(load))
+    measured = _measured(settings, settings.out / "runs")
+    warnings = sum(_cpu_warning(path) for path in measured.every_run)
+    return Measured(
+        measured.unchanged,
+        measured.slowed,
+        wall,
+        _children_cpu_s() - cpu_before,
+        warnings,
+        tuple(load),
+        measured.histories,
+    )
+
+
+def _measured(settings: Settings, runs: Path) -> Measured:
+    unchanged = [runs / spec.name for spec in _unchanged_specs(settings)]
+    slowed = {x: [runs / RunSpec(x, i).name for i in range(settings.trials)] for x in settings.slowdowns}
+    histories = [[runs / spec.name for spec in history] for history in _history_specs(settings)]
+    return Measured(unchanged, slowed, 0.0, 0.0, 0, histories=histories)
 
 
 def measured_from(settings: Settings) -> Measured:
     """The bundles of an earlier calibration in ``settings.out``, to judge them again without running."""
-    runs = settings.out / "runs"
-    unchanged = [runs / RunSpec(0.0, i).name for i in range(settings.history_runs + settings.trials)]
-    slowed = {x: [runs / RunSpec(x, i).name for i in range(settings.trials)] for x in settings.slowdowns}
-    missing = [path for path in [*unchanged, *sum(slowed.values(), [])] if not path.is_dir()]
+    measured = _measured(settings, settings.out / "runs")
+    missing = [path for path in measured.every_run if not path.is_dir()]
     if missing:
         raise FileNotFoundError(
             f"{missing[0]}: no such run ({len(missing)} missing): --judge-only needs the runs of an "
-            "earlier calibration with the same -K, -T and --slowdowns in --out"
+            "earlier calibration with the same -K, -T, --histories and --slowdowns in --out"
         )
-    return Measured(
-        unchanged, slowed, 0.0, 0.0, sum(_cpu_warning(p) for p in [*unchanged, *sum(slowed.values(), [])])
-    )
+    warnings = sum(_cpu_warning(path) for path in measured.every_run)
+    return Measured(measured.unchanged, measured.slowed, 0.0, 0.0, warnings, histories=measured.histories)
 
 
 def load_summary(load: tuple[float, ...]) -> str:

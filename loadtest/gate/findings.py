@@ -7,13 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from loadtest.bundle import AGGREGATE
+from loadtest.bundle import AGGREGATE, LATENCY_METRICS
+from loadtest.gate.stats import SampleInterval
 from loadtest.gate.thresholds import Coverage, Limit, Tolerance
 from loadtest.gate.units import (
     LIMIT_METRICS,
     METRIC_LABELS,
     format_duration,
     format_ms,
+    format_ms_apart,
     format_pct,
     format_points,
     format_rps,
@@ -120,20 +122,54 @@ def not_exercised(endpoint: str, coverage: Coverage) -> Finding:
     )
 
 
-def limit_broken(scope: str, metric: str, observed: float, limit: Limit) -> Finding:
-    """A row's ``metric`` broke an absolute limit of thresholds.json."""
+def limit_broken(
+    scope: str, metric: str, observed: float, limit: Limit, interval: SampleInterval | None = None
+) -> Finding:
+    """A row's ``metric`` broke an absolute limit of thresholds.json (its interval too, when the
+    limit is judged by one)."""
+    shown = format_value(metric, observed)
+    if interval is not None:
+        shown += f" ({_interval_words(metric, interval)})"
+    return _limit_finding("fail", scope, metric, observed, limit, shown, limit.reason)
+
+
+def limit_uncertain(
+    scope: str, metric: str, observed: float, limit: Limit, interval: SampleInterval, reason: str
+) -> Finding:
+    """A row's ``metric`` is beyond an absolute limit, but its confidence interval from the run's
+    own sample reaches back across it: too few requests to tell, so a warning that says how many
+    would; ``reason`` is thresholds.json's for judging limits by their interval."""
+    needed = f"; about {interval.needed:,} requests would give a firm answer" if interval.needed else ""
+    shown = (
+        f"{format_value(metric, observed)}, but {_interval_words(metric, interval)} reaches the limit: "
+        f"too few requests to tell{needed}"
+    )
+    return _limit_finding("warn", scope, metric, observed, limit, shown, reason)
+
+
+def _limit_finding(
+    level: Level, scope: str, metric: str, observed: float, limit: Limit, shown: str, reason: str
+) -> Finding:
     return Finding(
-        level="fail",
+        level=level,
         scope=scope,
         kind="limit",
         metric=metric,
         rule=describe_limit(limit),
-        observed=format_value(metric, observed),
-        reason=limit.reason,
+        observed=shown,
+        reason=reason,
         value=observed,
         limit=limit.value,
         source=limit.source,
     )
+
+
+def _interval_words(metric: str, interval: SampleInterval) -> str:
+    """``95% interval 1,200–2,100 ms from 230 requests``."""
+    low, high = format_value(metric, interval.low), format_value(metric, interval.high)
+    unit = " ms" if metric in LATENCY_METRICS else " req/s" if metric == "rps" else ""
+    low = low.removesuffix(unit) if unit else low
+    return f"{interval.confidence:.0%} interval {low}–{high} from {interval.requests:,} requests"
 
 
 def describe_limit(limit: Limit) -> str:
@@ -221,6 +257,14 @@ def failure_ratio_regression(
     )
 
 
+RUNNER_WIDE_OBSERVED = "; every endpoint moved {} together, none by itself"
+RUNNER_WIDE_REASON = (
+    "Only the whole run moved: a slower runner or network moves every endpoint alike, as a change "
+    "that slows every endpoint does, and one run cannot tell them apart. Measuring the base branch "
+    "on the same runner (a paired base/head run) would."
+)
+
+
 def latency_out_of_band(
     level: Level,
     scope: str,
@@ -234,13 +278,17 @@ def latency_out_of_band(
     effect: Tolerance,
     reason: str,
     run_shift: float = 1.0,
+    every_endpoint: float | None = None,
 ) -> Finding:
     """A response-time metric above the band its baseline history predicts (loadtest.gate.noise).
 
     ``run_shift`` is the factor by which the run's other endpoints moved; the band's centre
-    includes it, and the summary says so, so "+16%" reads as "+16% beyond the run-wide shift"."""
+    includes it, and the summary says so, so "+16%" reads as "+16% beyond the run-wide shift".
+    ``every_endpoint``, for the aggregate when no endpoint stood out, is the factor by which they
+    all moved together: the finding then says that a slower runner or network does that too."""
     low, high = edges
     change = current - center
+    shown, high_shown, low_shown = format_ms_apart(current, high, low)
     shifted = "" if round(run_shift, 2) == 1 else f" incl. the run-wide {format_signed_pct(run_shift - 1, 1)}"
     return Finding(
         level=level,
@@ -253,11 +301,16 @@ def latency_out_of_band(
             f"or slower by under {format_pct(effect.relative)} and {effect.absolute:g} ms"
         ),
         observed=(
-            f"{format_ms(current)} ms, band {format_ms(low)}–{format_ms(high)} ms "
+            f"{shown} ms, band {low_shown}–{high_shown} ms "
             f"({runs} runs, median {format_ms(center)} ms{shifted}; "
             f"{format_signed_pct(change, center)}, {change:+,.0f} ms)"
+            + (
+                RUNNER_WIDE_OBSERVED.format(format_signed_pct(every_endpoint - 1, 1))
+                if every_endpoint
+                else ""
+            )
         ),
-        reason=reason,
+        reason=RUNNER_WIDE_REASON if every_endpoint else reason,
         value=current,
         baseline=center,
         limit=high,

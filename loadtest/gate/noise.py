@@ -56,6 +56,9 @@ _MEDIAN_VARIANCE = math.pi / 2
 """The variance of a median of k normal values is about pi/2 times that of their mean."""
 MIN_TAIL = 10
 """Requests beyond a percentile needed to judge it (see ``judgeable``)."""
+OWN_NOISE_LEVEL = 0.01
+"""An endpoint whose own run-to-run spread is beyond the pooled one's at this level (chi-square)
+keeps its own estimate: it is noisier than the rest, and the pool would understate it."""
 OUTLIER_K = 3.0
 """An endpoint whose shift is further than this many standard errors from the median shift is left
 out of the run-wide shift: it moved by itself."""
@@ -76,6 +79,9 @@ class Method:
     """Degrees of freedom for the runner's noise; False: the normal distribution."""
     floor: Mapping[str, Tolerance] | None = None
     """Minimum effects to use instead of thresholds.json's (by level)."""
+    pooled: bool = True
+    """The endpoints' runner noise from one estimate pooled across them (``PooledNoise``); False:
+    each endpoint's from its own history alone (before issue 22)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,10 +271,28 @@ class Series:
         """The runner's own noise this series shows: its spread less the sampling noise it carried."""
         return self.spread - self.sampling_then
 
-    def test(self, *, center_runs: int, satterthwaite: bool = True) -> _Test:
-        """This run against the band: the centre, the runner's noise (what the history shows beyond
-        its sampling noise), this run's sampling noise and the centre's."""
+    @property
+    def ratio(self) -> float:
+        """The history's run-to-run variance in units of its sampling variance: 1 when the runner
+        adds nothing beyond the requests' own noise."""
+        return self.spread / self.sampling_then if self.sampling_then > 0 else math.inf
+
+    def runner_noise(self, pooled: PooledNoise | None) -> tuple[float, float]:
+        """(variance, the estimate's squared scale over its degrees of freedom: its Satterthwaite
+        term) of the runner's own noise on this series: the pooled ratio's excess over 1 times this
+        series' sampling noise, or what its own history shows when unpooled or noisier than the pool."""
+        if pooled is not None and not pooled.exceeded_by(self):
+            return pooled.between(self.sampling_then), (pooled.ratio * self.sampling_then) ** 2 / pooled.df
         between = max(0.0, self.own_between)
+        return between, between**2 / mssd_degrees_of_freedom(len(self.history))
+
+    def test(
+        self, *, center_runs: int, satterthwaite: bool = True, pooled: PooledNoise | None = None
+    ) -> _Test:
+        """This run against the band: the centre, the runner's noise (what the history shows beyond
+        its sampling noise, pooled across endpoints when ``pooled`` is given), this run's sampling
+        noise and the centre's."""
+        between, between_term = self.runner_noise(pooled)
         recent = self.adjusted[-center_runs:]
         center = statistics.median(recent)
         center_variance = _MEDIAN_VARIANCE * (between + self.sampling_then) / len(recent)
@@ -280,7 +304,7 @@ class Series:
             # rests on K runs' requests and the centre's on the runner's, so they add no term.
             parts = self.current[1] ** 2 / self.sampling_df
             if between > 0:
-                parts += between**2 / mssd_degrees_of_freedom(len(self.history))
+                parts += between_term
             df = variance**2 / parts if parts > 0 else math.inf
         return _Test(
             row=self.row,
@@ -293,6 +317,51 @@ class Series:
             run_shift=math.exp(self.offset),
             lower_is_worse=self.lower_is_worse,
         )
+
+
+@dataclass(frozen=True)
+class PooledNoise:
+    """The runner's noise on the endpoints, beyond their sampling noise, as one estimate pooled
+    across them: the ratio of each endpoint's run-to-run variance (its history's mean square
+    successive difference, the run-wide shift taken out) to the sampling variance its runs
+    carried, averaged over the endpoints with their degrees of freedom as weights.
+
+    Each endpoint's own estimate rests on about 10 runs (6 degrees of freedom for the successive
+    differences of 10 runs): as a variance it is itself noise, and a band resting on it swings
+    with which runs form the history. In units of each endpoint's sampling noise the endpoints
+    tell about one thing (how much more a run varies than its requests say: a runner that moves
+    endpoints apart, or a sampling formula that understates a heavy tail), so pooled it rests on
+    every endpoint's runs: 13 endpoints x 10 runs give about 80 degrees of freedom.
+    """
+
+    ratio: float
+    """Run-to-run variance over sampling variance, pooled: 1 means the runner adds nothing."""
+    df: float
+    """Degrees of freedom of the pooled ratio: the endpoints' summed."""
+    endpoints: int
+
+    def between(self, sampling: float) -> float:
+        """The runner's variance on a series whose runs carried ``sampling`` variance."""
+        return max(0.0, self.ratio - 1) * sampling
+
+    def exceeded_by(self, series: Series) -> bool:
+        """Is ``series`` noisier than the pool, beyond chance at OWN_NOISE_LEVEL? Then it keeps its
+        own estimate (an endpoint with noise of its own is not held to the others' band)."""
+        df = mssd_degrees_of_freedom(len(series.history))
+        if self.ratio <= 0:  # every run alike (synthetic histories): any spread is its own
+            return series.ratio > 0
+        return series.ratio * df / self.ratio > stats.chi2_quantile(1 - OWN_NOISE_LEVEL, df)
+
+
+def pool_runner_noise(series: Sequence[Series]) -> PooledNoise | None:
+    """The endpoints' pooled ratio (``PooledNoise``), from every series with sampling noise; None
+    without any."""
+    usable = [s for s in series if s.sampling_then > 0 and len(s.history) >= 2]
+    if not usable:
+        return None
+    weights = [mssd_degrees_of_freedom(len(s.history)) for s in usable]
+    ratio = sum(w * s.ratio for w, s in zip(weights, usable, strict=True)) / sum(weights)
+    return PooledNoise(ratio=ratio, df=sum(weights), endpoints=len(usable))
 
 
 def band_test(
@@ -364,6 +433,8 @@ class HistoryDecision:
         self._findings: dict[str, list[Finding]] = {}
         self.run_shift = 1.0
         """How much this run's endpoints moved together against their history (a factor)."""
+        self.pooled: dict[str, PooledNoise] = {}
+        """Metric: the endpoints' runner noise pooled across them (Method.pooled)."""
         tests = self._tests(current, baseline, rules)
         self.tests = len(tests)
         """How many metrics shared the run's false-alarm rate."""
@@ -413,13 +484,31 @@ class HistoryDecision:
                     self.untested[metric] = self.untested.get(metric, 0) + 1
                 elif (found := self._series(row.name, metric, now, past, common)) is not None:
                     series.append(found)
+        self.pooled = self._pooled(series)
         tests = [
-            s.test(center_runs=self.rule.center_runs, satterthwaite=self.method.satterthwaite) for s in series
+            s.test(
+                center_runs=self.rule.center_runs,
+                satterthwaite=self.method.satterthwaite,
+                pooled=self.pooled.get(s.metric) if s.row != AGGREGATE else None,
+            )
+            for s in series
         ]
         aggregate = next((row for row in rows if row.name == AGGREGATE), None)
         if rules.throughput and aggregate is not None and aggregate.rps:
             tests.append(self._throughput_test(aggregate))
         return tests
+
+    def _pooled(self, series: Sequence[Series]) -> dict[str, PooledNoise]:
+        """Per metric, the endpoints' runner noise pooled (Method.pooled); the aggregate, alone in
+        its kind (the run-wide test, the common mode left in), keeps its own."""
+        if not self.method.pooled:
+            return {}
+        pooled = {}
+        for metric in {s.metric for s in series}:
+            found = pool_runner_noise([s for s in series if s.metric == metric and s.row != AGGREGATE])
+            if found is not None:
+                pooled[metric] = found
+        return pooled
 
     def _series(
         self,
@@ -492,12 +581,16 @@ class HistoryDecision:
         if not alphas:
             return
         lowest = next(reversed(alphas))
+        # Only the aggregate moved: every endpoint went the same way, as a slower runner or
+        # network moves them, and no endpoint stood out from the others.
+        alone = not any(tests[i].row != AGGREGATE for i in decided)
         for index, test in enumerate(tests):
             level = decided.get(index, lowest)
             band = self._band(test, level, alphas[level][index], rules)
             self.bands.setdefault(test.row, {})[test.metric] = band
             if index in decided:
-                self._findings.setdefault(test.row, []).append(self._finding(level, band, rules))
+                finding = self._finding(level, band, rules, runner_wide=alone and test.row == AGGREGATE)
+                self._findings.setdefault(test.row, []).append(finding)
 
     def _band(self, test: _Test, level: Level, alpha: float, rules: RegressionRules) -> Band:
         """The band of ``test`` at ``level``: the statistical edge, moved out to the minimum effect."""
@@ -529,7 +622,7 @@ class HistoryDecision:
             )
         return self._effect(level, test.row).is_exceeded((current - center) / center, current - center)
 
-    def _finding(self, level: Level, band: Band, rules: RegressionRules) -> Finding:
+    def _finding(self, level: Level, band: Band, rules: RegressionRules, *, runner_wide: bool) -> Finding:
         rate = self.rule.levels[level][0]
         if band.metric == "rps":
             assert rules.throughput is not None  # a throughput test exists only with its rule
@@ -556,6 +649,7 @@ class HistoryDecision:
             effect=self._effect(level, band.row),
             reason=self.rule.reason or (rules.latency.reason if rules.latency else ""),
             run_shift=band.run_shift,
+            every_endpoint=self.run_shift if runner_wide and band.metric != "rps" else None,
         )
 
 

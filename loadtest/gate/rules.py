@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from statistics import NormalDist
 
-from loadtest.bundle import EndpointStats, Results
-from loadtest.gate.findings import Finding, limit_broken, not_exercised, run_without_requests, stopped_early
-from loadtest.gate.thresholds import Coverage, Limit, Rules
+from loadtest.bundle import PERCENTILES, EndpointStats, Results
+from loadtest.gate.findings import (
+    Finding,
+    limit_broken,
+    limit_uncertain,
+    not_exercised,
+    run_without_requests,
+    stopped_early,
+)
+from loadtest.gate.stats import (
+    SampleInterval,
+    percentile_interval,
+    percentile_requests_needed,
+    rate_interval,
+    rate_requests_needed,
+    ratio_requests_needed,
+    wilson_interval,
+)
+from loadtest.gate.thresholds import Coverage, Limit, LimitSampling, Rules
 from loadtest.gate.units import LIMIT_METRICS
 from loadtest.untrusted import code_span
 
@@ -17,7 +34,7 @@ def check_run(results: Results, rules: Rules) -> tuple[list[Finding], list[str]]
     coverage, notes = check_coverage(results, rules.coverage)
     findings += coverage
     for stats in (results.aggregate, *results.endpoints.values()):
-        found, unchecked = check_limits(stats, rules.endpoint_limits(stats.name))
+        found, unchecked = check_limits(stats, rules.endpoint_limits(stats.name), rules.sampling)
         findings += found
         if unchecked and stats.requests:
             metrics = ", ".join(unchecked)
@@ -59,8 +76,13 @@ def check_coverage(results: Results, coverage: Coverage) -> tuple[list[Finding],
     return [not_exercised(name, coverage) for name in idle], notes
 
 
-def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[list[Finding], list[str]]:
-    """Broken limits of one row, and the limited metrics the row has no value for."""
+def check_limits(
+    stats: EndpointStats, limits: Mapping[str, Limit], sampling: LimitSampling | None = None
+) -> tuple[list[Finding], list[str]]:
+    """Broken limits of one row, and the limited metrics the row has no value for. A limit judged
+    by its interval (``sampling``) fails only when the interval is beyond it; a figure beyond it
+    whose interval is not warns, with the requests a firm answer would need."""
+    sampling = sampling or LimitSampling()
     findings, unchecked = [], []
     for limit in limits.values():
         metric = LIMIT_METRICS.get(limit.metric, limit.metric)
@@ -68,8 +90,33 @@ def check_limits(stats: EndpointStats, limits: Mapping[str, Limit]) -> tuple[lis
         if observed is None:
             unchecked.append(limit.metric)
         elif stats.requests and limit.is_broken_by(observed):
-            findings.append(limit_broken(stats.name, metric, observed, limit))
+            found = sample_interval(stats, metric, limit, sampling)
+            if found is None or limit.is_broken_by(found.nearest(floor=limit.is_floor)):
+                findings.append(limit_broken(stats.name, metric, observed, limit, found))
+            else:
+                findings.append(limit_uncertain(stats.name, metric, observed, limit, found, sampling.reason))
     return findings, unchecked
+
+
+def sample_interval(
+    row: EndpointStats, metric: str, limit: Limit, sampling: LimitSampling
+) -> SampleInterval | None:
+    """The interval of ``metric`` on ``row`` when ``limit`` is judged by one; None: by the figure."""
+    if sampling.sample_of(limit) != "interval":
+        return None
+    z = NormalDist().inv_cdf(0.5 + sampling.confidence / 2)
+    if metric in PERCENTILES and row.histogram:
+        low, high = percentile_interval(row.histogram, PERCENTILES[metric], z)
+        needed = percentile_requests_needed(row.histogram, PERCENTILES[metric], limit.value, z)
+    elif metric == "failure_ratio":
+        low, high = wilson_interval(row.failures, row.requests, z)
+        needed = ratio_requests_needed(row.failure_ratio, limit.value, z)
+    elif metric == "rps" and row.rps is not None:
+        low, high = rate_interval(row.rps, row.requests, z)
+        needed = rate_requests_needed(row.rps, limit.value, z)
+    else:
+        return None  # a percentile read from the stats CSV alone has no histogram to bound it
+    return SampleInterval(low, high, sampling.confidence, row.requests, needed)
 
 
 def _requests(results: Results, name: str) -> int:

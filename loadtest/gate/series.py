@@ -35,6 +35,10 @@ class JudgedBand:
     """Runs of history the band was computed from."""
     level: str = "warn"
     """The level whose edges these are (``warn`` or ``fail``)."""
+    current: float | None = None
+    """This run's value of the metric, when the band judged one."""
+    p_value: float | None = None
+    """This run's one-sided p-value against the band, before the run's tests shared the rate."""
 
 
 Bands = Mapping[str, Mapping[str, JudgedBand]]

@@ -11,6 +11,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 
 from loadtest.bundle import histogram_percentile
@@ -86,11 +87,94 @@ def order_statistic_variance(histogram: Histogram, fraction: float) -> float:
     value = percentile(histogram, fraction)
     if not value or count == 0:
         return 0.0
-    half = _RANK_Z * math.sqrt(count * fraction * (1 - fraction))
-    low = histogram_percentile(histogram, count, max(0.0, fraction - half / count))
-    high = histogram_percentile(histogram, count, min(1.0, fraction + half / count))
+    low, high = percentile_interval(histogram, fraction)
     spread = (math.log(max(high, 1.0)) - math.log(max(low, 1.0))) / (2 * _RANK_Z)
     return spread**2 + (bucket_width(value) / value) ** 2 / 12
+
+
+@dataclass(frozen=True)
+class SampleInterval:
+    """A figure's confidence interval from the run's own sample, and the requests that would put
+    it beyond the limit."""
+
+    low: float
+    high: float
+    confidence: float
+    requests: int
+    needed: int
+
+    def nearest(self, *, floor: bool) -> float:
+        """The end of the interval on the limit's good side: the high end for a lower limit."""
+        return self.high if floor else self.low
+
+
+def percentile_interval(histogram: Histogram, fraction: float, z: float = _RANK_Z) -> tuple[float, float]:
+    """The distribution-free confidence interval of a percentile (95% at the default ``z``): the
+    response times at ranks n p -+ z sqrt(n p (1 - p)), read off the run's own histogram."""
+    count = sum(histogram.values())
+    if count == 0:
+        return 0.0, 0.0
+    half = z * math.sqrt(count * fraction * (1 - fraction))
+    low = histogram_percentile(histogram, count, max(0.0, fraction - half / count))
+    high = histogram_percentile(histogram, count, min(1.0, fraction + half / count))
+    return low, high
+
+
+def percentile_requests_needed(
+    histogram: Histogram, fraction: float, limit: float, z: float = _RANK_Z
+) -> int:
+    """How many requests, distributed as these, would put the percentile's interval above ``limit``:
+    the share F within the limit must fall below p - z sqrt(p (1 - p) / n), so n > z^2 p (1 - p) /
+    (p - F)^2. 0 when the percentile is not above the limit at all."""
+    count = sum(histogram.values())
+    within = sum(n for ms, n in histogram.items() if ms <= limit) / count if count else 1.0
+    if within >= fraction:
+        return 0
+    return math.ceil(z * z * fraction * (1 - fraction) / (fraction - within) ** 2) + 1
+
+
+def wilson_interval(hits: float, total: float, z: float = _RANK_Z) -> tuple[float, float]:
+    """Wilson's score interval for a proportion: honest at 0/40 and 40/40, where hits/n +- 1.96 sd
+    would claim certainty."""
+    if total <= 0:
+        return 0.0, 1.0
+    p = hits / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def ratio_requests_needed(ratio: float, limit: float, z: float = _RANK_Z) -> int:
+    """How many requests at this failure ratio would put its Wilson interval above ``limit`` (0
+    when the ratio is not above it): the lower end grows with n, so bisection finds the least."""
+    if ratio <= limit:
+        return 0
+    low, high = 1, 2
+    while wilson_interval(ratio * high, high, z)[0] <= limit:
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (
+            (middle, high) if wilson_interval(ratio * middle, middle, z)[0] <= limit else (low, middle)
+        )
+    return high
+
+
+def rate_interval(rate: float, count: int, z: float = _RANK_Z) -> tuple[float, float]:
+    """A rate's interval from the count it rests on, as if the count were Poisson: rate x (1 -+ z /
+    sqrt(n)). Locust's closed loop makes requests more regular than Poisson, so this is wide."""
+    if count <= 0:
+        return 0.0, math.inf
+    half = z / math.sqrt(count)
+    return rate * max(0.0, 1 - half), rate * (1 + half)
+
+
+def rate_requests_needed(rate: float, floor: float, z: float = _RANK_Z) -> int:
+    """How many requests at this rate would put its interval below ``floor``: rate (1 + z / sqrt(n))
+    < floor, so n > (z rate / (floor - rate))^2; 0 when the rate is not below it."""
+    if rate >= floor:
+        return 0
+    return math.ceil((z * rate / (floor - rate)) ** 2) + 1
 
 
 def bucket_width(ms: float) -> float:
@@ -176,6 +260,14 @@ def t_quantile(q: float, df: float) -> float:
         middle = (low + high) / 2
         low, high = (middle, high) if t_cdf(middle, df) < q else (low, middle)
     return (low + high) / 2
+
+
+def chi2_quantile(q: float, df: float) -> float:
+    """The ``q`` quantile of the chi-square distribution with ``df`` degrees of freedom, by Wilson and
+    Hilferty's cube-root normal approximation (within 1% from about 5 degrees of freedom)."""
+    z = NormalDist().inv_cdf(q)
+    c = 2 / (9 * df)
+    return df * max(0.0, 1 - c + z * math.sqrt(c)) ** 3
 
 
 def _regularized_beta(x: float, a: float, b: float) -> float:

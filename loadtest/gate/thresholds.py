@@ -26,7 +26,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
-from loadtest.bundle import AGGREGATE, BundleError, read_json
+from loadtest.bundle import AGGREGATE, PERCENTILES, BundleError, read_json
 from loadtest.bundle.files import MiB
 from loadtest.gate.errors import GateInputError
 
@@ -52,6 +52,8 @@ class Limit:
     reason: str = ""
     source: str = ""
     """The JSON path that set it, e.g. ``targets.sandbox.defaults.endpoint.p95``."""
+    sample: str | None = None
+    """``interval`` or ``point`` (LimitSampling.sample), set on this limit; None: the layers' default."""
 
     @property
     def is_floor(self) -> bool:
@@ -127,6 +129,29 @@ class Coverage:
     )
 
 
+SAMPLED_METRICS = (*PERCENTILES, "failure_ratio", "min_rps")
+"""Limits whose figure has a confidence interval from the run's own sample (loadtest.gate.rules)."""
+
+
+@dataclass(frozen=True)
+class LimitSampling:
+    """How an absolute limit treats the sample its figure rests on (``limit_sampling``)."""
+
+    sample: str = "interval"
+    """``interval``: fail only when the figure's confidence interval lies beyond the limit, warn
+    when only the figure does; ``point``: the figure alone decides."""
+    confidence: float = 0.95
+    reason: str = (
+        "A p95 from 200 requests is the 10th slowest, and it swings by half between identical runs: "
+        "a limit fails only when the interval, not the figure alone, is beyond it."
+    )
+
+    def sample_of(self, limit: Limit) -> str:
+        if limit.metric not in SAMPLED_METRICS:
+            return "point"
+        return limit.sample or self.sample
+
+
 @dataclass(frozen=True)
 class _Layer:
     path: str
@@ -142,6 +167,7 @@ class Rules:
     coverage: Coverage = field(default_factory=Coverage)
     stop: Mapping[str, float] = field(default_factory=dict)
     """The stop conditions the layers set, key by key (``failure_ratio``, ...; loadtest.progress)."""
+    sampling: LimitSampling = field(default_factory=LimitSampling)
 
     def aggregate_limits(self) -> dict[str, Limit]:
         limits: dict[str, Limit] = {}
@@ -184,7 +210,11 @@ class Thresholds:
                 candidates.append((f"targets.{target}.presets.{preset}.", target_preset))
         layers = tuple(_Layer(path, body) for path, body in candidates if body)
         return Rules(
-            layers=layers, regression=_regression(layers), coverage=_coverage(layers), stop=_stop(layers)
+            layers=layers,
+            regression=_regression(layers),
+            coverage=_coverage(layers),
+            stop=_stop(layers),
+            sampling=_sampling(layers),
         )
 
 
@@ -206,8 +236,14 @@ def _literal_chars(pattern: str) -> int:
 def _limits(rules: Mapping[str, Any], path: str) -> dict[str, Limit]:
     limits = {}
     for metric, spec in rules.items():
-        value, reason = (spec["value"], spec.get("reason", "")) if isinstance(spec, dict) else (spec, "")
-        limits[metric] = Limit(metric=metric, value=float(value), reason=reason, source=f"{path}.{metric}")
+        spec = spec if isinstance(spec, dict) else {"value": spec}
+        limits[metric] = Limit(
+            metric=metric,
+            value=float(spec["value"]),
+            reason=spec.get("reason", ""),
+            source=f"{path}.{metric}",
+            sample=spec.get("sample"),
+        )
     return limits
 
 
@@ -229,6 +265,13 @@ def _coverage(layers: Iterable[_Layer]) -> Coverage:
     for layer in layers:
         merged.update(layer.body.get("coverage", {}))
     return Coverage(**merged)
+
+
+def _sampling(layers: Iterable[_Layer]) -> LimitSampling:
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer.body.get("limit_sampling", {}))
+    return LimitSampling(**merged)
 
 
 def _stop(layers: Iterable[_Layer]) -> dict[str, float]:

@@ -41,6 +41,24 @@ def format_ms(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+def format_ms_apart(value: float, edge: float, *others: float) -> list[str]:
+    """``value``, ``edge`` and ``others`` in ms with as many decimals as it takes to print a value
+    that crossed its band's edge differently from the edge (``147.4`` against ``146.9``, never
+    ``147`` against ``147``); the same decimals for all, so a band reads as one scale."""
+    for digits in range(4):
+        shown = [format_ms(v) if digits == 0 else f"{v:,.{digits}f}" for v in (value, edge, *others)]
+        if shown[0] != shown[1] or value == edge:
+            return shown
+    return shown
+
+
+def format_p_value(p: float) -> str:
+    """``p 0.031``, ``p 0.0004``, ``p under 0.0001``: two significant figures, floored where they stop
+    meaning anything (the t distribution's far tail is an approximation); no ``<``, which a
+    summary's sanitiser would escape."""
+    return "p under 0.0001" if p < 0.0001 else f"p {p:.2g}" if p < 0.1 else f"p {p:.2f}"
+
+
 def format_rps(value: float | None) -> str:
     if value is None:
         return NOT_RECORDED

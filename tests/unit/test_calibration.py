@@ -27,6 +27,28 @@ def test_the_plan_has_k_plus_t_unchanged_runs_and_t_per_slowdown_in_a_seeded_ord
     assert runs != sorted(runs, key=lambda r: (r.slowdown, r.index))
 
 
+def test_independent_histories_are_runs_of_their_own_and_the_trials_need_no_rolling_history():
+    settings = Settings(history_runs=3, trials=2, slowdowns=(0.1,), histories=2, seed=7)
+
+    runs = calibration.plan_runs(settings)
+
+    assert sorted(runs, key=lambda r: (r.history is not None, r.history or 0, r.slowdown, r.index)) == [
+        *(RunSpec(0.0, i) for i in range(2)),
+        *(RunSpec(0.1, i) for i in range(2)),
+        *(RunSpec(0.0, i, 0) for i in range(3)),
+        *(RunSpec(0.0, i, 1) for i in range(3)),
+    ]
+
+
+def test_the_heavy_model_gives_each_endpoint_its_own_median_from_100_to_300_ms():
+    rules = calibration.faults_for(LatencyModel(name="heavy"), SLOWED, 0.0)
+    medians = sorted(rule["jitter"]["median_ms"] for rule in rules)
+
+    assert len(rules) == 13 and medians[0] == 100 and medians[-1] == 300
+    assert all(rule["jitter"]["tail_ratio"] == 15 for rule in rules)
+    assert LatencyModel(name="heavy").spread == 0.08 and LatencyModel(name="reported").spread == 0.06
+
+
 def test_every_endpoint_gets_heavy_tailed_latency_and_the_slowed_one_is_scaled_first():
     model = LatencyModel(name="lognormal")
     lognormal = {"distribution": "lognormal", "median_ms": 50, "p95_ratio": 2.5}
@@ -39,7 +61,12 @@ def test_every_endpoint_gets_heavy_tailed_latency_and_the_slowed_one_is_scaled_f
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"), [(RunSpec(0.0, 3), "unchanged-003"), (RunSpec(0.2, 11), "slow20-011")]
+    ("name", "expected"),
+    [
+        (RunSpec(0.0, 3), "unchanged-003"),
+        (RunSpec(0.2, 11), "slow20-011"),
+        (RunSpec(0.0, 4, history=1), "history2-004"),
+    ],
 )
 def test_run_folders_are_named_for_what_they_measure(name, expected):
     assert name.name == expected
@@ -84,6 +111,24 @@ def test_judging_counts_false_alarms_and_detections_for_every_method(tmp_path, m
     assert outcome.tallies[calibration.THIS_GATE].detected == {0.6: 2}
     assert outcome.tallies[calibration.THIS_GATE].false_alarms == 0
     assert len(list((tmp_path / "cal" / "baselines").iterdir())) == 4
+
+
+def test_every_trial_is_judged_against_each_independent_history(tmp_path, measured):
+    """Two histories of three runs each; one A/A trial; the slowed runs are judged against both."""
+    rng = random.Random(5)
+    histories = [[write_bundle(tmp_path / f"h{h}-{i}", rng, f"{h}{i}") for i in range(3)] for h in range(2)]
+    two = Measured(measured.unchanged[4:], measured.slowed, 0.0, 0.0, 0, histories=histories)
+    settings = Settings(history_runs=3, trials=1, slowdowns=(0.6,), histories=2, out=tmp_path / "cal")
+
+    outcome = calibration.judge(settings, two, progress=lambda _: None)
+    text = calibration.render_report(outcome)
+
+    assert len(outcome.per_history) == 2
+    assert all(t[calibration.THIS_GATE].aa_trials == 1 for t in outcome.per_history)
+    assert [t[calibration.THIS_GATE].trials for t in outcome.per_history] == [{0.6: 2}, {0.6: 2}]
+    assert outcome.tallies[calibration.THIS_GATE].trials == {0.6: 4}
+    assert "the same trials against each history" in text and "every method against history 2" in text
+    assert "history 2: run-to-run over sampling variance pooled across endpoints" in text
 
 
 def test_the_naive_rule_flags_any_metric_over_the_ratio(measured):

@@ -55,7 +55,7 @@ def blocks(markdown: str) -> list[str]:
 
 def plotted_lines(block: str) -> list[list[float]]:
     return [
-        [float(v) for v in line.split("[")[1].rstrip("]").split(", ")]
+        [float(v) for v in line.split("[")[1].rstrip("]").split(",")]
         for line in re.findall(r"line \[.*", block)
     ]
 
@@ -136,7 +136,7 @@ def test_a_20_percent_slowdown_against_10_runs_shows_as_a_step_in_the_chart_and_
     assert 'title "aggregate · typical response time' in aggregate
     measured, high, low = plotted_lines(endpoint)
     history, current = measured[:-1], measured[-1]
-    assert len(measured) == 11 and '"10", "this run"]' in endpoint
+    assert len(measured) == 11 and '10,"this run"]' in endpoint
     # The step: every earlier run inside the band's flat edges, this run above them, by over 10%.
     assert set(high) == {high[0]} and set(low) == {low[0]}
     assert all(low[0] <= value <= high[0] for value in history) and current > high[0]

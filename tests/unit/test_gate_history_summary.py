@@ -15,6 +15,7 @@ import pytest
 
 from loadtest.bundle import AGGREGATE, read_results
 from loadtest.gate import render_markdown, run_gate, verdict_json
+from loadtest.gate.findings import RUNNER_WIDE_REASON
 from loadtest.gate.history import History, dumps, run_from_results
 from tests.conftest import GATE_FIXTURES
 
@@ -186,3 +187,44 @@ def test_the_aggregate_is_judged_against_its_history_too(tmp_path, thresholds):
     report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
 
     assert any(f.scope == AGGREGATE and f.source == "regression.history.fail" for f in report.findings)
+
+
+def test_when_only_the_whole_run_moved_the_finding_names_the_runner(tmp_path, thresholds):
+    rng = random.Random(5)
+    baseline = baseline_with_history(tmp_path, rng, 8)
+    current = write_bundle(tmp_path / "current", rng, "c", slow=dict.fromkeys(ENDPOINTS, 1.4))
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    flagged = [f for f in report.findings if f.kind == "regression" and f.metric == "typical"]
+    assert [f.scope for f in flagged] == [AGGREGATE]
+    assert flagged[0].reason == RUNNER_WIDE_REASON
+    assert "every endpoint moved +" in flagged[0].observed
+    assert "slower runner or network" in render_markdown(report)
+
+
+def test_an_endpoint_that_moved_by_itself_is_not_blamed_on_the_runner(tmp_path, thresholds):
+    rng = random.Random(4)
+    baseline = baseline_with_history(tmp_path, rng, 8)
+    current = write_bundle(tmp_path / "current", rng, "c", slow={"GET /api/dashboard/": 1.5})
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    assert all(f.reason != RUNNER_WIDE_REASON for f in report.findings)
+
+
+def test_verdict_json_and_the_table_give_every_judged_rows_band_flagged_or_not(tmp_path, thresholds):
+    rng = random.Random(5)
+    baseline = baseline_with_history(tmp_path, rng, 8)
+    current = write_bundle(tmp_path / "current", rng, "c")
+
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+    bands = verdict_json(report)["bands"]
+
+    assert report.verdict == "pass"
+    assert set(bands) == {AGGREGATE, *ENDPOINTS}
+    for row in ENDPOINTS:
+        band = bands[row]["typical"]
+        assert band["low"] < band["center"] < band["high"] and 0 <= band["p_value"] <= 1
+        assert band["current"] > 0 and band["runs"] == 8
+    assert "typical ms (band; p)" in render_markdown(report)

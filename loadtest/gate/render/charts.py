@@ -193,7 +193,7 @@ def mermaid_xychart(
     edges = [band.high * scale, band.low * scale] if band else []
     top = axis_top(max([*values, *edges]))
     palette = ", ".join([SERIES_COLOUR, *[BAND_COLOUR] * len(edges)])
-    labels = ", ".join(f'"{label}"' for label, _ in points)
+    labels = ",".join(label if label.isdigit() else f'"{label}"' for label, _ in points)
     where = "aggregate" if row == AGGREGATE else chart_label(row)
     title = f"{where} · {METRIC_LABELS[metric]}"
     if band:
@@ -210,8 +210,8 @@ def mermaid_xychart(
         f'    title "{title}"',
         f"    x-axis [{labels}]",
         f'    y-axis "{unit}" 0 --> {_number(top)}',
-        f"    line [{', '.join(_number(value) for value in values)}]",
-        *(f"    line [{', '.join([_number(edge)] * len(points))}]" for edge in edges),
+        f"    line [{','.join(_number(value) for value in values)}]",  # no spaces: 15% of a chart
+        *(f"    line [{','.join([_number(edge)] * len(points))}]" for edge in edges),
         "```",
     ]
     return "\n".join(lines)

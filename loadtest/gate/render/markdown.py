@@ -22,13 +22,15 @@ from loadtest.gate.noise import judgeable
 from loadtest.gate.render import charts
 from loadtest.gate.render.headline import comparison_of, headline, headline_finding, say
 from loadtest.gate.report import GateReport
-from loadtest.gate.series import metric_value
+from loadtest.gate.series import JudgedBand, metric_value
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import (
     METRIC_LABELS,
     format_age,
     format_duration,
     format_ms,
+    format_ms_apart,
+    format_p_value,
     format_percent,
     format_points,
     format_relative,
@@ -48,6 +50,8 @@ SHORT_LABELS = {**METRIC_LABELS, TYPICAL: "typical time"}
 """What moved, in a table cell."""
 COLUMN_LABELS = {**METRIC_LABELS, TYPICAL: "typical"}
 """A per-endpoint table's column header."""
+BAND_HEADER = "typical ms (band; p)"
+"""The per-endpoint table's column of a metric judged against a band: value, band and p-value."""
 PERCENTILE_COLUMNS = ("p50", "p95", "p99")
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 NO_VALUE = "–"
@@ -256,9 +260,20 @@ def _finding_cells(finding: Finding, mark: str) -> list[str]:
     if finding.value is None or not metric:
         return [what, markdown_text(finding.observed, limit=SENTENCE_LIMIT), NO_VALUE, NO_VALUE, NO_VALUE]
     now = format_value(metric, finding.value)
+    if finding.kind == "limit" and finding.observed != now:  # judged by its interval: say so
+        now = markdown_text(finding.observed, limit=SENTENCE_LIMIT)
     usual = format_value(metric, finding.baseline) if finding.baseline is not None else NO_VALUE
     change = _change(metric, finding.value, finding.baseline)
-    return [what, now, usual, change, _limit_cell(finding)]
+    limit = _limit_cell(finding)
+    if _against_band(finding) and finding.limit is not None:
+        # As many digits as it takes for a value beyond the edge to read beyond it (147.4, 146.9).
+        now, edge = format_ms_apart(finding.value, finding.limit)
+        now, limit = f"{now} ms", f"≤ {edge} ms (band)"
+    return [what, now, usual, change, limit]
+
+
+def _against_band(finding: Finding) -> bool:
+    return finding.source.startswith("regression.history") and finding.metric != "rps"
 
 
 def _change(metric: str, now: float, usual: float | None) -> str:
@@ -273,7 +288,7 @@ def _limit_cell(finding: Finding) -> str:
     if finding.kind == "limit" and finding.limit is not None and finding.value is not None:
         side = "≥" if finding.value < finding.limit else "≤"
         return f"{side} {format_value(metric, finding.limit)}"
-    if finding.source.startswith("regression.history") and finding.limit is not None:
+    if finding.source.startswith("regression.history") and finding.limit is not None:  # rps: its floor
         side = "≥" if metric == "rps" else "≤"
         return f"{side} {format_value(metric, finding.limit)} (band)"
     rule = finding.rule.removeprefix(f"{METRIC_LABELS.get(metric, metric)} ")
@@ -336,7 +351,7 @@ def _endpoint_table(report: GateReport, limit: int | None) -> str:
         "Endpoint",
         "Requests",
         *(["Failures"] * failures),
-        *(f"{COLUMN_LABELS[m]} (ms)" for m in metrics),
+        *(BAND_HEADER if m in _judged_metrics(report) else f"{COLUMN_LABELS[m]} (ms)" for m in metrics),
     ]
     if lines:
         headers.append(f"{COLUMN_LABELS[spark_metric]} trend")
@@ -361,24 +376,29 @@ def _endpoint_table(report: GateReport, limit: int | None) -> str:
 
 def _latency_columns(report: GateReport) -> tuple[str, ...]:
     judged_typical = report.trend is not None and any(TYPICAL in row for row in report.trend.bands.values())
-    return (TYPICAL, "p95", "p99") if judged_typical else PERCENTILE_COLUMNS
+    # Against a band p99 is not judged, and the comment's budget has no room for it: trend.html has it.
+    return (TYPICAL, "p95") if judged_typical else PERCENTILE_COLUMNS
 
 
 def _against(report: GateReport) -> str:
     if report.trend is not None and report.trend.bands:
-        return "change against usual where judged"
+        return "the band and p-value where judged"
     if report.baseline_status == "compared":
         return "change against the baseline run"
     return "no comparison"
 
 
 def _latency_cell(report: GateReport, row: EndpointStats, metric: str) -> str:
-    """``74 +44%`` where the metric was judged, ``140, not judged: p99 from 60 requests`` where it
-    would have been but had too few requests, the bare value where it is not judged at all."""
+    """``74 (47–57; p 0.0004)`` where a band judged it, ``74 +44%`` where one baseline run did,
+    ``140 not judged: p99 from 60 requests`` where it would have been but had too few requests, the
+    bare value where it is not judged at all."""
     value = metric_value(row, metric)
     text = format_ms(value)
+    band = report.trend.band(row.name, metric) if report.trend else None
     reference = _reference(report, row, metric)
-    if reference == "unjudged" and value is not None:
+    if band is not None and band.current is not None:
+        text = band_cell(band)
+    elif reference == "unjudged" and value is not None:
         few = metric in PERCENTILE_COLUMNS and not judgeable(row, metric)
         text += (
             f" <sub>not judged: {metric} from {row.requests:,} requests</sub>"
@@ -413,8 +433,9 @@ def _reference(report: GateReport, row: EndpointStats, metric: str) -> float | s
 
 
 def _judged_metrics(report: GateReport) -> set[str]:
-    assert report.trend is not None
-    return {metric for row in report.trend.bands.values() for metric in row}
+    """The metrics a band judged, in any row."""
+    bands = report.trend.bands if report.trend else {}
+    return {metric for row in bands.values() for metric in row}
 
 
 def _failures_cell(report: GateReport, row: EndpointStats) -> str:
@@ -495,6 +516,17 @@ def compact_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def _table_line(cells: Sequence[str]) -> str:
     return "| " + " | ".join(cell or " " for cell in cells) + " |"
+
+
+def band_cell(band: JudgedBand | None) -> str:
+    """``61.2 (49.0–57.0; p 0.0004)``: the typical time, the band it was judged against (its edges at
+    the level shown) and its p-value, for every judged row, flagged or not; ``-`` for a row not
+    judged against a band."""
+    if band is None or band.current is None:
+        return "-"
+    current, high, low = format_ms_apart(band.current, band.high, band.low)
+    p_value = "" if band.p_value is None else f"; {format_p_value(band.p_value)}"
+    return f"{current} ({low}–{high}{p_value})"
 
 
 def _details(summary: str, body: str) -> str:

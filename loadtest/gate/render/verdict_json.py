@@ -35,6 +35,30 @@ def verdict_json(report: GateReport) -> dict[str, Any]:
         "notes": list(report.notes),
         "aggregate": _row_json(report.results.aggregate),
         "endpoints": {name: _row_json(row) for name, row in report.results.endpoints.items()},
+        "bands": _bands_json(report),
+    }
+
+
+def _bands_json(report: GateReport) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every judged row's metrics against their history's band, flagged or not: row, then metric
+    (``typical`` in ms, ``rps``), then this run's value, the band's centre and edges at ``level``,
+    the runs it rests on and the one-sided p-value."""
+    if report.trend is None:
+        return {}
+    return {
+        row: {
+            metric: {
+                "current": band.current,
+                "center": band.center,
+                "low": band.low,
+                "high": band.high,
+                "level": band.level,
+                "runs": band.runs,
+                "p_value": band.p_value,
+            }
+            for metric, band in metrics.items()
+        }
+        for row, metrics in report.trend.bands.items()
     }
 
 
