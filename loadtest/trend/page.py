@@ -51,7 +51,7 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 14px 0 6p
 .facts, .note, footer, .caption { color: #59636e; } code { font-size: 13px; }
 .pick { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; }
 .index { font-size: 12px; } .index a { margin-right: 10px; white-space: nowrap; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(400px, 1fr)); gap: 8px 18px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 8px 18px; }
 figure { margin: 0; } .chart { width: 100%; height: auto; }
 .caption { font-size: 12px; margin: 0 0 6px 46px; }
 .chart .title { font-weight: 600; font-size: 12px; fill: #1f2328; }

@@ -21,7 +21,7 @@ from tests.unit import test_gate_history_summary as seeded
 DASHBOARD = "GET /api/dashboard/"
 FAILING_BUDGET, PASSING_BUDGET = 4_000, 2_500
 SMOKE_REQUESTS = {e.name: 900 if e.name == DASHBOARD else 300 for e in API}
-"""About what the smoke preset's 20 users make in 2 minutes (docs/gate.md: the smallest ~250)."""
+"""About what the smoke preset makes (docs/gate.md: 239 to 1,133 requests an endpoint at 20 users in 60 s)."""
 
 
 def smoke_comment(tmp_path, monkeypatch, *, slow: dict[str, float] | None = None):
