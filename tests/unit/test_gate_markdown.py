@@ -5,6 +5,7 @@ bundles, a fixed `now` and tests/fixtures/gate/thresholds.json keep them determi
 independent of the real thresholds.json.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,6 +13,7 @@ from types import SimpleNamespace
 import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
+from loadtest.gate.render.headline import COMPARISONS, Comparison, headline
 from loadtest.gate.render.markdown import describe_target
 from loadtest.summary_limits import TRIM_NOTE
 from loadtest.untrusted import NAME_LIMIT, code_span
@@ -164,3 +166,33 @@ def test_console_table_for_a_terminal():
 def test_the_run_line_describes_the_target_truly(facts, shown):
     """run.json's ``target`` and ``host`` (and ``server_commit`` when the run started the API)."""
     assert describe_target(SimpleNamespace(**{"host": None, **facts})) == shown
+
+
+def test_the_headline_names_the_worst_finding_in_plain_words_then_how_many_more():
+    assert headline(gate("fail", "baseline")) == (
+        "FAIL: GET /api/dashboard/ p95 is 620 ms, over its limit of 500 ms and 9 more failures and 1 warning"
+    )
+    assert headline(gate("warn", "baseline")) == (
+        "WARN: GET /api/dashboard/v2/search/ p95 is 18% slower than the baseline run: 118 ms, was 100 ms"
+    )
+
+
+def test_a_new_kind_of_comparison_plugs_its_own_words_into_the_headline(monkeypatch):
+    base = Comparison(
+        "than the base",
+        "base",
+        "Base",
+        phrase=lambda report, f, text: (
+            f"is 23% slower than the base ({f.value:.0f} ms vs {f.baseline:.0f} ms)"
+        ),
+    )
+    monkeypatch.setitem(COMPARISONS, "regression.base", base)
+    report = gate("warn", "baseline")
+    (finding,) = report.findings
+    paired = replace(report, findings=(replace(finding, source="regression.base.warn"),))
+
+    assert (
+        headline(paired)
+        == "WARN: GET /api/dashboard/v2/search/ p95 is 23% slower than the base (118 ms vs 100 ms)"
+    )
+    assert "| Base |" in render_markdown(paired).splitlines()[7]
