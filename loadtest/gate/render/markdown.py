@@ -419,9 +419,7 @@ def _reference(report: GateReport, row: EndpointStats, metric: str) -> float | s
         band = trend.band(row.name, metric)
         if band is not None:
             return float(band.center)
-        if metric in PERCENTILE_COLUMNS and metric in _judged_metrics(report):
-            return "unjudged"
-        return "unjudged" if metric == TYPICAL else None
+        return "unjudged" if metric in _judged_metrics(report) else None
     if report.baseline_status != "compared" or report.baseline is None or metric not in PERCENTILE_COLUMNS:
         return None
     then = report.baseline.endpoints.get(row.name) if row.name != AGGREGATE else report.baseline.aggregate
