@@ -23,6 +23,7 @@ import pytest
 from loadtest.bundle import TREND_PAGE
 from tests.conftest import GATE_FIXTURES, ROOT, run_command, run_script
 from tests.github_markdown import rendered
+from tests.unit import test_comment_budgets as budgets
 from tests.unit import test_gate_history_summary as seeded
 
 pytestmark = pytest.mark.slow
@@ -286,3 +287,17 @@ def comment_spec(tmp_path: Path, comment: str, name: str) -> dict:
         "width": WINDOW,
         "screenshot": str(tmp_path / f"{name}.png"),
     }
+
+
+@pytest.mark.parametrize("slow", [{DASHBOARD: 1.4}, None], ids=["failing", "passing"])
+def test_a_smoke_comment_of_13_endpoints_keeps_every_row_on_one_line(tmp_path, monkeypatch, slow):
+    """The contract's longest names (41 characters) beside each row's band and p-value."""
+    report, comment = budgets.smoke_comment(tmp_path, monkeypatch, slow=slow)
+
+    (facts,) = render(tmp_path, comment_spec(tmp_path, comment, "smoke"))
+
+    assert facts["outcome"] == "ok" and facts["headlineLines"] == 1, facts
+    assert facts["wrappedRows"] == []
+    if report.verdict == "fail":
+        assert facts["firstChartBottom"] <= FIRST_SCREEN
+    print(f"smoke {report.verdict} comment: {len(comment)} characters,", *sizes(facts))

@@ -125,7 +125,7 @@ def test_a_20_percent_slowdown_against_10_runs_shows_as_a_step_in_the_chart_and_
 
     markdown = render_markdown(report)
 
-    row = next(line for line in markdown.splitlines() if line.startswith(f"| ❌ `{DASHBOARD}`"))
+    row = next(line for line in markdown.splitlines() if line.startswith(f"| ❌ {DASHBOARD} |"))
     spark = row.rstrip(" |").split("|")[-1].strip()
     assert len(spark) == 11
     assert spark[-1] >= "▇" and max(spark[:-1]) <= "▃", spark

@@ -443,7 +443,8 @@ def _failures_cell(report: GateReport, row: EndpointStats) -> str:
 
 
 def _name_cell(report: GateReport, row: EndpointStats) -> str:
-    name = "aggregate" if row.name == AGGREGATE else code_span(row.name)
+    # Plain text, not a code span: a monospace name is the widest cell, and at 860 px the rows wrap.
+    name = "aggregate" if row.name == AGGREGATE else markdown_text(row.name)
     level = _worst_level(report, row.name, None)
     return f"{MARKS[level]} {name}" if level else name
 
