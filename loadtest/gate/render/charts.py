@@ -220,7 +220,7 @@ def mermaid_xychart(
 def axis_top(highest: float) -> float:
     """A y-axis top over ``highest`` (5% to 60% of headroom) for which Mermaid draws the
     fewest ticks: its axis takes d3's ``ticks()``, which aims at ten whatever the range (13 for 0–120),
-    so 7 or 8 is the fewest it can draw."""
+    so 7 is the fewest it can draw (8 for most maxima, at most 11: docs/trend.md)."""
     if highest <= 0 or not math.isfinite(highest):
         return 1.0
     unit = 10 ** math.floor(math.log10(highest)) / 10
