@@ -3,8 +3,8 @@
 The answer first, so a reviewer reads it in ten seconds: a hidden marker (so the comment step finds
 its own comment), one headline line (loadtest.gate.render.headline), at most three lines of context
 (what ran, what it was compared with, further failures), the findings as a short table, and the
-charts when the run failed. Then the depth: the notes (each rule and its reason once, by footnote
-mark), the per-endpoint table folded, failure messages folded. It always fits GitHub's comment
+charts when the run failed. Then the depth: the per-endpoint table folded, the notes (each rule and
+its reason once, by footnote mark), failure messages folded. It always fits GitHub's comment
 limit: when it would not, the least important rows go first and a note says so.
 """
 
