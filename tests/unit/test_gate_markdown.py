@@ -13,8 +13,11 @@ from types import SimpleNamespace
 import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
+from loadtest.gate.findings import limit_uncertain
 from loadtest.gate.render.headline import COMPARISONS, Comparison, headline
 from loadtest.gate.render.markdown import describe_target
+from loadtest.gate.stats import SampleInterval
+from loadtest.gate.thresholds import Limit
 from loadtest.summary_limits import TRIM_NOTE
 from loadtest.untrusted import NAME_LIMIT, code_span
 from tests.conftest import GATE_FIXTURES
@@ -196,3 +199,21 @@ def test_a_new_kind_of_comparison_plugs_its_own_words_into_the_headline(monkeypa
         == "WARN: GET /api/dashboard/v2/search/ p95 is 23% slower than the base (118 ms vs 100 ms)"
     )
     assert "| Base |" in render_markdown(paired).splitlines()[7]
+
+
+def test_a_limit_the_sample_cannot_settle_says_so_in_the_headline_and_the_table():
+    limit = Limit(metric="p95", value=500.0, reason="Budget.")
+    interval = SampleInterval(low=430.0, high=700.0, confidence=0.95, requests=230, needed=900)
+    report = gate("pass", "baseline")
+    unsure = replace(
+        report, findings=(limit_uncertain("GET /api/x/", "p95", 520.0, limit, interval, "Why."),)
+    )
+
+    assert (
+        headline(unsure)
+        == "WARN: GET /api/x/ p95 is 520 ms, over its limit of 500 ms, but too few requests to tell"
+    )
+    row = next(
+        line for line in render_markdown(unsure).splitlines() if line.startswith("| ⚠️ | `GET /api/x/`")
+    )
+    assert "95% interval 430–700 ms from 230 requests reaches the limit" in row and "≤ 500 ms |" in row

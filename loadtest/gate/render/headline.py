@@ -132,7 +132,9 @@ def say(report: GateReport, finding: Finding, *, text: Shown = as_is) -> str:
     if finding.kind == "limit" and finding.value is not None and finding.limit is not None:
         side = "under its floor" if finding.value < finding.limit else "over its limit"
         now, limit = (format_value(finding.metric, value) for value in (finding.value, finding.limit))
-        return f"{_scope(finding, text)}{_metric_words(finding)} is {now}, {side} of {limit}"
+        # A limit only warns when the run's own sample cannot tell (loadtest.gate.findings.limit_uncertain).
+        unsure = ", but too few requests to tell" if finding.level == "warn" else ""
+        return f"{_scope(finding, text)}{_metric_words(finding)} is {now}, {side} of {limit}{unsure}"
     comparison = comparison_of(finding)
     ratio = finding.metric == "failure_ratio"
     if (
