@@ -131,7 +131,7 @@ def test_a_20_percent_slowdown_against_10_runs_shows_as_a_step_in_the_chart_and_
     assert spark[-1] >= "▇" and max(spark[:-1]) <= "▃", spark
     assert "<details>\n<summary>Trend" not in markdown
     endpoint, aggregate = blocks(markdown)  # the failing endpoint's chart first
-    assert f"**`{DASHBOARD}` typical response time** (ms), 10 earlier runs then this run" in markdown
+    assert f"**`{DASHBOARD}` typical response time** (ms), 10 earlier runs then this run, in blue" in markdown
     assert f'title "{DASHBOARD} · typical response time · grey: band ' in endpoint
     assert 'title "aggregate · typical response time' in aggregate
     measured, high, low = plotted_lines(endpoint)

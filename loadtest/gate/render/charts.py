@@ -161,9 +161,9 @@ def _chart_markdown(trend: Trend, chart: Chart) -> str:
     band = trend.band(chart.row, chart.metric)
     unit, scale = _unit(chart.metric)
     runs = trend.history_runs
-    caption = f"**{_subject(chart)}** ({unit}), {runs} earlier run{'s' * (runs != 1)} then this run: blue"
+    caption = f"**{_subject(chart)}** ({unit}), {runs} earlier run{'s' * (runs != 1)} then this run, in blue"
     if band:
-        caption += f", grey the band's edges ({_edges(band, scale, unit)})."
+        caption += f"; in grey the band's edges ({_edges(band, scale, unit)})."
     else:
         caption += "; no band (not judged against the history)."
     series = trend.series(chart.row, chart.metric)
