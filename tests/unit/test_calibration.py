@@ -40,6 +40,23 @@ def test_independent_histories_are_runs_of_their_own_and_the_trials_need_no_roll
     ]
 
 
+def test_judge_only_finds_the_independent_histories_runs_and_names_a_missing_one(tmp_path):
+    settings = Settings(history_runs=2, trials=1, slowdowns=(0.1,), histories=2, out=tmp_path)
+    for spec in calibration.plan_runs(settings):
+        (tmp_path / "runs" / spec.name).mkdir(parents=True)
+
+    measured = calibration.measured_from(settings)
+
+    assert [[p.name for p in h] for h in measured.histories] == [
+        ["history1-000", "history1-001"],
+        ["history2-000", "history2-001"],
+    ]
+    assert [p.name for p in measured.unchanged] == ["unchanged-000"]
+    (tmp_path / "runs" / "history2-001").rmdir()
+    with pytest.raises(FileNotFoundError, match="history2-001: no such run"):
+        calibration.measured_from(settings)
+
+
 def test_the_heavy_model_gives_each_endpoint_its_own_median_from_100_to_300_ms():
     rules = calibration.faults_for(LatencyModel(name="heavy"), SLOWED, 0.0)
     medians = sorted(rule["jitter"]["median_ms"] for rule in rules)
