@@ -184,4 +184,4 @@ def test_compare_reads_a_plain_csv_prefix_without_histograms(
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "percentiles from the stats CSV" in done.stdout
-    assert "`GET /api/dashboard/`" in done.stdout
+    assert "| GET /api/dashboard/ |" in done.stdout  # its row of the per-endpoint table
