@@ -88,7 +88,7 @@ def judge(settings: Settings, measured: Measured, progress: Callable[[str], None
     independent histories (Settings.histories), one tally per history."""
     thresholds = judging_thresholds(settings)
     results = {path: read_results(path) for path in [*measured.unchanged, *_history_paths(measured)]}
-    judges = methods.methods(settings.judge_as, variants=settings.variants)
+    judges = methods.methods(settings.judge_as, variants=settings.variants, only=settings.methods)
     k = settings.history_runs
     noise_lines: list[str] = []
     if measured.histories:
@@ -431,7 +431,7 @@ def render_report(outcome: Outcome) -> str:
     lines += [render_table(outcome), ""]
     lines.append("Counts are trials; in brackets the rate and its Wilson 95% interval.")
     slowdowns = sorted(measured.slowed)
-    for name in (methods.THIS_GATE, methods.LEGACY):
+    for name in (n for n in (methods.THIS_GATE, methods.LEGACY) if n in outcome.tallies):
         smallest = outcome.tallies[name].smallest_detected(slowdowns)
         found = f"+{smallest:.0%}" if smallest is not None else "none of those tried"
         lines.append(f"smallest slowdown caught in >=95% of trials at <=5% false alarms, {name}: {found}")

@@ -198,8 +198,9 @@ def ratio_name(ratio: float) -> str:
     )
 
 
-def methods(judge_as: str, *, variants: bool = False) -> dict[str, Judge]:
-    """Every method by the name the table shows, this gate first."""
+def methods(judge_as: str, *, variants: bool = False, only: Sequence[str] = ()) -> dict[str, Judge]:
+    """Every method by the name the table shows, this gate first; with ``only``, this gate and the
+    methods whose names contain one of its strings (judging every peer takes minutes)."""
     found: dict[str, Judge] = {
         THIS_GATE: this_gate,
         LEGACY: legacy_gate(judge_as),
@@ -210,6 +211,8 @@ def methods(judge_as: str, *, variants: bool = False) -> dict[str, Judge]:
     }
     if variants:
         found |= variant_methods(judge_as)
+    if only:
+        found = {n: j for n, j in found.items() if n == THIS_GATE or any(part in n for part in only)}
     return found
 
 

@@ -50,6 +50,8 @@ class Settings:
     """The target whose thresholds judge the runs: ``external`` (a real host's) or ``sandbox``."""
     variants: bool = False
     """Also judge by variants of this gate, each with one part taken back (what each part is worth)."""
+    methods: tuple[str, ...] = ()
+    """Judge only this gate and the methods whose names contain one of these; empty: every method."""
     histories: int = 0
     """0: each trial against the rolling history of the K unchanged runs before it. H > 0: H
     independent histories of K unchanged runs each, run apart from the trials, and every trial

@@ -5,7 +5,8 @@
                        [--histories H] [--slowdowns 10,20] [--run-time 1m] [--users N]
                        [--wait-min S] [--wait-max S]
                        [--endpoint 'GET /api/dashboard/'] [--parallel 6] [--seed 1]
-                       [--judge-as external|sandbox] [--variants] [--out DIR] [--judge-only]
+                       [--judge-as external|sandbox] [--variants] [--methods TEXT] [--out DIR]
+                       [--judge-only]
 
 Runs K + T unchanged runs and T runs per slowdown of the real locustfile, each against its own
 stand-in API on 127.0.0.1 with the model's latency on every endpoint, then prints the table.
@@ -85,6 +86,7 @@ def _settings(args: argparse.Namespace) -> calibration.Settings:
         judge_as=args.judge_as,
         variants=args.variants,
         histories=args.histories or 0,
+        methods=tuple(part.strip() for part in (args.methods or "").split(",") if part.strip()),
     )
 
 
@@ -200,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     judging.add_argument(
         "--variants", action="store_true", help="also judge by this gate with each of its parts taken back"
+    )
+    judging.add_argument(
+        "--methods",
+        metavar="TEXT[,TEXT]",
+        help="judge only this gate and the methods (or --variants) whose names contain one of these, "
+        "e.g. --variants --methods 'own runner noise' (default: every method)",
     )
     judging.add_argument("--out", type=Path, help="folder for the runs (default: results/calibration-MODEL)")
     judging.add_argument("--judge-only", action="store_true", help="judge the runs already in --out again")

@@ -57,6 +57,15 @@ def test_judge_only_finds_the_independent_histories_runs_and_names_a_missing_one
         calibration.measured_from(settings)
 
 
+def test_methods_can_be_narrowed_to_this_gate_and_the_named_ones():
+    found = calibration.methods.methods("external", variants=True, only=("own runner noise",))
+
+    assert list(found) == [
+        calibration.THIS_GATE,
+        "variant: each endpoint's own runner noise (before issue 22)",
+    ]
+
+
 def test_the_heavy_model_gives_each_endpoint_its_own_median_from_100_to_300_ms():
     rules = calibration.faults_for(LatencyModel(name="heavy"), SLOWED, 0.0)
     medians = sorted(rule["jitter"]["median_ms"] for rule in rules)
@@ -146,6 +155,22 @@ def test_every_trial_is_judged_against_each_independent_history(tmp_path, measur
     assert outcome.tallies[calibration.THIS_GATE].trials == {0.6: 4}
     assert "the same trials against each history" in text and "every method against history 2" in text
     assert "history 2: run-to-run over sampling variance pooled across endpoints" in text
+
+
+def test_judging_only_some_methods_still_reports(tmp_path, measured):
+    settings = Settings(
+        history_runs=3,
+        trials=2,
+        slowdowns=(0.6,),
+        out=tmp_path / "cal",
+        variants=True,
+        methods=("own runner",),
+    )
+
+    outcome = calibration.judge(settings, measured, progress=lambda _: None)
+
+    assert len(outcome.tallies) == 2
+    assert "own runner noise" in calibration.render_report(outcome)
 
 
 def test_the_naive_rule_flags_any_metric_over_the_ratio(measured):
