@@ -11,6 +11,7 @@ So it is always shown through one of these:
 - ``code_span``: a name in a code span that nothing inside can close;
 - ``console_text``: a line fragment for a terminal or a workflow log;
 - ``html_text``: text or an attribute value in an HTML page of ours (trend.html);
+- ``chart_label``: a label inside a Mermaid chart of the summary;
 - ``sanitise_markdown``: a whole summary from elsewhere (the comment artifact), whose own
   structure (tables, code spans, our few HTML tags) stays while nothing in it is live.
 
@@ -173,3 +174,13 @@ def _break_workflow_commands(text: str) -> str:
     for pattern, replacement in _WORKFLOW_COMMANDS:
         text = pattern.sub(replacement, text)
     return text
+
+
+_CHART_LABEL = re.compile(r"[^A-Za-z0-9 /._{}:()\[\]-]")
+
+
+def chart_label(text: str, *, limit: int = 48) -> str:
+    """``text`` inside a Mermaid chart's quoted label: only letters, digits, spaces and ``/._{}:()[]-``
+    stay (any other character becomes ``?``), so nothing can close the quote, start a directive or
+    link, and at most ``limit`` characters."""
+    return _cut(_CHART_LABEL.sub("?", str(text)), limit)

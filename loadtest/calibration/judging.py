@@ -154,7 +154,11 @@ def _history_noise(settings: Settings, h: int, trial: methods.Trial) -> str:
         if pooled
         else "-"
     )
+    own = ", ".join(
+        f"{row} {value:.2f}" for (row, metric), value in sorted(decision.ratios.items()) if metric == TYPICAL
+    )
     return (
+        f"history {h + 1}: each endpoint's own run-to-run over sampling variance: {own}\n"
         f"history {h + 1}: run-to-run over sampling variance pooled across endpoints {ratio}; "
         f"{settings.endpoint}'s band on the first A/A trial: log sd {sds[0]} pooled, "
         f"{sds[1]} from its own history"

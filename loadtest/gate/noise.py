@@ -435,6 +435,8 @@ class HistoryDecision:
         """How much this run's endpoints moved together against their history (a factor)."""
         self.pooled: dict[str, PooledNoise] = {}
         """Metric: the endpoints' runner noise pooled across them (Method.pooled)."""
+        self.ratios: dict[tuple[str, str], float] = {}
+        """(Endpoint, metric): its own history's run-to-run over sampling variance (Series.ratio)."""
         tests = self._tests(current, baseline, rules)
         self.tests = len(tests)
         """How many metrics shared the run's false-alarm rate."""
@@ -501,6 +503,7 @@ class HistoryDecision:
     def _pooled(self, series: Sequence[Series]) -> dict[str, PooledNoise]:
         """Per metric, the endpoints' runner noise pooled (Method.pooled); the aggregate, alone in
         its kind (the run-wide test, the common mode left in), keeps its own."""
+        self.ratios = {(s.row, s.metric): s.ratio for s in series if s.row != AGGREGATE}
         if not self.method.pooled:
             return {}
         pooled = {}

@@ -24,7 +24,7 @@ def format_value(metric: str, value: float | None) -> str:
     """``812 ms``, ``1.25%``, ``12.3 req/s``, ``1,204``."""
     if value is None:
         return NOT_RECORDED
-    if metric in LATENCY_METRICS:
+    if metric in LATENCY_METRICS or metric == "typical":
         return f"{format_ms(value)} ms"
     if metric == "failure_ratio":
         return format_percent(value)

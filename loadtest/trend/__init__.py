@@ -50,9 +50,16 @@ def page_for_report(report: GateReport) -> TrendPage:
         heading="Load test trend",
         facts=headline(report),
         notes=notes,
-        order=[AGGREGATE, *(row.name for row in report.endpoints_worst_first())],
+        order=_worst_first(report, marks),
         marks=marks,
     )
+
+
+def _worst_first(report: GateReport, marks: dict[str, str]) -> list[str]:
+    """Flagged endpoints worst first (the page opens on the first), then the aggregate, then the rest."""
+    endpoints = [row.name for row in report.endpoints_worst_first()]
+    flagged = [name for name in endpoints if name in marks]
+    return [*flagged, AGGREGATE, *(name for name in endpoints if name not in marks)]
 
 
 def page_for_baseline(history: History) -> TrendPage:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -28,23 +29,34 @@ CHARTS += (("rps", "req/s", 1.0), ("failure_ratio", "%", 100.0))
 
 SCRIPT = """\
 const select = document.getElementById("endpoint");
-const rows = document.querySelectorAll("section.row");
-function show() {
-  for (const row of rows) row.hidden = row.id !== select.value;
+const rows = [...document.querySelectorAll("section.row")];
+function show(id) {
+  if (!rows.some((row) => row.id === id)) id = document.body.dataset.initial;
+  for (const row of rows) row.hidden = row.id !== id;
+  select.value = id;
 }
-select.addEventListener("change", () => { history.replaceState(null, "", "#" + select.value); show(); });
-if (location.hash && document.getElementById(location.hash.slice(1))) select.value = location.hash.slice(1);
-show();
+select.addEventListener("change", () => {
+  history.replaceState(null, "", "#" + select.value);
+  show(select.value);
+});
+window.addEventListener("hashchange", () => show(decodeURIComponent(location.hash.slice(1))));
+show(decodeURIComponent(location.hash.slice(1)));
 """
-"""The endpoint selector: show one endpoint's section (and remember it in the address)."""
+"""The endpoint selector: show one endpoint's section, the one the address names (``#GET-api-dashboard``,
+from the selector, the index or a link from the comment), else the page's first (the worst)."""
 
 STYLE = """\
-body { font: 14px/1.45 system-ui, sans-serif; margin: 24px; color: #1f2328; background: #fff; }
-h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 18px 0 6px; }
-.facts, .note, footer { color: #59636e; } code { font-size: 13px; }
-.charts { display: flex; flex-wrap: wrap; gap: 8px 18px; }
+body { font: 14px/1.45 system-ui, sans-serif; margin: 16px 24px; color: #1f2328; background: #fff; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 14px 0 6px; }
+.facts, .note, footer, .caption { color: #59636e; } code { font-size: 13px; }
+.pick { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; }
+.index { font-size: 12px; } .index a { margin-right: 10px; white-space: nowrap; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 8px 18px; }
+figure { margin: 0; } .chart { width: 100%; height: auto; }
+.caption { font-size: 12px; margin: 0 0 6px 46px; }
 .chart .title { font-weight: 600; font-size: 12px; fill: #1f2328; }
-.chart .tick, .chart .run { font-size: 10px; fill: #59636e; }
+.chart .tick, .chart .run, .chart .axis { font-size: 10px; fill: #59636e; }
+.chart .edge-label { font-size: 10px; fill: #57606a; }
 .chart .grid { stroke: #d1d9e0; stroke-width: 1; }
 .chart .band rect { fill: #8c959f; fill-opacity: 0.18; }
 .chart .band .edge { stroke: #8c959f; stroke-dasharray: 4 3; }
@@ -52,6 +64,7 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 18px 0 6p
 .chart .point { fill: #0969da; } .chart .point.current { fill: #cf222e; stroke: #fff; stroke-width: 1.5; }
 table.runs { border-collapse: collapse; margin-top: 6px; font-size: 12px; }
 table.runs td, table.runs th { border: 1px solid #d1d9e0; padding: 2px 8px; text-align: left; }
+table.runs td.value { text-align: right; }
 """
 
 
@@ -65,20 +78,27 @@ class TrendPage:
     """One line under the heading: what this run (or baseline) is."""
     notes: Sequence[str] = ()
     order: Sequence[str] = ()
-    """Rows in the selector's order; empty: the aggregate, then the trend's own order."""
+    """Rows in the selector's order, the one the page opens on first; empty: the aggregate, then the
+    trend's own order."""
     marks: Mapping[str, str] = field(default_factory=dict)
-    """A row's mark in the selector and its heading, e.g. ``failed``."""
+    """A row's mark in the selector and its heading, e.g. ``fail``."""
 
 
 def render_page(page: TrendPage) -> str:
     """The whole HTML document."""
     rows = _rows(page)
+    anchors = row_anchors(rows)
     options = "\n".join(
-        f'<option value="row-{index}">{html_text(_row_title(page, name))}</option>'
-        for index, name in enumerate(rows)
+        f'<option value="{html_text(anchors[name])}">{html_text(_row_title(page, name))}</option>'
+        for name in rows
     )
-    sections = "\n".join(_section(page, index, name) for index, name in enumerate(rows))
+    index = " ".join(
+        f'<a href="#{html_text(anchors[name])}">{html_text(_row_title(page, name))}</a>'
+        for name in sorted(rows, key=lambda name: (name == AGGREGATE, name.split(" ", 1)[-1], name))
+    )
+    sections = "\n".join(_section(page, name, anchors[name]) for name in rows)
     notes = "".join(f'<p class="note">{html_text(note)}</p>\n' for note in page.notes)
+    initial = html_text(anchors[rows[0]]) if rows else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -89,22 +109,43 @@ def render_page(page: TrendPage) -> str:
 <style>
 {STYLE}</style>
 </head>
-<body>
+<body data-initial="{initial}">
 <h1>{html_text(page.heading)}</h1>
 <p class="facts">{html_text(page.facts)}</p>
-{notes}<p><label for="endpoint">Endpoint</label>
+{notes}<div class="pick"><p><label for="endpoint">Endpoint, worst first</label>
 <select id="endpoint">
 {options}
 </select></p>
+<p class="index">A to Z: {index}</p></div>
 {sections}
-{_runs_table(page.trend)}
-<footer><p>Blue: the measured value per run, oldest first; red: {_last_name(page.trend)}; shaded between
-dashed lines: the band the gate judged this run against (latency only, where it judged one). Hover a point
-for its run.</p></footer>
+<footer><p>Blue: the measured value per run, oldest first; red: {_last_name(page.trend)}. Each chart
+says under it whether it has a band. Hover a point for its run.</p></footer>
 <script>{SCRIPT}</script>
 </body>
 </html>
 """
+
+
+def row_anchors(rows: Sequence[str]) -> dict[str, str]:
+    """A stable anchor per row, from its name: ``GET /api/dashboard/`` is ``GET-api-dashboard``, the
+    aggregate ``aggregate``; a second row with the same anchor gets ``-2``. A link from the comment
+    (``trend.html#GET-api-dashboard``) opens the same endpoint on every run."""
+    anchors: dict[str, str] = {}
+    taken: set[str] = set()
+    for name in rows:
+        base = "aggregate" if name == AGGREGATE else slug(name)
+        anchor, n = base, 1
+        while anchor in taken:
+            n += 1
+            anchor = f"{base}-{n}"
+        taken.add(anchor)
+        anchors[name] = anchor
+    return anchors
+
+
+def slug(name: str) -> str:
+    """``GET-api-dashboard``: letters, digits and ``{}`` kept, every other run of characters one dash."""
+    return re.sub(r"[^A-Za-z0-9{}]+", "-", name).strip("-")[:80] or "endpoint"
 
 
 def _rows(page: TrendPage) -> list[str]:
@@ -121,7 +162,7 @@ def _row_title(page: TrendPage, name: str) -> str:
     return f"{title} ({mark})" if mark else title
 
 
-def _section(page: TrendPage, index: int, name: str) -> str:
+def _section(page: TrendPage, name: str, anchor: str) -> str:
     trend = page.trend
     hovers = [_hover(number, run) for number, run in zip(run_labels(trend), trend.runs, strict=True)]
     charts = []
@@ -135,16 +176,25 @@ def _section(page: TrendPage, index: int, name: str) -> str:
         edges = None
         if band:
             caption = (
-                f"band the gate judged this run against ({band.level} level): "
-                f"{band.low * scale:,.0f}–{band.high * scale:,.0f} {unit}, median {band.center * scale:,.0f} "
-                f"{unit} of {band.runs} runs"
+                f"Shaded: the band the gate judged this run against ({band.level} level), "
+                f"{band.low * scale:,.0f}–{band.high * scale:,.0f} {unit}, "
+                f"median {band.center * scale:,.0f} {unit} of {band.runs} runs."
             )
             edges = Edges(low=band.low * scale, high=band.high * scale, caption=caption)
+        else:
+            caption = "No band: not judged against the history."
         title = METRIC_LABELS[metric]
-        charts.append(line_chart(title, points, unit=unit, edges=edges, mark_last=True))
+        chart = line_chart(title, points, unit=unit, edges=edges, mark_last=True)
+        charts.append(
+            f'<figure>\n{chart}\n<figcaption class="caption">{html_text(caption)}</figcaption>\n</figure>'
+        )
     return (
-        f'<section class="row" id="row-{index}">\n<h2>{html_text(_row_title(page, name))}</h2>\n'
-        f'<div class="charts">\n' + "\n".join(charts) + "\n</div>\n</section>"
+        f'<section class="row" id="{html_text(anchor)}">\n<h2>{html_text(_row_title(page, name))}</h2>\n'
+        f'<div class="charts">\n'
+        + "\n".join(charts)
+        + "\n</div>\n"
+        + _runs_table(trend, name)
+        + "\n</section>"
     )
 
 
@@ -167,16 +217,27 @@ def _hover(label: str, run: HistoryRun) -> str:
     return f"{name} · commit {commit} · ended {ended} · preset {preset} · {users} users"
 
 
-def _runs_table(trend: Trend) -> str:
-    rows = "\n".join(
-        "<tr>" + "".join(f"<td>{html_text(cell)}</td>" for cell in _run_facts(label, run)) + "</tr>"
-        for label, run in zip(run_labels(trend), trend.runs, strict=True)
-    )
+def _runs_table(trend: Trend, name: str) -> str:
+    """The runs with this row's judged value (the typical time, unless a band judged another) and p95."""
+    judged = next(iter(trend.bands.get(name, {})), TYPICAL)
+    columns = list(dict.fromkeys([judged, "p95"]))
+    values = {metric: trend.series(name, metric) for metric in columns}
+    header = "".join(f"<th>{html_text(METRIC_LABELS[metric])} (ms)</th>" for metric in columns)
+    rows = []
+    for index, (label, run) in enumerate(zip(run_labels(trend), trend.runs, strict=True)):
+        cells = "".join(f"<td>{html_text(cell)}</td>" for cell in _run_facts(label, run))
+        cells += "".join(f'<td class="value">{_ms(values[metric][index])}</td>' for metric in columns)
+        rows.append(f"<tr>{cells}</tr>")
     return (
-        f'<h2>Runs ({len(trend.runs)})</h2>\n<table class="runs">\n'
-        "<tr><th>run</th><th>commit</th><th>ended</th><th>preset</th><th>users</th></tr>\n"
-        f"{rows}\n</table>"
+        f'<details open><summary>Runs ({len(trend.runs)})</summary>\n<table class="runs">\n'
+        f"<tr><th>run</th><th>commit</th><th>ended</th><th>preset</th><th>users</th>{header}</tr>\n"
+        + "\n".join(rows)
+        + "\n</table></details>"
     )
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:,.0f}" if value >= 10 else f"{value:.1f}"
 
 
 def _last_name(trend: Trend) -> str:

@@ -7,15 +7,19 @@ Every text that reaches the SVG passes ``loadtest.untrusted.html_text``; the res
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from loadtest.gate.render.charts import nice_ceiling
 from loadtest.untrusted import html_text
 
-WIDTH, HEIGHT = 380, 190
-LEFT, RIGHT, TOP, BOTTOM = 46, 24, 26, 30
-"""Margins around the plot: room for the y labels, the title and the run numbers."""
+WIDTH, HEIGHT = 440, 220
+LEFT, RIGHT, TOP, BOTTOM = 56, 44, 26, 44
+"""Margins around the plot: room for the y labels and title, the band's edge labels, the chart's
+title, and the run numbers with the x-axis title."""
+TICK_STEPS = (1, 2, 2.5, 5)
+"""Steps between y ticks, times a power of ten: round numbers."""
+MAX_TICKS = 6
 
 
 @dataclass(frozen=True)
@@ -42,13 +46,13 @@ def line_chart(
 ) -> str:
     """An SVG chart of ``points`` (oldest first) with the band's ``edges``; the last point is marked."""
     values = [point.value for point in points if point.value is not None]
-    top = nice_ceiling(max([*values, *((edges.high,) if edges else ())], default=1.0) * 1.1)
+    top, step = y_ticks(max([*values, *((edges.high,) if edges else ())], default=1.0))
     scale = _Scale(count=len(points), top=top)
     parts = [
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" '
         f'role="img" aria-label="{html_text(title)}">',
         f'<text class="title" x="{LEFT}" y="16">{html_text(title)} ({html_text(unit)})</text>',
-        *_axes(scale, unit),
+        *_axes(scale, unit, step),
         *(_band(scale, edges) if edges else ()),
         *_line(scale, points),
         *_points(scale, points, unit, mark_last=mark_last),
@@ -71,14 +75,39 @@ class _Scale:
         return TOP + (HEIGHT - TOP - BOTTOM) * (1 - min(value, self.top) / self.top)
 
 
-def _axes(scale: _Scale, unit: str) -> list[str]:
+def y_ticks(highest: float) -> tuple[float, float]:
+    """The axis top and the step between ticks: 4 to 6 ticks from 0, the top at or above ``highest``
+    with a little headroom."""
+    if highest <= 0 or not math.isfinite(highest):
+        return 1.0, 0.25
+    power = 10 ** math.floor(math.log10(highest / MAX_TICKS))
+    for factor in (1, 10, 100):
+        for base in TICK_STEPS:
+            step = base * power * factor
+            top = math.ceil(highest * 1.05 / step - 1e-9) * step
+            if top / step + 1 <= MAX_TICKS:
+                return round(top, 12), round(step, 12)
+    return highest, highest  # not reached: a step of 10x the power fits
+
+
+def _axes(scale: _Scale, unit: str, step: float) -> list[str]:
     parts = []
-    for tick in (0.0, scale.top / 2, scale.top):
+    for index in range(round(scale.top / step) + 1):
+        tick = index * step
         y = scale.y(tick)
         parts.append(f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(
             f'<text class="tick" x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(tick)}</text>'
         )
+    middle = (TOP + HEIGHT - BOTTOM) / 2
+    parts.append(
+        f'<text class="axis" x="12" y="{middle:.1f}" text-anchor="middle" '
+        f'transform="rotate(-90 12 {middle:.1f})">{html_text(unit)}</text>'
+    )
+    parts.append(
+        f'<text class="axis" x="{(LEFT + WIDTH - RIGHT) / 2:.1f}" y="{HEIGHT - 6}" text-anchor="middle">'
+        "run, oldest first</text>"
+    )
     return parts
 
 
@@ -90,6 +119,9 @@ def _band(scale: _Scale, edges: Edges) -> list[str]:
         f'<rect x="{left}" y="{high:.1f}" width="{right - left}" height="{max(low - high, 0.5):.1f}"/>',
         f'<line class="edge" x1="{left}" x2="{right}" y1="{high:.1f}" y2="{high:.1f}"/>',
         f'<line class="edge" x1="{left}" x2="{right}" y1="{low:.1f}" y2="{low:.1f}"/>',
+        f'<text class="edge-label" x="{right + 4}" y="{high + 3:.1f}">{_number(edges.high)}</text>',
+        f'<text class="edge-label" x="{right + 4}" y="{max(low + 3, high + 13):.1f}">'
+        f"{_number(edges.low)}</text>",
         "</g>",
     ]
 
@@ -126,7 +158,7 @@ def _run_labels(scale: _Scale, points: Sequence[Point]) -> list[str]:
     shown = [i for i in range(len(points)) if i % step == 0 or i == len(points) - 1]
     if len(points) > 1 and step > 1 and len(points) - 2 in shown:
         shown.remove(len(points) - 2)  # keeps "this run" clear of its neighbour
-    y = HEIGHT - BOTTOM + 16
+    y = HEIGHT - BOTTOM + 14
     return [
         f'<text class="run" x="{scale.x(i):.1f}" y="{y}" text-anchor="middle">'
         f"{html_text(points[i].label)}</text>"
@@ -135,4 +167,4 @@ def _run_labels(scale: _Scale, points: Sequence[Point]) -> list[str]:
 
 
 def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:.2g}"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == 0 else f"{value:.3g}"

@@ -1,7 +1,10 @@
-"""The charts as a reader sees them: trend.html and the comment's Mermaid blocks, drawn by headless Chromium.
+"""What a reader sees: trend.html, the comment's Mermaid blocks and the whole comment, drawn by Chromium.
 
 The run is the 20% slowdown of one endpoint against a 10-run history (the seeded bundles of
-tests/unit/test_gate_history_summary.py), judged by ``scripts/compare.py --trend`` as CI runs it.
+tests/unit/test_gate_history_summary.py), judged by ``scripts/compare.py --trend`` as CI runs it;
+the passing run is the same without the slowdown. The comment is rendered as GitHub renders it
+(cmark-gfm with GitHub's extensions, through tests/github_markdown.py), its Mermaid blocks drawn by
+the pinned Mermaid, in a 1000 px wide window with the comment 860 px wide.
 Chromium is Debian's (/usr/bin/chromium), driven by playwright-core; Mermaid is the version pinned
 in tests/browser/package-lock.json, loaded from node_modules (no CDN, no network). .ci/run installs
 both and sets BROWSER_TESTS_REQUIRED, so in CI a missing browser fails the test instead of skipping it.
@@ -19,6 +22,8 @@ import pytest
 
 from loadtest.bundle import TREND_PAGE
 from tests.conftest import GATE_FIXTURES, ROOT, run_command, run_script
+from tests.github_markdown import rendered
+from tests.unit import test_comment_budgets as budgets
 from tests.unit import test_gate_history_summary as seeded
 
 pytestmark = pytest.mark.slow
@@ -31,6 +36,28 @@ DASHBOARD = "GET /api/dashboard/"
 HISTORY_RUNS = 10
 CHARTS_PER_ENDPOINT = 5  # p50, p95, p99, requests/s, failure ratio
 CHART_BLOCK = re.compile(r"^\*\*([^\n]+)\n\n```mermaid\n(.*?)```", re.S | re.M)
+MERMAID_PRE = re.compile(r'<pre lang="mermaid"><code>(.*?)</code></pre>', re.S)
+WINDOW, COMMENT_WIDTH, FIRST_SCREEN = 1000, 860, 900
+GITHUB_STYLE = """\
+body { margin: 0; background: #fff; }
+.markdown-body { width: 860px; margin: 16px auto; font: 14px/1.5 -apple-system, "Segoe UI", "Noto Sans",
+  Helvetica, Arial, sans-serif; color: #1f2328; word-wrap: break-word; }
+.markdown-body > *:first-child { margin-top: 0 !important; }
+.markdown-body p, .markdown-body table, .markdown-body pre, .markdown-body details, .markdown-body ul
+  { margin: 0 0 16px; }
+.markdown-body h2, .markdown-body h3, .markdown-body h4
+  { margin: 24px 0 16px; font-weight: 600; line-height: 1.25; }
+.markdown-body h2 { font-size: 1.5em; padding-bottom: .3em; border-bottom: 1px solid #d1d9e0b3; }
+.markdown-body h3 { font-size: 1.25em; } .markdown-body h4 { font-size: 1em; }
+.markdown-body code { font: 85% ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  padding: .2em .4em; background: #818b981f; border-radius: 6px; }
+.markdown-body table { display: block; width: max-content; max-width: 100%; overflow: auto;
+  border-spacing: 0; border-collapse: collapse; }
+.markdown-body td, .markdown-body th { padding: 6px 13px; border: 1px solid #d1d9e0; }
+.markdown-body th { font-weight: 600; } .markdown-body tr:nth-child(2n) { background: #f6f8fa; }
+.markdown-body ul { padding-left: 2em; } .markdown-body sub { font-size: 75%; }
+"""
+"""The few rules of GitHub's markdown stylesheet (primer's markdown-body) that set a comment's layout."""
 
 
 def missing_browser() -> str | None:
@@ -73,6 +100,44 @@ def judged(tmp_path_factory) -> tuple[Path, str]:
     return page, run.stdout
 
 
+@pytest.fixture(scope="module")
+def passing(tmp_path_factory) -> str:
+    """The comment compare printed for the same history and a run without the slowdown."""
+    tmp = tmp_path_factory.mktemp("passing")
+    rng = random.Random(7)
+    baseline = seeded.baseline_with_history(tmp, rng, HISTORY_RUNS)
+    current = seeded.write_bundle(tmp / "current", rng, "c")
+    document = json.loads((GATE_FIXTURES / "thresholds.json").read_text(encoding="utf-8"))
+    document["regression"]["history"] = seeded.HISTORY
+    thresholds = tmp / "thresholds.json"
+    thresholds.write_text(json.dumps(document), encoding="utf-8")
+
+    run = run_script("compare.py", current, "--baseline", baseline, "--thresholds", thresholds, timeout=60)
+
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+def github_page(comment: str, folder: Path, name: str) -> Path:
+    """The comment as GitHub shows it: cmark-gfm's HTML in GitHub's layout, each ``mermaid`` block
+    handed to the pinned Mermaid as GitHub hands it to its renderer."""
+    body = MERMAID_PRE.sub(r'<pre class="mermaid">\1</pre>', rendered(comment).html)
+    script = (
+        'mermaid.initialize({startOnLoad: false, securityLevel: "strict"});\n'
+        'mermaid.run().then(() => { document.body.dataset.rendered = "ok"; },\n'
+        '  (error) => { document.body.dataset.rendered = "error: " + error.message; });'
+    )
+    page = folder / f"{name}.html"
+    page.write_text(
+        f'<!doctype html><html><head><meta charset="utf-8"><title>PR comment</title>\n'
+        f"<style>{GITHUB_STYLE}</style></head>\n"
+        f'<body><div class="markdown-body">\n{body}\n</div>\n'
+        f'<script src="{MERMAID.as_uri()}"></script>\n<script>{script}</script>\n</body></html>\n',
+        encoding="utf-8",
+    )
+    return page
+
+
 def render(tmp_path: Path, *pages: dict) -> list[dict]:
     """Open ``pages`` in one headless Chromium with a new empty profile; the facts each drew."""
     profile = tmp_path / "profile"
@@ -110,13 +175,13 @@ def test_the_trend_page_draws_every_chart_offline_with_the_step_marked(tmp_path,
     page, _comment = judged
 
     (facts,) = render(
-        tmp_path,
-        {"kind": "trend", "url": page.as_uri(), "select": "row-1", "screenshot": str(tmp_path / "trend.png")},
+        tmp_path, {"kind": "trend", "url": page.as_uri(), "screenshot": str(tmp_path / "trend.png")}
     )
 
     assert facts["requests"] == [] and facts["errors"] == []  # nothing fetched, nothing refused by the CSP
     assert facts["sections"] == len(seeded.ENDPOINTS) + 1 and facts["visible"] == 1
-    assert facts["heading"] == f"{DASHBOARD} (fail)"
+    assert facts["heading"] == f"{DASHBOARD} (fail)"  # it opens on the failing endpoint
+    assert facts["chartsRight"] > 0.75 * facts["pageWidth"]  # three charts a row: the width is used
     charts = facts["charts"]
     assert [chart["title"] for chart in charts] == [
         "typical response time (ms)",
@@ -130,6 +195,8 @@ def test_the_trend_page_draws_every_chart_offline_with_the_step_marked(tmp_path,
         assert chart["width"] > 300
         assert chart["points"] == HISTORY_RUNS + 1 and chart["current"] == 1
         assert chart["lines"] == [HISTORY_RUNS + 1]
+        assert 4 <= chart["ticks"] <= 6 and chart["axes"][1] == "run, oldest first"
+    assert charts[0]["axes"][0] == "ms" and len(charts[0]["edgeLabels"]) == 2  # the band's edges, written
     typical = charts[0]  # the metric the gate judges (thresholds.json's default): the band is on it alone
     assert typical["bands"] == 1 and [chart["bands"] for chart in charts[1:]] == [0] * 5
     assert typical["last"] < typical["bandTop"]  # this run drawn above the band (SVG y grows downwards)
@@ -147,7 +214,7 @@ def test_the_comments_mermaid_charts_draw_with_the_pinned_mermaid(tmp_path, judg
 
     assert facts["outcome"] == "ok" and not facts["syntaxError"], facts
     assert [request for request in facts["requests"] if request != MERMAID.as_uri()] == []
-    aggregate, dashboard = facts["diagrams"]
+    dashboard, aggregate = facts["diagrams"]  # the failing endpoint's chart first
     for diagram in (aggregate, dashboard):
         assert diagram["svg"] and diagram["width"] > 300
         assert diagram["lines"] == [HISTORY_RUNS + 1] * 3  # the metric and the band's two edges
@@ -156,3 +223,81 @@ def test_the_comments_mermaid_charts_draw_with_the_pinned_mermaid(tmp_path, judg
     assert len(set(high)) == len(set(low)) == 1  # flat edges
     assert all(high[0] <= y <= low[0] for y in measured[:-1]) and measured[-1] < high[0]  # the step
     assert (tmp_path / "comment.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize(
+    ("anchor", "heading"),
+    [
+        ("aggregate", "Aggregated (all endpoints) (fail)"),
+        ("POST-api-accounts-sign-in", "POST /api/accounts/sign-in/"),
+    ],
+)
+def test_a_link_to_an_endpoints_anchor_opens_that_endpoint(tmp_path, judged, anchor, heading):
+    page, _comment = judged
+
+    (facts,) = render(
+        tmp_path, {"kind": "trend", "url": f"{page.as_uri()}#{anchor}", "screenshot": str(tmp_path / "t.png")}
+    )
+
+    assert facts["errors"] == [] and facts["visible"] == 1
+    assert (facts["id"], facts["heading"], facts["selected"]) == (anchor, heading, anchor)
+
+
+def test_the_failing_comment_gives_the_answer_on_its_first_screen(tmp_path, judged):
+    _page, comment = judged
+
+    (facts,) = render(tmp_path, comment_spec(tmp_path, comment, "failing"))
+
+    assert facts["outcome"] == "ok" and facts["errors"] == [], facts
+    headline = facts["headline"]
+    assert facts["headlineLines"] == 1, headline
+    assert re.search(
+        rf"FAIL: {DASHBOARD} is \d+% slower than usual: \d+ ms, usually \d+ ms \(10 runs\)", headline
+    )
+    assert facts["findingsBottom"] <= FIRST_SCREEN and facts["firstChartBottom"] <= FIRST_SCREEN, facts
+    assert facts["openDetails"] == 0 and facts["details"] >= 1  # the per-endpoint table folded
+    first, second = (diagram["title"] for diagram in facts["diagrams"])
+    assert first.startswith(f"{DASHBOARD} · typical response time · grey: band ") and first != second
+    assert all(diagram["yTicks"] <= 8 for diagram in facts["diagrams"])  # 13 before: d3 aims at ten
+    assert facts["wrappedRows"] == []  # compact cells: no row of any table wraps at 860 px
+    reasons = re.findall(r"Why: (.+)", comment)
+    assert reasons and all(comment.count(reason) == 1 for reason in reasons)  # each reason once
+    print(f"failing comment: {len(comment)} characters,", *sizes(facts))
+
+
+def test_the_passing_comment_is_one_line_and_a_folded_table(tmp_path, passing):
+    (facts,) = render(tmp_path, comment_spec(tmp_path, passing, "passing"))
+
+    assert facts["outcome"] == "ok" and facts["errors"] == [], facts
+    assert facts["headlineLines"] == 1 and facts["headline"].startswith("✅ PASS: all 3 endpoints")
+    assert facts["diagrams"] == [] and facts["openDetails"] == 0
+    assert facts["height"] <= FIRST_SCREEN / 2 and facts["wrappedRows"] == []
+    print(f"passing comment: {len(passing)} characters,", *sizes(facts))
+
+
+def sizes(facts: dict) -> tuple[str, str]:
+    return f"{facts['height']:.0f} px tall,", f"{facts['unfoldedHeight']:.0f} px unfolded"
+
+
+def comment_spec(tmp_path: Path, comment: str, name: str) -> dict:
+    page = github_page(comment, tmp_path, name)
+    return {
+        "kind": "comment",
+        "url": page.as_uri(),
+        "width": WINDOW,
+        "screenshot": str(tmp_path / f"{name}.png"),
+    }
+
+
+@pytest.mark.parametrize("slow", [{DASHBOARD: 1.4}, None], ids=["failing", "passing"])
+def test_a_smoke_comment_of_13_endpoints_keeps_every_row_on_one_line(tmp_path, monkeypatch, slow):
+    """The contract's longest names (41 characters) beside each row's band and p-value."""
+    report, comment = budgets.smoke_comment(tmp_path, monkeypatch, slow=slow)
+
+    (facts,) = render(tmp_path, comment_spec(tmp_path, comment, "smoke"))
+
+    assert facts["outcome"] == "ok" and facts["headlineLines"] == 1, facts
+    assert facts["wrappedRows"] == []
+    if report.verdict == "fail":
+        assert facts["firstChartBottom"] <= FIRST_SCREEN
+    print(f"smoke {report.verdict} comment: {len(comment)} characters,", *sizes(facts))

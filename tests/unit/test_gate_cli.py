@@ -38,7 +38,7 @@ def test_an_empty_baseline_means_no_baseline(compare):
     run = compare(GATE_FIXTURES / "pass", "--baseline", "", "--thresholds", THRESHOLDS)
 
     assert run.returncode == 0, run.stderr
-    assert "**Baseline:** none: absolute limits only." in run.stdout
+    assert "**Compared with:** nothing: no baseline, absolute limits only." in run.stdout
 
 
 def test_empty_thresholds_mean_the_repositorys_own(tmp_path, compare):

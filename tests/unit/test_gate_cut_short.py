@@ -29,7 +29,7 @@ def test_an_interrupted_run_is_incomplete_even_when_its_figures_pass(tmp_path):
 
     assert (report.verdict, report.exit_code) == ("incomplete", ExitCode.INCOMPLETE)
     assert headline(report) == "INCOMPLETE: interrupted after 11 s of 60 s (SIGINT), so not judged"
-    assert render_markdown(report).splitlines()[2] == f"## ⏹️ Load test {headline(report)}"
+    assert render_markdown(report).splitlines()[2] == f"#### ⏹️ {headline(report)}"
     assert render_console(report).endswith("\n" + headline(report))
     assert verdict_json(report)["verdict"] == "incomplete" and verdict_json(report)["exit_code"] == 4
 
@@ -38,7 +38,7 @@ def test_an_interrupted_run_that_also_fails_is_still_incomplete_and_shows_its_fi
     report = gate(tmp_path, "fail", **INTERRUPTED)
 
     assert (report.verdict, report.exit_code) == ("incomplete", ExitCode.INCOMPLETE)
-    assert "### Violations" in render_markdown(report)
+    assert "| Endpoint | What moved | Now |" in render_markdown(report)
 
 
 def test_compare_exits_4_for_an_interrupted_run(tmp_path, call_main):

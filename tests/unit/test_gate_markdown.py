@@ -5,14 +5,21 @@ bundles, a fixed `now` and tests/fixtures/gate/thresholds.json keep them determi
 independent of the real thresholds.json.
 """
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
+from loadtest.gate.findings import limit_uncertain
+from loadtest.gate.render.headline import COMPARISONS, Comparison, headline
+from loadtest.gate.render.markdown import describe_target
+from loadtest.gate.stats import SampleInterval
+from loadtest.gate.thresholds import Limit
 from loadtest.summary_limits import TRIM_NOTE
-from loadtest.untrusted import NAME_LIMIT
+from loadtest.untrusted import NAME_LIMIT, code_span
 from tests.conftest import GATE_FIXTURES
 
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)
@@ -106,7 +113,7 @@ def test_a_name_of_70000_characters_is_cut_everywhere_so_the_summary_needs_no_tr
     markdown = render_markdown(gate_at(bundle))
 
     shown = "GET /api/" + "x" * (NAME_LIMIT - len("GET /api/") - 1) + "…"
-    assert markdown.startswith(f"{SUMMARY_MARKER}\n\n## ❌ Load test FAIL: {shown}: 900 ms breaks")
+    assert markdown.startswith(f"{SUMMARY_MARKER}\n\n#### ❌ FAIL: {shown} p95 is 900 ms, over its limit")
     assert f"`{shown}`" in markdown and "x" * NAME_LIMIT not in markdown
     assert len(markdown) < 5_000 and TRIM_NOTE not in markdown
 
@@ -145,3 +152,76 @@ Verdict: WARN (0 failures, 1 warning)"""
 
 def test_console_table_for_a_terminal():
     assert render_console(gate("warn", "baseline")) == CONSOLE_WARN
+
+
+@pytest.mark.parametrize(
+    ("facts", "shown"),
+    [
+        ({"target": "sandbox"}, "the stand-in API"),
+        ({"target": "external", "host": "http://127.0.0.1:8000"}, "a host on loopback `127.0.0.1:8000`"),
+        ({"target": "external", "host": "http://localhost:8000/api"}, "a host on loopback `localhost:8000`"),
+        (
+            {"target": "external", "host": "http://[::1]:8000"},
+            f"a host on loopback {code_span('[::1]:8000')}",
+        ),
+        (
+            {"target": "external", "host": "https://staging.example.org"},
+            "a remote host `staging.example.org`",
+        ),
+        ({"target": "external", "host": "http://u:secret@10.0.0.5"}, "a remote host `10.0.0.5`"),
+        ({"target": "external"}, "a remote host (`LOADTEST_HOST`)"),
+        ({"target": "started", "server_commit": "abcdef0123456789"}, "the API started on the runner from commit `abcdef0`"),
+        ({"target": "started"}, "the API started on the runner from an unknown commit"),
+    ],
+)
+def test_the_run_line_describes_the_target_truly(facts, shown):
+    """run.json's ``target`` and ``host`` (and ``server_commit`` when the run started the API)."""
+    assert describe_target(SimpleNamespace(**{"host": None, **facts})) == shown
+
+
+def test_the_headline_names_the_worst_finding_in_plain_words_then_how_many_more():
+    assert headline(gate("fail", "baseline")) == (
+        "FAIL: GET /api/dashboard/ p95 is 620 ms, over its limit of 500 ms and 9 more failures and 1 warning"
+    )
+    assert headline(gate("warn", "baseline")) == (
+        "WARN: GET /api/dashboard/v2/search/ p95 is 18% slower than the baseline run: 118 ms, was 100 ms"
+    )
+
+
+def test_a_new_kind_of_comparison_plugs_its_own_words_into_the_headline(monkeypatch):
+    base = Comparison(
+        "than the base",
+        "base",
+        "Base",
+        phrase=lambda report, f, text: (
+            f"is 23% slower than the base ({f.value:.0f} ms vs {f.baseline:.0f} ms)"
+        ),
+    )
+    monkeypatch.setitem(COMPARISONS, "regression.base", base)
+    report = gate("warn", "baseline")
+    (finding,) = report.findings
+    paired = replace(report, findings=(replace(finding, source="regression.base.warn"),))
+
+    assert (
+        headline(paired)
+        == "WARN: GET /api/dashboard/v2/search/ p95 is 23% slower than the base (118 ms vs 100 ms)"
+    )
+    assert "| Base |" in render_markdown(paired).splitlines()[7]
+
+
+def test_a_limit_the_sample_cannot_settle_says_so_in_the_headline_and_the_table():
+    limit = Limit(metric="p95", value=500.0, reason="Budget.")
+    interval = SampleInterval(low=430.0, high=700.0, confidence=0.95, requests=230, needed=900)
+    report = gate("pass", "baseline")
+    unsure = replace(
+        report, findings=(limit_uncertain("GET /api/x/", "p95", 520.0, limit, interval, "Why."),)
+    )
+
+    assert (
+        headline(unsure)
+        == "WARN: GET /api/x/ p95 is 520 ms, over its limit of 500 ms, but too few requests to tell"
+    )
+    row = next(
+        line for line in render_markdown(unsure).splitlines() if line.startswith("| ⚠️ | `GET /api/x/`")
+    )
+    assert "95% interval 430–700 ms from 230 requests reaches the limit" in row and "≤ 500 ms |" in row

@@ -196,11 +196,10 @@ def test_the_summary_leads_with_the_head_against_the_base(base_rule):
         base=base,
     )
     markdown = render_markdown(report)
-    title = next(line for line in markdown.splitlines() if line.startswith("## "))
-    assert title.startswith(
-        f"## ❌ Load test FAIL: {ENDPOINTS[2]} is 30% slower than the base (65 ms vs 50 ms, "
-    )
-    assert "**Base:** commit `abc`, measured on the same runner in the same run (paired design)" in markdown
+    title = next(line for line in markdown.splitlines() if line.startswith("#### "))
+    assert title.startswith(f"#### ❌ FAIL: {ENDPOINTS[2]} is 30% slower than the base (65 ms vs 50 ms, ")
+    compared = "**Compared with:** commit `abc`, measured on the same runner in the same run (paired design)."
+    assert compared in markdown
     row = next(line for line in markdown.splitlines() if line.startswith(f"| `{ENDPOINTS[2]}` ❌"))
     assert [cell.strip() for cell in row.split("|")[2:5]] == ["50", "65", "+30%"]
     verdict = verdict_json(report)

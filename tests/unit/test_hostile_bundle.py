@@ -349,8 +349,8 @@ def test_a_stats_csv_counting_more_failures_than_locust_json_fails_the_run_with_
     )
     assert "The aggregate: 2,401 requests and 311 failures in the stats CSV, 2,401 and 0 in" in result.stdout
     violation = (
-        "| ❌ | `POST /api/help-center/contact-us/` | failure ratio ≤ 2.00% | "
-        "100.00% (95% interval 98.78%–100.00% from 311 requests) |"
+        "| ❌ | `POST /api/help-center/contact-us/` | failure ratio¹ | "
+        "100.00% (95% interval 98.78%–100.00% from 311 requests) | – | – | ≤ 2.00% |"
     )
     assert violation in " ".join(result.stdout.split())
 
@@ -413,8 +413,9 @@ def test_hostile_names_and_facts_make_no_workflow_command_on_compares_stdout(cal
     assert commands and all(annotation.fullmatch(line) for line in commands), commands
     assert "##[" not in result.stdout + result.stderr
     page = rendered(result.stdout.split("\n::")[0])
+    # Our two headings (the headline and the notes), none from the name.
     assert (
-        page.tags.count("h2") == 1 and page.live() == [] and "img" not in page.tags and "a" not in page.tags
+        page.tags.count("h4") == 2 and page.live() == [] and "img" not in page.tags and "a" not in page.tags
     )
     assert "GET /api/x/\\n:\u2060:error title=forged:\u2060:the gate passed" in page.text
 

@@ -24,7 +24,7 @@ def gate(tmp_path: Path, **facts):
 
 
 def run_line(report) -> str:
-    return next(line for line in render_markdown(report).splitlines() if line.startswith("**Run:**"))
+    return next(line for line in render_markdown(report).splitlines() if line.startswith("**Load test ran:**"))
 
 
 def test_the_run_line_says_the_api_was_started_on_the_runner_from_its_commit(tmp_path):
@@ -37,14 +37,14 @@ def test_the_run_line_says_the_api_was_started_on_the_runner_from_its_commit(tmp
 @pytest.mark.parametrize(
     ("host", "said"),
     [
-        ("http://127.0.0.1:8000", f"a server on loopback ({code_span('http://127.0.0.1:8000')})"),
-        ("http://localhost:9000", f"a server on loopback ({code_span('http://localhost:9000')})"),
-        ("https://staging.example.org", "a real host (`LOADTEST_HOST`)"),
-        ("http://[not-a-host", "a real host (`LOADTEST_HOST`)"),
+        ("http://127.0.0.1:8000", f"a host on loopback {code_span('127.0.0.1:8000')}"),
+        ("http://localhost:9000", f"a host on loopback {code_span('localhost:9000')}"),
+        ("https://staging.example.org", f"a remote host {code_span('staging.example.org')}"),
+        ("http://[not-a-host", "a remote host (`LOADTEST_HOST`)"),
     ],
 )
 def test_a_host_on_loopback_is_described_as_such(tmp_path, host, said):
-    assert run_line(gate(tmp_path, target="external", host=host)).endswith(f"· {said}  ")
+    assert f"· {said} · commit" in run_line(gate(tmp_path, target="external", host=host))
 
 
 def test_a_server_that_ended_during_the_run_fails_it_and_is_named(tmp_path):

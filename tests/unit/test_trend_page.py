@@ -17,6 +17,7 @@ from loadtest.gate import run_gate
 from loadtest.gate.history import read_history
 from loadtest.gate.stats import TYPICAL
 from loadtest.trend import page_for_baseline, page_for_report, render_page
+from loadtest.trend.page import row_anchors
 from tests.conftest import GATE_FIXTURES
 from tests.unit import test_gate_history_summary as seeded
 from tests.unit.test_gate_charts import history_thresholds
@@ -41,7 +42,7 @@ def slowed(tmp_path, thresholds):
 
 def sections(page: str) -> dict[str, str]:
     """Each endpoint's section by its heading."""
-    found = re.findall(r'<section class="row" id="row-\d+">\n<h2>(.*?)</h2>(.*?)</section>', page, re.S)
+    found = re.findall(r'<section class="row" id="[^"]+">\n<h2>(.*?)</h2>(.*?)</section>', page, re.S)
     return dict(found)
 
 
@@ -53,8 +54,8 @@ def test_every_endpoint_gets_its_charts_with_the_band_and_this_run_marked(slowed
 
     rows = sections(page)
     assert list(rows) == [
-        "Aggregated (all endpoints) (fail)",
         f"{DASHBOARD} (fail)",
+        "Aggregated (all endpoints) (fail)",
         *(row.name for row in report.endpoints_worst_first()[1:]),
     ]
     assert page.count("<option ") == 4
@@ -71,6 +72,64 @@ def test_every_endpoint_gets_its_charts_with_the_band_and_this_run_marked(slowed
     assert f"{band.low:,.0f}–{band.high:,.0f} ms, median {band.center:,.0f} ms of 10 runs" in typical
     assert "<title>run 3 · commit 2222222 · ended 2026-11-25T10:00:00Z · preset smoke · 10 users · " in p95
     assert "<title>this run · commit ccccccc · " in p95
+
+
+def test_each_chart_has_axis_titles_four_to_six_ticks_and_the_band_edges_written(slowed, thresholds):
+    baseline, current = slowed
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    dashboard = sections(render_page(page_for_report(report)))[f"{DASHBOARD} (fail)"]
+
+    charts = re.findall(r"<svg.*?</svg>", dashboard, re.S)
+    for chart in charts:
+        assert 4 <= chart.count('<text class="tick"') <= 6
+        assert ">run, oldest first</text>" in chart and re.search(
+            r'<text class="axis"[^>]*>(ms|req/s|%)<', chart
+        )
+    band = report.trend.band(DASHBOARD, TYPICAL)
+    edges = re.findall(r'<text class="edge-label"[^>]*>([^<]+)<', charts[0])
+    assert edges == [f"{band.high:,.0f}", f"{band.low:,.0f}"]
+    captions = re.findall(r'<figcaption class="caption">([^<]+)<', dashboard)
+    assert captions[0].startswith("Shaded: the band the gate judged this run against (fail level), ")
+    assert captions[1:] == ["No band: not judged against the history."] * 5  # each says its own truth
+
+
+def test_every_row_has_a_stable_anchor_by_name_and_an_index_from_a_to_z(slowed, thresholds):
+    baseline, current = slowed
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    page = render_page(page_for_report(report))
+
+    assert '<body data-initial="GET-api-dashboard">' in page
+    assert (
+        '<section class="row" id="GET-api-dashboard">' in page
+        and '<section class="row" id="aggregate">' in page
+    )
+    index = re.search(r'<p class="index">A to Z: (.*?)</p>', page).group(1)
+    assert re.findall(r'href="#([^"]+)"', index) == [
+        "POST-api-accounts-sign-in",
+        "GET-api-dashboard",
+        "GET-api-dashboard-v2-search",
+        "aggregate",
+    ]
+    assert row_anchors(["GET /api/x/", "POST /api/x/", "GET /api/x"]) == {
+        "GET /api/x/": "GET-api-x",
+        "POST /api/x/": "POST-api-x",
+        "GET /api/x": "GET-api-x-2",
+    }
+
+
+def test_the_runs_table_gives_each_runs_judged_value(slowed, thresholds):
+    baseline, current = slowed
+    report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
+
+    dashboard = sections(render_page(page_for_report(report)))[f"{DASHBOARD} (fail)"]
+
+    table = re.search(r'<table class="runs">(.*?)</table>', dashboard, re.S).group(1)
+    assert "<th>typical response time (ms)</th><th>p95 (ms)</th>" in table
+    last = table.strip().splitlines()[-1]
+    typical = report.trend.series(DASHBOARD, TYPICAL)[-1]
+    assert last.startswith("<tr><td>this run</td><td>ccccccc</td>") and f">{typical:,.0f}</td>" in last
 
 
 def test_the_page_needs_no_network_and_runs_only_its_own_script(slowed, thresholds):
@@ -189,11 +248,11 @@ def test_compare_says_in_one_line_when_the_page_cannot_be_written(tmp_path, call
     assert "is a file, so nothing can be made inside it" in run.stderr and run.stderr.count("\n") == 1
 
 
-def test_the_aggregate_comes_first_then_endpoints_worst_first(slowed, thresholds):
+def test_the_worst_failing_endpoint_comes_first_then_the_aggregate_then_the_rest(slowed, thresholds):
     baseline, current = slowed
     report = run_gate(current, baseline=baseline, thresholds_path=thresholds, now=NOW)
 
     page = page_for_report(report)
 
-    assert page.order[0] == AGGREGATE and page.order[1] == DASHBOARD
+    assert page.order[0] == DASHBOARD and page.order[1] == AGGREGATE
     assert page.marks == {AGGREGATE: "fail", DASHBOARD: "fail"}  # the dashboard is 40% of the requests

@@ -17,6 +17,7 @@ from loadtest.untrusted import (
     NAME_LIMIT,
     SENTENCE_LIMIT,
     WORD_JOINER,
+    chart_label,
     code_span,
     console_text,
     html_text,
@@ -160,6 +161,19 @@ def test_html_text_is_text_in_a_page_and_in_an_attribute(text):
 
     assert parser.elements == [("p", [("title", shown(text, SENTENCE_LIMIT))])]
     assert parser.text == shown(text, SENTENCE_LIMIT)
+
+
+@pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
+def test_chart_label_keeps_only_what_cannot_leave_a_mermaid_title(text):
+    label = chart_label(text)
+
+    assert re.fullmatch(r"[A-Za-z0-9 /._{}:()\[\]?-]*…?", label), label
+    assert len(label) <= 48 and '"' not in label and "`" not in label and "@" not in label
+
+
+def test_chart_label_leaves_an_endpoint_name_as_it_is():
+    assert chart_label("GET /api/dashboard/v2/search/") == "GET /api/dashboard/v2/search/"
+    assert chart_label("GET /api/items/[id]") == "GET /api/items/[id]"
 
 
 class _Elements(HTMLParser):
