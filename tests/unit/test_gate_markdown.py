@@ -170,7 +170,10 @@ def test_console_table_for_a_terminal():
         ),
         ({"target": "external", "host": "http://u:secret@10.0.0.5"}, "a remote host `10.0.0.5`"),
         ({"target": "external"}, "a remote host (`LOADTEST_HOST`)"),
-        ({"target": "started", "server_commit": "abcdef0123456789"}, "the API started on the runner from commit `abcdef0`"),
+        (
+            {"target": "started", "server_commit": "abcdef0123456789"},
+            "the API started on the runner from commit `abcdef0`",
+        ),
         ({"target": "started"}, "the API started on the runner from an unknown commit"),
     ],
 )

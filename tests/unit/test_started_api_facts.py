@@ -24,7 +24,8 @@ def gate(tmp_path: Path, **facts):
 
 
 def run_line(report) -> str:
-    return next(line for line in render_markdown(report).splitlines() if line.startswith("**Load test ran:**"))
+    lines = render_markdown(report).splitlines()
+    return next(line for line in lines if line.startswith("**Load test ran:**"))
 
 
 def test_the_run_line_says_the_api_was_started_on_the_runner_from_its_commit(tmp_path):
