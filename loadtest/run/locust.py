@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from loadtest.presets import parse_duration
 from loadtest.run.interrupt import GRACE_S, Interruption, kill_group
 from loadtest.run.output import Console, LocustLine
 from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
+from loadtest.run.ports import free_port
 from loadtest.run.target import Target
 from loadtest.settings import Settings
 from loadtest.workers import LostWorkerWatch
@@ -174,13 +174,6 @@ class LocustOutcome:
     """(seconds into the run, the condition) when a stop condition ended it (loadtest.progress)."""
     started_at: float = 0.0
     """time.monotonic() when Locust was started."""
-
-
-def free_port() -> int:
-    """A free TCP port on loopback (the OS picks it; a race with another bind is possible but rare)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_locust(
