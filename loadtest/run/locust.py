@@ -47,7 +47,8 @@ def locust_command(
     like thresholds.json's stop conditions, go only to our own locustfile). ``local_master_port``: the
     loopback port the workers Locust forks (--processes) meet their master on."""
     cmd = [sys.executable, "-m", "locust"]
-    cmd += ["--config", str(plan.config.path)] if plan.config else ["-f", str(plan.locustfile)]
+    cmd += ["--config", str(plan.config.path)] if plan.config else []
+    cmd += ["-f", _locustfiles(plan)]
     cmd += [*plan.user_classes, "--host", host, *_shape_flags(plan)]
     if plan.out:
         prefix = str(bundle.csv_prefix(plan.out))
@@ -82,6 +83,15 @@ def locust_command(
             cmd += ["--progress-interval", f"{status_every_s:g}"]
         cmd += progress.stop_flags(plan.stop)
     return cmd
+
+
+def _locustfiles(plan: RunPlan) -> str:
+    """Locust's ``-f``: always given, so that a preset's ``locustfile = locustfile.py`` is the plan's
+    (this package's, wherever it is installed); the preset's other files (the spike's shape) follow,
+    relative to ROOT as Locust would read them there."""
+    named = [name.strip() for name in _preset_says(plan).get("locustfile", "").split(",")]
+    others = [str(ROOT / name) for name in named if name and name != "locustfile.py"]
+    return ",".join([str(plan.locustfile), *others])
 
 
 def _preset_says(plan: RunPlan) -> Mapping[str, str]:
