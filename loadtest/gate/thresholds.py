@@ -31,8 +31,8 @@ from loadtest.bundle import AGGREGATE, PERCENTILES, BundleError, read_json
 from loadtest.bundle.files import MiB
 from loadtest.gate.errors import GateInputError
 
-# Installed with the package (the repository's top-level files are links to these): a non-editable
-# install judges by the same file as a checkout.
+# Package data: in the repository, links to the top-level files (where callers and editors find them);
+# in a wheel, their contents. A non-editable install judges by the same file as a checkout.
 DEFAULT_THRESHOLDS = Path(str(resources.files(__package__) / "thresholds.json"))
 SCHEMA_PATH = Path(str(resources.files(__package__) / "thresholds.schema.json"))
 

@@ -1,8 +1,9 @@
 """A whole package: after ``pip install .`` (not editable) into a fresh virtual environment, a run works
 from any folder, with the locustfile, the presets and the thresholds the package holds.
 
-The wheel is built from a copy of the package alone (pyproject.toml and loadtest/), so nothing of the
-checkout can stand in for a file the package forgot. The new environment installs the wheel without
+The wheel is built from a copy of what the package is made of (pyproject.toml, loadtest/ and the
+thresholds files its links point to), so nothing else of the checkout can stand in for a file the
+package forgot. The new environment installs the wheel without
 its dependencies and finds them, through a .pth file, in this interpreter's site-packages, where the
 editable install of the checkout is not seen (a .pth there is not processed): ``import loadtest`` in it
 is the installed copy, which the test checks.
@@ -30,8 +31,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("installed")
     source = base / "source"
     source.mkdir()
-    shutil.copy(ROOT / "pyproject.toml", source)
-    shutil.copytree(ROOT / "loadtest", source / "loadtest", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "thresholds.json", "thresholds.schema.json"):
+        shutil.copy(ROOT / name, source)
+    # Links kept as links (loadtest/gate/thresholds.json -> ../../thresholds.json): the wheel must hold
+    # what they point to, as it does when built from the checkout.
+    shutil.copytree(
+        ROOT / "loadtest", source / "loadtest", symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
+    )
     pip = [sys.executable, "-m", "pip"]
     built = run_command(*pip, "wheel", "-q", "--no-deps", "-w", base / "wheel", source, timeout=240)
     assert built.returncode == 0, built.stderr
