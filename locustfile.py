@@ -4,10 +4,10 @@
     locust --config loadtest/presets/smoke.conf --host URL         # a preset, headless
     loadtest run --preset smoke                                    # smoke run against the stand-in API
 
-The locustfile itself is loadtest/presets/locustfile.py (installed with the package, what the runner
+The locustfile itself is loadtest/locustfiles/locustfile.py (installed with the package, what the runner
 gives Locust); this one names the same user.
 """
 
-from loadtest.presets.locustfile import AmalEducationUser
+from loadtest.locustfiles.locustfile import AmalEducationUser
 
 __all__ = ["AmalEducationUser"]

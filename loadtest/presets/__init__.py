@@ -24,8 +24,6 @@ from types import MappingProxyType
 from loadtest import config
 
 PRESETS_DIR = Path(str(resources.files(__name__)))
-LOCUSTFILE = PRESETS_DIR / "locustfile.py"
-"""The locustfile the runner gives Locust, in this package: a preset's ``locustfile = locustfile.py``."""
 
 _TIME_PART = re.compile(r"(\d+)\s*([hms])")
 _NAME = re.compile(r"[a-z][a-z0-9_-]*")

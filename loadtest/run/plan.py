@@ -15,10 +15,12 @@ from typing import Any
 
 from loadtest import config, contract, safety
 from loadtest.exitcodes import ExitCode
-from loadtest.presets import LOCUSTFILE, Preset, load_preset
+from loadtest.presets import Preset, load_preset
 from loadtest.settings import Settings
 from loadtest.workers import DEFAULT_MASTER_PORT
 
+LOCUSTFILE = Path(str(resources.files("loadtest.locustfiles") / "locustfile.py"))
+"""The locustfile the runner gives Locust: a preset's ``locustfile = locustfile.py``, wherever it runs."""
 ROOT = Path(str(resources.files("loadtest"))).parent
 """Where Locust starts: the folder that holds the package (a checkout, or site-packages), where a
 preset's other files (``loadtest/presets/spike_shape.py``) are found."""

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from loadtest import presets
+from loadtest import locustfiles
 from loadtest.cli.run import build_parser, plan_from_args
 from loadtest.run import Overrides, plan_run
 from loadtest.run.locust import locust_command
@@ -43,7 +43,7 @@ def test_the_locustfile_is_the_packages_own_and_a_presets_other_files_follow_it(
     locustfile, shape = flag(command("spike"), "-f").split(",")
     assert locustfile == str(LOCUSTFILE) and Path(shape).name == "spike_shape.py"
     assert Path(locustfile).is_file() and Path(shape).is_file()
-    assert LOCUSTFILE.parent == Path(presets.__file__).parent
+    assert LOCUSTFILE.parent == Path(locustfiles.__file__).parent
 
 
 def test_what_the_plan_overrides_goes_on_the_command_line():

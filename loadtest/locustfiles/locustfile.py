@@ -4,8 +4,7 @@
     locust -f locustfile.py --host http://127.0.0.1:8000           # web UI, from a checkout
 
 The user, its five task sets and its options live in the ``loadtest`` package; this file only
-names the user for Locust. It sits with the presets because Locust makes a locustfile's folder
-importable while it loads it: here that adds nothing but the spike's shape.
+names the user for Locust.
 See README.md for presets, credentials and the production guard.
 """
 
