@@ -1,13 +1,13 @@
-"""Load test of the Amal Education API.
+"""Load test of the Amal Education API, for ``locust`` run in a checkout.
 
     locust -f locustfile.py --host http://127.0.0.1:8000          # web UI
     locust --config loadtest/presets/smoke.conf --host URL         # a preset, headless
-    python scripts/run_tests.py                                    # smoke run against the stand-in API
+    loadtest run --preset smoke                                    # smoke run against the stand-in API
 
-The user, its five task sets and its options live in the ``loadtest`` package;
-see README.md for presets, credentials and the production guard.
+The locustfile itself is loadtest/locustfiles/locustfile.py (installed with the package, what the runner
+gives Locust); this one names the same user.
 """
 
-from loadtest.user import AmalEducationUser
+from loadtest.locustfiles.locustfile import AmalEducationUser
 
 __all__ = ["AmalEducationUser"]

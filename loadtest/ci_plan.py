@@ -31,6 +31,7 @@ from loadtest.bundle.files import BundleError, read_json
 from loadtest.bundle.layout import SUMMARY_MD, TREND_PAGE, VERDICT_JSON
 from loadtest.config import DEFAULT_WORKFLOW
 from loadtest.github.actions import default_branch, load_event
+from loadtest.github.environment import GitHubEnv
 from loadtest.presets import available, load_preset
 
 PR_PRESET = "smoke"
@@ -88,16 +89,17 @@ class Context:
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Context:
         env = os.environ if environ is None else environ
+        github = GitHubEnv.from_environ(env)
         temp = env.get("RUNNER_TEMP", "") or tempfile.gettempdir()
         return cls(
-            event_name=env.get("GITHUB_EVENT_NAME", ""),
-            ref=env.get("GITHUB_REF", ""),
-            event=load_event(env.get("GITHUB_EVENT_PATH", "")),
-            workflow_ref=env.get("GITHUB_WORKFLOW_REF", ""),
-            workspace=Path(env.get("GITHUB_WORKSPACE", "") or "."),
+            event_name=github.event_name,
+            ref=github.ref,
+            event=load_event(github.event_path),
+            workflow_ref=github.workflow_ref,
+            workspace=Path(github.workspace or "."),
             work_dir=Path(temp) / WORK_DIR_NAME,
-            run_id=env.get("GITHUB_RUN_ID", "") or "0",
-            run_attempt=env.get("GITHUB_RUN_ATTEMPT", "") or "1",
+            run_id=github.run_id or "0",
+            run_attempt=github.run_attempt or "1",
         )
 
 

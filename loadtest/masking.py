@@ -23,7 +23,7 @@ import html
 import json
 import re
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
@@ -142,12 +142,3 @@ settings' secrets and the tokens they obtain (loadtest.user, loadtest.session)."
 def mask(text: str) -> str:
     """``text`` masked by this process's masker (RUN)."""
     return RUN.mask(text)
-
-
-def know_settings(environ: Mapping[str, str] | None = None) -> Masker:
-    """RUN, told the secrets of the settings in ``environ`` (default: this process's environment): for a
-    step that writes what a run measured without having run it (the gate on a downloaded bundle)."""
-    from loadtest.settings import Settings
-
-    RUN.add(*Settings.from_environ(environ).secrets())
-    return RUN

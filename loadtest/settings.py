@@ -30,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtest import masking
 from loadtest.config import PRODUCTION_HOSTS, hostname
 
 _PREFIX = "LOADTEST_"
@@ -104,3 +105,11 @@ class Settings:
     def environ_for_locust(*, api_key: str) -> dict[str, str]:
         """The variables a Locust child process reads, with the API key the run uses."""
         return {"LOADTEST_API_KEY": api_key} if api_key else {}
+
+
+def know_settings(environ: Mapping[str, str] | None = None) -> masking.Masker:
+    """The process's masker (masking.RUN), told the secrets of the settings in ``environ`` (default: this
+    process's environment): for a step that writes what a run measured without having run it (the gate
+    on a downloaded bundle)."""
+    masking.RUN.add(*Settings.from_environ(environ).secrets())
+    return masking.RUN

@@ -10,22 +10,35 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from locust import TaskSet, tag, task
 
 from loadtest import contract
 from loadtest.contract import Endpoint
-from loadtest.session import SignInFailed
+from loadtest.data import IdentityFactory
+from loadtest.session import ApiSession, SignInFailed
 
-if TYPE_CHECKING:
-    from loadtest.user import AmalEducationUser
+
+class Visitor(Protocol):
+    """What a task set needs of its user (loadtest.user.AmalEducationUser is one).
+
+    A protocol rather than the user class, so that the user imports its task sets and
+    nothing imports back.
+    """
+
+    api: ApiSession
+    identities: IdentityFactory
+
+    def sessions_for_task(self) -> list[ApiSession]: ...
+
+    def sign_in_again(self) -> None: ...
 
 
 class OneTaskPerVisit(TaskSet):
     """Runs one task, then returns to the user, who waits and picks the next task set."""
 
-    user: AmalEducationUser
+    user: Visitor
 
     def execute_task(self, task):  # noqa: ANN001 - Locust's signature
         # In a run of a base against a head, the same task goes to each side (loadtest.sides).

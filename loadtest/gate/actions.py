@@ -7,11 +7,11 @@ import sys
 from collections.abc import Mapping
 from typing import TextIO
 
-from loadtest import masking
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.render import describe
 from loadtest.gate.report import GateReport
 from loadtest.github.actions import append_step_summary, in_actions, workflow_command, write_outputs
+from loadtest.settings import know_settings
 from loadtest.untrusted import SENTENCE_LIMIT, console_text
 
 _COMMANDS = {"fail": "error", "warn": "warning"}
@@ -32,7 +32,7 @@ def publish_to_github_actions(
     if not in_actions(environ):
         return
     stream = stream or sys.stdout
-    masker = masking.know_settings(environ)
+    masker = know_settings(environ)
     for finding in report.findings:
         print(masker.mask(annotation(finding)), file=stream)
     stream.flush()

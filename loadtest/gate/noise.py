@@ -50,12 +50,11 @@ from loadtest.gate.history import History
 from loadtest.gate.regression import tolerance_decision
 from loadtest.gate.series import JudgedBand
 from loadtest.gate.stats import TYPICAL
+from loadtest.gate.tails import judgeable
 from loadtest.gate.thresholds import HistoryRule, RegressionRules, Tolerance
 
 _MEDIAN_VARIANCE = math.pi / 2
 """The variance of a median of k normal values is about pi/2 times that of their mean."""
-MIN_TAIL = 10
-"""Requests beyond a percentile needed to judge it (see ``judgeable``)."""
 OWN_NOISE_LEVEL = 0.01
 """An endpoint whose own run-to-run spread is beyond the pooled one's at this level (chi-square)
 keeps its own estimate: it is noisier than the rest, and the pool would understate it."""
@@ -142,14 +141,6 @@ def _summary(
         if hist and metric in PERCENTILES:
             variances[metric] = stats.order_statistic_variance(hist, PERCENTILES[metric])
     return RowSummary(requests, logs, variances)
-
-
-def judgeable(row: EndpointStats, metric: str) -> bool:
-    """A percentile is judged only when at least MIN_TAIL requests were slower than it: the p99 of
-    300 requests is the third slowest, and its wild swings would need a band too wide to use."""
-    if metric not in PERCENTILES:
-        return True
-    return row.requests * (1 - PERCENTILES[metric]) >= MIN_TAIL
 
 
 def run_to_run_variance(logs: Sequence[float]) -> float:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from loadtest import masking
 from loadtest.bundle import write_atomically
 from loadtest.gate.render import render_markdown, verdict_json
 from loadtest.gate.report import GateReport
+from loadtest.settings import know_settings
 
 
 def write_gate_files(report: GateReport, *, summary: Path | None, verdict: Path | None) -> str:
@@ -20,7 +20,7 @@ def write_gate_files(report: GateReport, *, summary: Path | None, verdict: Path 
 
     OSError (with its filename) if one cannot be written.
     """
-    masker = masking.know_settings()
+    masker = know_settings()
     markdown = masker.mask(render_markdown(report))
     if summary is not None:
         write_atomically(summary, markdown)

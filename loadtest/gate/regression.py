@@ -24,6 +24,7 @@ from loadtest.gate.findings import (
     missing_from_run,
     throughput_regression,
 )
+from loadtest.gate.tails import MIN_TAIL, judgeable
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
 from loadtest.untrusted import code_span
 
@@ -124,10 +125,7 @@ def tolerance_decision(
 
 def thin_tailed(now: EndpointStats, then: EndpointStats, metrics: Iterable[str]) -> list[str]:
     """The percentiles among ``metrics`` that either run has too few requests beyond to compare (fewer
-    than noise.MIN_TAIL): with 50 requests p99 is the single slowest one, and one stall moves it tenfold."""
-    # Imported here: loadtest.gate.noise builds on this module (it falls back to tolerance_decision).
-    from loadtest.gate.noise import judgeable
-
+    than MIN_TAIL): with 50 requests p99 is the single slowest one, and one stall moves it tenfold."""
     return [metric for metric in metrics if not (judgeable(now, metric) and judgeable(then, metric))]
 
 
@@ -138,8 +136,6 @@ def _by_tolerances(decide: RegressionDecision, row: EndpointStats) -> bool:
 
 
 def _thin_tails_note(rows_by_metric: dict[str, list[str]], *, compared: int) -> str:
-    from loadtest.gate.noise import MIN_TAIL
-
     metrics_by_rows: dict[tuple[str, ...], list[str]] = {}
     for metric, rows in rows_by_metric.items():
         metrics_by_rows.setdefault(tuple(rows), []).append(metric)

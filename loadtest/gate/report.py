@@ -14,12 +14,13 @@ from loadtest.exitcodes import ExitCode
 from loadtest.gate.errors import GateInputError
 from loadtest.gate.findings import RUN, Finding, Verdict, rank, verdict_of
 from loadtest.gate.history import History, HistoryError, read_history
-from loadtest.gate.noise import MIN_TAIL, HistoryDecision
+from loadtest.gate.noise import HistoryDecision
 from loadtest.gate.paired import BaseComparison, judge_against_base
 from loadtest.gate.regression import BaselineStatus, Comparison, RegressionDecision, compare_with_baseline
 from loadtest.gate.rules import check_run
 from loadtest.gate.series import Trend
 from loadtest.gate.stats import TYPICAL
+from loadtest.gate.tails import MIN_TAIL
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
 from loadtest.gate.units import format_pct, format_signed_pct
 from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text

@@ -20,6 +20,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,10 @@ from loadtest.bundle import AGGREGATE, PERCENTILES, BundleError, read_json
 from loadtest.bundle.files import MiB
 from loadtest.gate.errors import GateInputError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_THRESHOLDS = REPO_ROOT / "thresholds.json"
-SCHEMA_PATH = REPO_ROOT / "thresholds.schema.json"
+# Package data: in the repository, links to the top-level files (where callers and editors find them);
+# in a wheel, their contents. A non-editable install judges by the same file as a checkout.
+DEFAULT_THRESHOLDS = Path(str(resources.files(__package__) / "thresholds.json"))
+SCHEMA_PATH = Path(str(resources.files(__package__) / "thresholds.schema.json"))
 
 MAX_THRESHOLDS_BYTES = 1 * MiB
 """thresholds.json is a few kB; a PR may write it, so it is capped like every file read."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from loadtest.bundle import LATENCY_METRICS
+# From the module, not the package: the package's run.json facts write durations with format_duration.
+from loadtest.bundle.rows import LATENCY_METRICS
 
 METRIC_LABELS = {
     "requests": "requests",

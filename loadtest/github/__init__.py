@@ -4,5 +4,6 @@
 ``baseline`` finds and unpacks the newest baseline artifact; ``comment`` keeps one
 summary comment per pull request; ``comment_artifact`` is the layout the load-test
 workflow hands to the fork-safe comment workflow; ``actions`` speaks the runner's
-workflow commands (annotations, step outputs).
+workflow commands (annotations, step outputs); ``environment`` is the one reader of the
+runner's ``GITHUB_*`` variables.
 """

@@ -7,17 +7,17 @@ lines, so the scripts read well in a terminal too.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from loadtest.github.environment import GitHubEnv
+
 
 def in_actions(environ: Mapping[str, str] | None = None) -> bool:
-    env = os.environ if environ is None else environ
-    return env.get("GITHUB_ACTIONS") == "true"
+    return GitHubEnv.from_environ(environ).in_actions
 
 
 def escape_data(text: str) -> str:
@@ -49,8 +49,7 @@ def annotate(
 
 def write_outputs(outputs: Mapping[str, str], *, environ: Mapping[str, str] | None = None) -> None:
     """Append ``key=value`` lines to $GITHUB_OUTPUT when the runner provides it."""
-    env = os.environ if environ is None else environ
-    path = env.get("GITHUB_OUTPUT", "")
+    path = GitHubEnv.from_environ(environ).output
     if not path:
         return
     check_outputs(outputs)
@@ -68,17 +67,16 @@ def check_outputs(outputs: Mapping[str, str]) -> None:
 
 def append_step_summary(markdown: str, *, environ: Mapping[str, str] | None = None) -> None:
     """Append to $GITHUB_STEP_SUMMARY when the runner provides it."""
-    env = os.environ if environ is None else environ
-    if path := env.get("GITHUB_STEP_SUMMARY", ""):
+    if path := GitHubEnv.from_environ(environ).step_summary:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(markdown)
 
 
 def run_url(environ: Mapping[str, str] | None = None) -> str | None:
     """This workflow run's page (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID); None outside one."""
-    env = os.environ if environ is None else environ
-    server = env.get("GITHUB_SERVER_URL", "").strip() or "https://github.com"
-    repository, run = env.get("GITHUB_REPOSITORY", "").strip(), env.get("GITHUB_RUN_ID", "").strip()
+    github = GitHubEnv.from_environ(environ)
+    server = github.server_url or "https://github.com"
+    repository, run = github.repository, github.run_id
     if not (repository and run.isdigit()):
         return None
     return f"{server.rstrip('/')}/{repository}/actions/runs/{run}"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,6 +27,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from loadtest.config import ConfigError, validate_host
+from loadtest.github.environment import GitHubEnv
 
 DEFAULT_API_URL = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -75,12 +75,12 @@ class GitHubSettings:
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> GitHubSettings:
-        env = os.environ if environ is None else environ
+        github = GitHubEnv.from_environ(environ)
         return cls(
-            api_url=env.get("GITHUB_API_URL", "").strip() or DEFAULT_API_URL,
-            repository=env.get("GITHUB_REPOSITORY", "").strip(),
-            token=env.get("GITHUB_TOKEN", "").strip(),
-            event_path=env.get("GITHUB_EVENT_PATH", "").strip(),
+            api_url=github.api_url or DEFAULT_API_URL,
+            repository=github.repository,
+            token=github.token,
+            event_path=github.event_path,
         )
 
     @property

@@ -19,7 +19,6 @@ writes itself saying where it came from (``provenance_line``).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 
 from loadtest.bundle import SUMMARY_MD
 from loadtest.github.client import GitHubClient, GitHubError, json_of
+from loadtest.github.environment import GitHubEnv
 from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
 from loadtest.untrusted import code_span
 
@@ -224,9 +224,8 @@ def read_summary(path: Path) -> str:
 
 def no_result_summary(path: Path, environ: Mapping[str, str] | None = None) -> str:
     """What the PR is told when the run ended before the gate wrote a summary."""
-    env = os.environ if environ is None else environ
     # No link: the poster sanitises links away, and links the run itself under the summary.
-    run = env.get("GITHUB_RUN_ID", "")
+    run = GitHubEnv.from_environ(environ).run_id
     where = f"the log of run {run}" if run.isdigit() else "the run's log"
     return (
         f"{SUMMARY_MARKER}\n### ❌ Load test: no result\n\n"

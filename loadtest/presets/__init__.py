@@ -17,12 +17,13 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 
 from loadtest import config
 
-PRESETS_DIR = Path(__file__).resolve().parent
+PRESETS_DIR = Path(str(resources.files(__name__)))
 
 _TIME_PART = re.compile(r"(\d+)\s*([hms])")
 _NAME = re.compile(r"[a-z][a-z0-9_-]*")

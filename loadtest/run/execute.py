@@ -22,7 +22,7 @@ from loadtest.bundle import RUN_SCHEMA, RunFacts
 from loadtest.exitcodes import ExitCode
 from loadtest.run.interrupt import Interruption, interruptible
 from loadtest.run.locust import LocustOutcome, run_locust
-from loadtest.run.plan import ROOT, RunError, RunPlan
+from loadtest.run.plan import RunError, RunPlan
 from loadtest.run.target import BASE, Target, preflight, started_target, target_for
 
 
@@ -207,9 +207,9 @@ def successful_requests(out: Path) -> int | None:
     return aggregate.requests - aggregate.failures
 
 
-def git_commit(checkout: Path = ROOT) -> str | None:
-    """The commit of a checkout, this one by default (callers put LOADTEST_COMMIT, which CI sets to
-    the PR's head, first)."""
+def git_commit(checkout: Path | None = None) -> str | None:
+    """The commit of a checkout, the one the run starts in by default (callers put LOADTEST_COMMIT,
+    which CI sets to the PR's head, first)."""
     try:
         out = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=checkout, capture_output=True, text=True, timeout=5, check=True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,6 +25,7 @@ from loadtest.presets import parse_duration
 from loadtest.run.interrupt import GRACE_S, Interruption, kill_group
 from loadtest.run.output import Console, LocustLine
 from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
+from loadtest.run.ports import free_port
 from loadtest.run.target import Target
 from loadtest.settings import Settings
 from loadtest.workers import LostWorkerWatch
@@ -47,7 +47,8 @@ def locust_command(
     like thresholds.json's stop conditions, go only to our own locustfile). ``local_master_port``: the
     loopback port the workers Locust forks (--processes) meet their master on."""
     cmd = [sys.executable, "-m", "locust"]
-    cmd += ["--config", str(plan.config.path)] if plan.config else ["-f", str(plan.locustfile)]
+    cmd += ["--config", str(plan.config.path)] if plan.config else []
+    cmd += ["-f", _locustfiles(plan)]
     cmd += [*plan.user_classes, "--host", host, *_shape_flags(plan)]
     if plan.out:
         prefix = str(bundle.csv_prefix(plan.out))
@@ -82,6 +83,15 @@ def locust_command(
             cmd += ["--progress-interval", f"{status_every_s:g}"]
         cmd += progress.stop_flags(plan.stop)
     return cmd
+
+
+def _locustfiles(plan: RunPlan) -> str:
+    """Locust's ``-f``: always given, so that a preset's ``locustfile = locustfile.py`` is the plan's
+    (this package's, wherever it is installed); the preset's other files (the spike's shape) follow,
+    relative to ROOT as Locust would read them there."""
+    named = [name.strip() for name in _preset_says(plan).get("locustfile", "").split(",")]
+    others = [str(ROOT / name) for name in named if name and name != "locustfile.py"]
+    return ",".join([str(plan.locustfile), *others])
 
 
 def _preset_says(plan: RunPlan) -> Mapping[str, str]:
@@ -174,13 +184,6 @@ class LocustOutcome:
     """(seconds into the run, the condition) when a stop condition ended it (loadtest.progress)."""
     started_at: float = 0.0
     """time.monotonic() when Locust was started."""
-
-
-def free_port() -> int:
-    """A free TCP port on loopback (the OS picks it; a race with another bind is possible but rare)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_locust(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ from loadtest.presets import Preset, load_preset
 from loadtest.settings import Settings
 from loadtest.workers import DEFAULT_MASTER_PORT
 
-ROOT = Path(__file__).resolve().parents[2]
-LOCUSTFILE = ROOT / "locustfile.py"
+LOCUSTFILE = Path(str(resources.files("loadtest.locustfiles") / "locustfile.py"))
+"""The locustfile the runner gives Locust: a preset's ``locustfile = locustfile.py``, wherever it runs."""
+ROOT = Path(str(resources.files("loadtest"))).parent
+"""Where Locust starts: the folder that holds the package (a checkout, or site-packages), where a
+preset's other files (``loadtest/presets/spike_shape.py``) are found."""
 CUSTOM = "custom"
 """The preset name of a run set by users and run time alone."""
 
@@ -163,9 +167,9 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
         raise RunError(problem, ExitCode.USAGE)
     name = preset.name if preset else CUSTOM
     low, high = preset.wait_s if preset else config.DEFAULT_WAIT_S
-    options.setdefault("out", ROOT / "results" / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+    options.setdefault("out", Path("results") / f"{name}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
     if options["out"] is not None:
-        # Locust starts in the repository root: a folder relative to anywhere else would split the bundle.
+        # Locust starts in ROOT: a folder relative to anywhere else would split the bundle.
         options["out"] = Path(options["out"]).absolute()
     plan = RunPlan(
         preset=name,

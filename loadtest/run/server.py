@@ -30,8 +30,8 @@ import requests
 
 from loadtest import masking
 from loadtest.exitcodes import ExitCode
-from loadtest.run.locust import free_port
 from loadtest.run.plan import RunError, ServerCommands
+from loadtest.run.ports import free_port
 from loadtest.settings import Settings
 from loadtest.untrusted import console_text
 

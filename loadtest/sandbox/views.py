@@ -1,30 +1,42 @@
 """One handler per endpoint of the contract: it validates the request by the contract and answers.
 
-A handler takes the app and the request (already authenticated when its Endpoint says so) and
-returns ``(status, body)``; it raises ``HttpError`` for any other answer. Bodies the contract
-marks as assumed keep the stand-in's first shapes; ``tests/integration/test_contract_agreement.py``
-checks that every answer passes the load test's checks.
+A handler takes the app (as a ``Backend``: what it needs of it) and the request (already
+authenticated when its Endpoint says so) and returns ``(status, body)``; it raises ``HttpError``
+for any other answer. Bodies the contract marks as assumed keep the stand-in's first shapes;
+``tests/integration/test_contract_agreement.py`` checks that every answer passes the load test's checks.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from loadtest import contract
 from loadtest.contract import ContractViolation, Endpoint
 from loadtest.sandbox import catalog
-from loadtest.sandbox.faults import FaultSpecError, parse_rules
+from loadtest.sandbox.faults import FaultInjector, FaultSpecError, parse_rules
 from loadtest.sandbox.pagination import InvalidPage, paginate
-from loadtest.sandbox.state import Collection, DuplicateEmail, User
-from loadtest.sandbox.tokens import ACCESS, REFRESH, TokenError
+from loadtest.sandbox.state import Collection, DuplicateEmail, Store, User
+from loadtest.sandbox.tokens import ACCESS, REFRESH, TokenError, TokenSigner
 from loadtest.sandbox.web import WWW_AUTHENTICATE, HttpError, Request, encoded
 
-if TYPE_CHECKING:
-    from loadtest.sandbox.app import SandboxApp
 
-Handler = Callable[["SandboxApp", Request], tuple[int, Any]]
+class Backend(Protocol):
+    """What a handler needs of the stand-in (loadtest.sandbox.app.SandboxApp is one).
+
+    A protocol rather than the app class, so that the app imports its views and nothing
+    imports back.
+    """
+
+    store: Store
+    signer: TokenSigner
+    injector: FaultInjector
+    content_rng: random.Random
+
+
+Handler = Callable[[Backend, Request], tuple[int, Any]]
 
 
 def iso(timestamp: float) -> str:
@@ -81,14 +93,14 @@ def paginated(request: Request, items: list, to_json: Callable[[Any], Any] | Non
     return 200, envelope
 
 
-def tokens_json(app: SandboxApp, user: User) -> dict:
+def tokens_json(app: Backend, user: User) -> dict:
     return {"access": app.signer.issue(user.id, ACCESS), "refresh": app.signer.issue(user.id, REFRESH)}
 
 
 # -- accounts -----------------------------------------------------------------------------------
 
 
-def sign_up(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def sign_up(app: Backend, request: Request) -> tuple[int, Any]:
     fields = body_of(contract.SIGN_UP, request)
     try:
         user = app.store.add_user(
@@ -99,7 +111,7 @@ def sign_up(app: SandboxApp, request: Request) -> tuple[int, Any]:
     return 201, {**tokens_json(app, user), "user": user_json(user)}
 
 
-def sign_in(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def sign_in(app: Backend, request: Request) -> tuple[int, Any]:
     fields = body_of(contract.SIGN_IN, request)
     user = app.store.authenticate(fields["username"], fields["password"])
     if user is None:
@@ -108,7 +120,7 @@ def sign_in(app: SandboxApp, request: Request) -> tuple[int, Any]:
     return 200, {**tokens_json(app, user), **user_json(user)}
 
 
-def token_refresh(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def token_refresh(app: Backend, request: Request) -> tuple[int, Any]:
     fields = body_of(contract.TOKEN_REFRESH, request)
     try:
         user_id, access, refresh = app.signer.rotate(fields["refresh"])
@@ -122,7 +134,7 @@ def token_refresh(app: SandboxApp, request: Request) -> tuple[int, Any]:
 # -- dashboard ----------------------------------------------------------------------------------
 
 
-def dashboard(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def dashboard(app: Backend, request: Request) -> tuple[int, Any]:
     # The hottest endpoint of a load test: encoded once per change of the user's state.
     user = request.user
     if user.cached_dashboard is None or user.cached_dashboard[0] != user.version:
@@ -130,7 +142,7 @@ def dashboard(app: SandboxApp, request: Request) -> tuple[int, Any]:
     return 200, user.cached_dashboard[1]
 
 
-def dashboard_json(app: SandboxApp, user: User) -> dict:
+def dashboard_json(app: Backend, user: User) -> dict:
     seed = user.id
     threads = app.store.threads_of(user)
     return {
@@ -149,7 +161,7 @@ def dashboard_json(app: SandboxApp, user: User) -> dict:
     }
 
 
-def search(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def search(app: Backend, request: Request) -> tuple[int, Any]:
     query = query_of(contract.SEARCH, request)
     return paginated(request, catalog.search(query.get("q", "")))
 
@@ -161,15 +173,15 @@ _TOOLS_AND_TEMPLATES = encoded({"tools": catalog.TOOLS, "templates": catalog.TEM
 _HELP_ARTICLES = encoded(catalog.HELP_ARTICLES)
 
 
-def tools_and_templates(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def tools_and_templates(app: Backend, request: Request) -> tuple[int, Any]:
     return 200, _TOOLS_AND_TEMPLATES
 
 
-def mystery_box(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def mystery_box(app: Backend, request: Request) -> tuple[int, Any]:
     return 200, app.content_rng.choice(catalog.MYSTERY_BOXES)
 
 
-def chat_thread(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def chat_thread(app: Backend, request: Request) -> tuple[int, Any]:
     fields = body_of(contract.CHAT_THREAD, request)
     message, role = fields["message"], fields["role"]
     now = iso(time.time())
@@ -181,17 +193,17 @@ def chat_thread(app: SandboxApp, request: Request) -> tuple[int, Any]:
     return 200, {"thread_id": thread.id, "title": thread.title, "messages": list(thread.messages)}
 
 
-def my_collections(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def my_collections(app: Backend, request: Request) -> tuple[int, Any]:
     return paginated(request, app.store.collections_of(request.user), collection_json)
 
 
-def library(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def library(app: Backend, request: Request) -> tuple[int, Any]:
     category = query_of(contract.LIBRARY, request).get("category")
     items = catalog.LIBRARY_BY_CATEGORY.get(category, []) if category else catalog.LIBRARY
     return paginated(request, items)
 
 
-def create_collection(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def create_collection(app: Backend, request: Request) -> tuple[int, Any]:
     fields = body_of(contract.CREATE_COLLECTION, request)
     collection = app.store.add_collection(
         request.user,
@@ -206,11 +218,11 @@ def create_collection(app: SandboxApp, request: Request) -> tuple[int, Any]:
 # -- help center --------------------------------------------------------------------------------
 
 
-def help_articles(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def help_articles(app: Backend, request: Request) -> tuple[int, Any]:
     return 200, _HELP_ARTICLES
 
 
-def contact_us(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def contact_us(app: Backend, request: Request) -> tuple[int, Any]:
     fields = body_of(contract.CONTACT_US, request)
     return 201, app.store.add_contact_message({**fields, "created_at": iso(time.time())})
 
@@ -235,11 +247,11 @@ HANDLERS: dict[Endpoint, Handler] = {
 # -- admin (only with --admin; never subject to faults) -----------------------------------------
 
 
-def get_faults(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def get_faults(app: Backend, request: Request) -> tuple[int, Any]:
     return 200, {"rules": [rule.to_dict() for rule in app.injector.rules]}
 
 
-def put_faults(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def put_faults(app: Backend, request: Request) -> tuple[int, Any]:
     data = request.json()
     if set(data) != {"rules"}:
         raise HttpError(400, {"rules": ['Send {"rules": [...]}, a list of fault rules.']})
@@ -251,7 +263,7 @@ def put_faults(app: SandboxApp, request: Request) -> tuple[int, Any]:
     return get_faults(app, request)
 
 
-def get_stats(app: SandboxApp, request: Request) -> tuple[int, Any]:
+def get_stats(app: Backend, request: Request) -> tuple[int, Any]:
     return 200, app.store.stats()
 
 

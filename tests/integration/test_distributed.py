@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import bundle
-from loadtest.run.locust import free_port
+from loadtest.run.ports import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import ROOT
 from tests.integration.conftest import API_KEY, SPAWNED, wait_for_log

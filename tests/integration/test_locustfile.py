@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import contract
-from loadtest.run.locust import free_port
+from loadtest.run.ports import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import run_command
 from tests.integration.conftest import API_KEY

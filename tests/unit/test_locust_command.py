@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from loadtest import locustfiles
 from loadtest.cli.run import build_parser, plan_from_args
 from loadtest.run import Overrides, plan_run
 from loadtest.run.locust import locust_command
@@ -33,6 +34,16 @@ def test_a_preset_goes_as_its_config_file_and_is_not_repeated():
     ):
         assert said_by_the_preset not in cmd
     assert flag(cmd, "--host") == HOST and flag(cmd, "--csv") == "/nonexistent/bundle/locust"
+
+
+def test_the_locustfile_is_the_packages_own_and_a_presets_other_files_follow_it():
+    # Always given: a preset's ``locustfile = locustfile.py`` would otherwise be read from Locust's folder,
+    # where a non-editable install has none.
+    assert flag(command("smoke"), "-f") == str(LOCUSTFILE)
+    locustfile, shape = flag(command("spike"), "-f").split(",")
+    assert locustfile == str(LOCUSTFILE) and Path(shape).name == "spike_shape.py"
+    assert Path(locustfile).is_file() and Path(shape).is_file()
+    assert LOCUSTFILE.parent == Path(locustfiles.__file__).parent
 
 
 def test_what_the_plan_overrides_goes_on_the_command_line():

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
+from loadtest.cli.sandbox import build_parser, load_rules, main
 from loadtest.sandbox import Caps, sandbox_args
-from loadtest.sandbox.__main__ import build_parser, load_rules, main
 
 
 def test_running_sandbox_options_parse_back_to_the_same_settings():

@@ -12,8 +12,8 @@ from statistics import NormalDist
 import pytest
 
 from loadtest import contract
+from loadtest.cli.sandbox import build_parser
 from loadtest.sandbox import sandbox_args
-from loadtest.sandbox.__main__ import build_parser
 from loadtest.sandbox.faults import MAX_Z, FaultInjector, FaultRule, Jitter, parse_rules, quantile_sample
 from loadtest.sandbox.profiles import PROFILES, profile_rules
 
