@@ -316,7 +316,7 @@ def test_the_n_plus_one_pull_request_fails_and_its_comment_names_the_library_as_
     headline = body.splitlines()[2]
     print(f"\nThe N+1 pull request's comment headline:\n{headline}")
     assert body.startswith(SUMMARY_MARKER)
-    assert headline.startswith("## ❌ Load test FAIL: ") and LIBRARY in headline and "p50" in headline
+    assert headline.startswith("#### ❌ FAIL: ") and LIBRARY in headline and "p50" in headline
     assert caller.commits["n-plus-one"][:7] in body
 
 
