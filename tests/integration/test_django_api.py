@@ -343,6 +343,10 @@ def test_seed_without_the_api_key_stops_with_one_message(postgres) -> None:
 
 
 def test_each_side_of_the_load_test_gets_a_database_of_its_own(postgres) -> None:
+    # The worker's server is shared: a run earlier in the session (the runner's own --setup) may have
+    # left the sides' databases; this test makes them itself.
+    for side in ("head", "base"):
+        postgres.drop_database(f"amal_api_{side}")
     before = postgres.databases()
     server = {**postgres.environ("unused"), "PGDATABASE": None}
     try:
