@@ -17,7 +17,7 @@ from tests import parallel
 from tests.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
-"""The repository root: scripts/, the workflows, the README."""
+"""The repository root: the workflows, the README, tools/."""
 GATE_FIXTURES = ROOT / "tests" / "fixtures" / "gate"
 """Results bundles, thresholds and expected summaries the gate's tests read."""
 
@@ -63,9 +63,15 @@ def run_command(
     )
 
 
-def run_script(script: str, *args: str | Path, **options) -> subprocess.CompletedProcess[str]:
-    """``python scripts/SCRIPT ARGS`` as the workflows run it; ``options`` are those of ``run_command``."""
-    return run_command(sys.executable, f"scripts/{script}", *args, **options)
+def run_loadtest(command: str, *args: str | Path, **options) -> subprocess.CompletedProcess[str]:
+    """``python -m loadtest COMMAND ARGS``, the action's ``loadtest COMMAND`` with this interpreter;
+    ``options`` are those of ``run_command``."""
+    return run_command(sys.executable, "-m", "loadtest", command, *args, **options)
+
+
+def run_tools(command: str, *args: str | Path, **options) -> subprocess.CompletedProcess[str]:
+    """``python -m tools COMMAND ARGS`` from the repository root (the research tools, tools/)."""
+    return run_command(sys.executable, "-m", "tools", command, *args, **options)
 
 
 @pytest.fixture(scope="session")

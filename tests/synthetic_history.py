@@ -25,12 +25,12 @@ from functools import cache
 from pathlib import Path
 
 from loadtest.bundle import AGGREGATE, read_results
-from loadtest.calibration.models import MIXTURE, LatencyModel
 from loadtest.contract import ENDPOINTS
 from loadtest.gate import stats
 from loadtest.gate.long_history import COLUMNS, LongHistory, LongRun
 from loadtest.sandbox.faults import mixture_sample
 from tests.conftest import GATE_FIXTURES
+from tools.calibration.models import MIXTURE, LatencyModel
 
 FIRST_NIGHT = datetime(2026, 1, 1, 2, 0, tzinfo=UTC)
 STEP_ENDPOINT = "GET /api/dashboard/"

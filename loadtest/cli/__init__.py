@@ -1,20 +1,22 @@
 """The command lines, one module per command, each with ``main(argv=None) -> int``.
 
-``loadtest COMMAND ...`` (the console command pyproject.toml installs) runs any of them;
-scripts/*.py, which the workflows call, are three-line shims onto the same ``main``::
+One way in: ``loadtest COMMAND ...`` (the console command pyproject.toml installs) or
+``python -m loadtest COMMAND ...`` where the virtual environment's bin is not on PATH. The two names
+the README's first hour promises stay as three-line shims onto the same ``main``::
 
     loadtest run --preset smoke          python scripts/run_tests.py --preset smoke
     loadtest compare results/current     python scripts/compare.py results/current
 
 A command's module is imported only when it runs, so ``plan`` needs nothing but the standard
-library. Exit codes are loadtest.exitcodes.ExitCode; each command's ``--help`` says what they mean.
+library (``python3 -m loadtest plan`` before anything is installed). Exit codes are
+loadtest.exitcodes.ExitCode; each command's ``--help`` says what they mean.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from loadtest.exitcodes import ExitCode
 
@@ -26,10 +28,6 @@ COMMANDS = {
     "changes": "change points over a baseline's long history: which endpoint changed, when, which commits",
     "plan": "decide what a workflow run or the action does: mode, preset, time limit, baselines, comment",
     "sandbox": "the stand-in API, with fault injection",
-    "calibrate": "measure the gate's false alarms and detection on the stand-in API",
-    "bench-sandbox": "benchmark the stand-in API against a bare gevent hello-world",
-    "bench-generator": "benchmark the load generator's CPU per 1,000 requests",
-    "capacity": "the highest request rate this machine reaches with 1 and 2 Locust workers",
     "fetch-baseline": "fetch the newest baseline bundle of a preset from the default branch",
     "fetch-comment": "fetch a run's comment artifact, for the comment workflow",
     "post-comment": "post or update the sticky load-test comment on a pull request",
@@ -37,24 +35,31 @@ COMMANDS = {
 }
 
 
-def usage() -> str:
-    width = max(map(len, COMMANDS))
-    lines = ["usage: loadtest COMMAND [options]   (loadtest COMMAND --help for its options)", "", "commands:"]
-    lines += [f"  {name:<{width}}  {what}" for name, what in COMMANDS.items()]
+def usage(prog: str = "loadtest", commands: Mapping[str, str] = COMMANDS) -> str:
+    width = max(map(len, commands))
+    lines = [f"usage: {prog} COMMAND [options]   ({prog} COMMAND --help for its options)", "", "commands:"]
+    lines += [f"  {name:<{width}}  {what}" for name, what in commands.items()]
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def dispatch(prog: str, package: str, commands: Mapping[str, str], argv: Sequence[str] | None) -> int:
+    """Run ``package``'s module for the command ``argv[0]`` (``-`` read as ``_``) with the rest.
+
+    The research tools (tools.cli) dispatch their commands the same way, under their own ``prog``."""
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
-        print(usage(), file=sys.stdout if args else sys.stderr)
+        print(usage(prog, commands), file=sys.stdout if args else sys.stderr)
         return ExitCode.OK if args else ExitCode.USAGE
     name, rest = args[0], args[1:]
-    if name not in COMMANDS:
+    if name not in commands:
         print(
-            f"loadtest: error: unknown command {name!r}; choose one of: {', '.join(COMMANDS)}",
+            f"{prog}: error: unknown command {name!r}; choose one of: {', '.join(commands)}",
             file=sys.stderr,
         )
         return ExitCode.USAGE
-    command = importlib.import_module(f"loadtest.cli.{name.replace('-', '_')}")
+    command = importlib.import_module(f"{package}.{name.replace('-', '_')}")
     return command.main(rest)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return dispatch("loadtest", "loadtest.cli", COMMANDS, argv)

@@ -114,7 +114,7 @@ def _sync_issue(args, env, *, points, shown, days: int, runs: int) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "changes", "Change points over a baseline's long history.", EXIT_CODES_HELP, one_line=True
+        "loadtest changes", "Change points over a baseline's long history.", EXIT_CODES_HELP, one_line=True
     )
     parser.add_argument("baseline", type=Path, metavar="BASELINE", help="a baseline bundle folder")
     parser.add_argument("--results", type=optional_path, metavar="RESULTS", help="tonight's bundle, appended")

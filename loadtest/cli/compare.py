@@ -69,7 +69,7 @@ def _trend_pointer(args: argparse.Namespace) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "compare",
+        "loadtest compare",
         "Judge a load-test run against thresholds.json and a baseline; print a markdown summary.",
         EXIT_CODES_HELP,
     )

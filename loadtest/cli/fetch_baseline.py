@@ -1,4 +1,4 @@
-"""``loadtest fetch-baseline`` (scripts/fetch_baseline.py): the newest baseline bundle of a preset.
+"""``loadtest fetch-baseline``: the newest baseline bundle of a preset.
 
 ``environ``, ``policy`` and ``limits`` let tests run it in-process against the fake GitHub server.
 """
@@ -45,7 +45,7 @@ def main(
     limits: UnpackLimits | None = None,
 ) -> int:
     parser = command_parser(
-        "fetch_baseline.py",
+        "loadtest fetch-baseline",
         "Fetch the newest baseline results bundle of a preset from the default branch.",
         FETCH_BASELINE_HELP,
         one_line=True,

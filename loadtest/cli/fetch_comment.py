@@ -1,4 +1,4 @@
-"""``loadtest fetch-comment`` (scripts/fetch_comment.py): a run's comment artifact, for the comment workflow.
+"""``loadtest fetch-comment``: a run's comment artifact, for the comment workflow.
 
 ``environ`` and ``policy`` let tests run it in-process against the fake GitHub server.
 """
@@ -38,7 +38,7 @@ def main(
     policy: RetryPolicy | None = None,
 ) -> int:
     parser = command_parser(
-        "fetch_comment.py",
+        "loadtest fetch-comment",
         "Fetch the comment artifact of a load-test run.",
         FETCH_COMMENT_HELP,
         one_line=True,

@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "history",
+        "loadtest history",
         "Export or import a baseline's long history (long-history.json).",
         EXIT_CODES_HELP,
         one_line=True,

@@ -1,5 +1,5 @@
-"""``loadtest plan`` (scripts/plan_run.py): what a workflow run or the action does, from the event and
-the action's inputs: the mode, the preset and its time limit, baselines, the comment, the paths.
+"""``loadtest plan``: what a workflow run or the action does, from the event and the action's inputs:
+the mode, the preset and its time limit, baselines, the comment, the paths.
 
 Reads GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_EVENT_PATH (the default branch, the workflow_run),
 GITHUB_WORKFLOW_REF (the workflow file), GITHUB_WORKSPACE (the caller's paths), RUNNER_TEMP (the
@@ -41,7 +41,7 @@ Exit codes:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = command_parser(
-        "plan_run.py",
+        "loadtest plan",
         "Decide what this workflow run does: the mode, the preset and the job's time limit, whether to "
         "fetch and record a baseline and write the PR comment, from the GitHub event in the environment.",
         EXIT_CODES_HELP,
@@ -79,7 +79,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("\n".join(f"{key}={value}" for key, value in outputs.items()))
     write_outputs(outputs)
     return ExitCode.OK
-
-
-if __name__ == "__main__":  # the Plan job and the action: python3 -m loadtest.cli.plan
-    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""``loadtest post-comment`` (scripts/post_comment.py): the sticky load-test comment on a pull request.
+"""``loadtest post-comment``: the sticky load-test comment on a pull request.
 
 ``environ`` and ``policy`` let tests run it in-process against the fake GitHub server.
 """
@@ -111,7 +111,7 @@ def main(
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "post_comment.py",
+        "loadtest post-comment",
         "Post or update the sticky load-test summary comment on a pull request.",
         POST_COMMENT_HELP,
         one_line=True,

@@ -1,4 +1,4 @@
-"""``loadtest record-baseline`` (scripts/record_baseline.py): a passing run becomes the next baseline.
+"""``loadtest record-baseline``: a passing run becomes the next baseline.
 
     loadtest record-baseline RESULTS --previous BASELINE --out OUT [--keep N] [--thresholds FILE]
 
@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "record_baseline",
+        "loadtest record-baseline",
         "Write the next baseline: this run's bundle plus the rolling history of earlier runs.",
         EXIT_CODES_HELP,
         one_line=True,  # a workflow step: a usage error is one line there

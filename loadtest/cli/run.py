@@ -63,7 +63,7 @@ Exit codes:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "run_tests.py",
+        "loadtest run",
         "Load test the Amal Education API with Locust. With no host, runs against the "
         "stand-in API on loopback. With no option at all, opens Locust's web UI.",
         EXIT_CODES_HELP,

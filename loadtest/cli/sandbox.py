@@ -1,4 +1,5 @@
-"""``loadtest sandbox``: the stand-in API (also ``python -m loadtest.sandbox``); see ``--help``."""
+"""``loadtest sandbox``: the stand-in API (``python -m loadtest sandbox`` where the runner starts it as a
+child process); see ``--help``."""
 
 from __future__ import annotations
 
@@ -98,7 +99,7 @@ def _port(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "python -m loadtest.sandbox",
+        "loadtest sandbox",
         "Stand-in Amal Education API for load tests, with fault injection.",
         EPILOG,
         one_line=True,
@@ -185,7 +186,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{parser.prog}: error: cannot listen on {args.bind}:{args.port}: {exc}", file=sys.stderr)
         return ExitCode.FAILED
     return ExitCode.OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

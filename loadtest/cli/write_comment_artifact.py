@@ -1,4 +1,4 @@
-"""``loadtest write-comment-artifact`` (scripts/write_comment_artifact.py): a PR run's comment artifact."""
+"""``loadtest write-comment-artifact``: a PR run's comment artifact."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ Exit codes:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = command_parser(
-        "write_comment_artifact.py",
+        "loadtest write-comment-artifact",
         "Write the comment artifact a PR run uploads for the comment workflow.",
         WRITE_ARTIFACT_HELP,
         one_line=True,

@@ -1,6 +1,6 @@
 """The stand-in Amal Education API: the default target of the load test, with fault injection.
 
-Run it with ``python -m loadtest.sandbox --api-key KEY [--port 0] [--admin] [--profile realistic]
+Run it with ``loadtest sandbox --api-key KEY [--port 0] [--admin] [--profile realistic]
 [--fault SPEC ...]`` (see ``--help``), or from Python::
 
     with running_sandbox(api_key=KEY, faults=[{"match": "GET /api/dashboard/", "latency_ms": 50}],
@@ -28,15 +28,16 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from typing import Any
 
 import requests
 
 from loadtest import config
 from loadtest.sandbox.faults import FaultRule, FaultSpecError, parse_rules
-from loadtest.sandbox.process import SandboxError, start_server
+from loadtest.sandbox.process import SandboxError, ServerProcess, start_server
 from loadtest.sandbox.server import ServeLimits
 from loadtest.sandbox.state import Caps
 
@@ -51,6 +52,7 @@ __all__ = [
     "running_sandbox",
     "sandbox_args",
     "set_faults",
+    "start_sandbox",
 ]
 
 
@@ -66,7 +68,7 @@ def sandbox_args(
     caps: Caps | None = None,
     limits: ServeLimits | None = None,
 ) -> list[str]:
-    """Command-line options of ``python -m loadtest.sandbox`` for these settings (port 0, no faults).
+    """Command-line options of ``loadtest sandbox`` for these settings (port 0, no faults).
 
     Caps and limits are spelled out only when given: the defaults live in one place each,
     ``Caps`` and ``ServeLimits``.
@@ -95,6 +97,11 @@ def sandbox_args(
         ]
         args += ["--max-connections", str(limits.max_connections)] if limits.max_connections else []
     return args
+
+
+def start_sandbox(args: Sequence[str], **options: Any) -> ServerProcess:
+    """``python -m loadtest sandbox ARGS`` as a child process; ``options`` are start_server's."""
+    return start_server("loadtest", ["sandbox", *args], **options)
 
 
 @contextmanager
@@ -140,8 +147,7 @@ def running_sandbox(
         faults_path = handle.name
         args += ["--faults-file", faults_path]
     try:
-        server = start_server(
-            "loadtest.sandbox",
+        server = start_sandbox(
             args,
             timeout_s=startup_timeout_s,
             env={"LOADTEST_API_KEY": api_key},

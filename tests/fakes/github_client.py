@@ -31,5 +31,5 @@ def client_for(
 
 
 def github_env(github: FakeGitHub | None, **extra: str) -> dict[str, str]:
-    """The variables that aim a script at the fake (none without one), and ``extra``, for ``run_script``."""
+    """The variables that aim a script at the fake (none without one), and ``extra``, for ``run_loadtest``."""
     return {**(github.environ(token=TOKEN) if github is not None else {}), **extra}

@@ -14,7 +14,7 @@ import requests
 
 from loadtest import bundle, contract
 from loadtest.session import TOKEN_EXPIRED_HINT
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.example_api import EXAMPLE, running_example_api
 
 pytestmark = pytest.mark.slow
@@ -101,8 +101,8 @@ def test_every_endpoint_works_when_the_runner_starts_the_example_with_5_second_t
         "LOADTEST_EMAIL": ACCOUNT["email"],
         "LOADTEST_PASSWORD": ACCOUNT["password"],
     }
-    proc = run_script(
-        "run_tests.py", "--preset", "smoke", "-t", "30s", "--out", str(out), "--thresholds", thresholds,
+    proc = run_loadtest(
+        "run", "--preset", "smoke", "-t", "30s", "--out", str(out), "--thresholds", thresholds,
         "--dir", str(EXAMPLE), "--setup", SETUP, "--start", START, env=env,
     )  # fmt: skip
     counts = rows(out)
@@ -127,8 +127,8 @@ def test_a_ready_token_alone_runs_every_task_and_names_what_it_cannot_exercise(
         token = sign_up(url)["access"]
         out = tmp_path / "token-only"
         env = {"LOADTEST_API_KEY": API_KEY, "LOADTEST_TOKEN": token}
-        proc = run_script(
-            "run_tests.py", "--preset", "smoke", "-t", "15s", "--host", url, "--out", str(out),
+        proc = run_loadtest(
+            "run", "--preset", "smoke", "-t", "15s", "--host", url, "--out", str(out),
             "--thresholds", thresholds, env=env,
         )  # fmt: skip
     counts = rows(out)
@@ -161,8 +161,8 @@ def test_an_expired_ready_token_says_how_to_sign_in_again(postgres, run_locust):
 
 def test_without_the_api_key_the_run_stops_before_any_load(postgres, tmp_path):
     with running_example_api(postgres, API_KEY) as url:
-        proc = run_script(
-            "run_tests.py",
+        proc = run_loadtest(
+            "run",
             "--preset",
             "smoke",
             "--host",

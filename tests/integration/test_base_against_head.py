@@ -15,7 +15,7 @@ import pytest
 from loadtest import bundle
 from loadtest.exitcodes import ExitCode
 from loadtest.sides import block_side
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.integration.conftest import API_KEY
 from tests.integration.test_started_api import STAND_IN, facts, git_checkout, run_tests
 
@@ -28,8 +28,8 @@ def test_a_500_only_the_head_answers_fails_the_run_against_its_base(sandbox_fact
     base = sandbox_factory(seed=1)
     head = sandbox_factory(seed=2, faults=[{"match": BROKEN, "error_rate": 1.0, "error_status": 500}])
     out = tmp_path / "ab"
-    done = run_script(
-        "run_tests.py",
+    done = run_loadtest(
+        "run",
         # Only the dashboard's tasks (the dashboard and its search), so that the broken search gets
         # requests in every run: among all 13 tasks, 4 users in 8 s sent it none in one CI run.
         *("--headless", "-u", "4", "-t", "8s", "--seed", "3", "--tags", "dashboard", "--out", out),
@@ -65,8 +65,8 @@ def test_a_500_only_the_head_answers_fails_the_run_against_its_base(sandbox_fact
 def test_nothing_the_run_started_is_left_running(sandbox_factory, tmp_path):
     base, head = sandbox_factory(seed=1), sandbox_factory(seed=2)
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    done = run_script(
-        "run_tests.py",
+    done = run_loadtest(
+        "run",
         *("--headless", "-u", "2", "-t", "3s", "--out", tmp_path / "ab", "--host", head, "--base-host", base),
         *("--design", "blocks", "--block-s", "1", "--no-gate"),
         env={"LOADTEST_API_KEY": API_KEY},

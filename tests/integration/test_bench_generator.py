@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from loadtest.bench.generator import TARGET_RATIO
-from tests.conftest import run_script
+from tests.conftest import run_tools
+from tools.bench.generator import TARGET_RATIO
 
 pytestmark = pytest.mark.slow
 
@@ -35,8 +35,8 @@ def matches(pattern: re.Pattern, text: str) -> dict[str, re.Match]:
 def short_run(tmp_path_factory):
     """One run of each scenario: 2 measured seconds, 10 users, Locust's output kept."""
     logs = tmp_path_factory.mktemp("bench-generator-logs")
-    proc = run_script(
-        "bench_generator.py", "--duration", "2", "--users", str(USERS), "--repeat", "1", "--keep-logs", logs
+    proc = run_tools(
+        "bench-generator", "--duration", "2", "--users", str(USERS), "--repeat", "1", "--keep-logs", logs
     )
     return proc, logs
 
@@ -88,8 +88,8 @@ def test_a_locust_that_fails_to_start_is_exit_2_with_one_line(tmp_path):
     (fake / "__main__.py").write_text("import sys\nsys.exit('locust: cannot start')\n")
     logs = tmp_path / "logs"
 
-    proc = run_script(
-        "bench_generator.py", "--duration", "1", "--repeat", "1", "--keep-logs", logs,
+    proc = run_tools(
+        "bench-generator", "--duration", "1", "--repeat", "1", "--keep-logs", logs,
         env={"PYTHONPATH": str(fake.parent)},
     )  # fmt: skip
 

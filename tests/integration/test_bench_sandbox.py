@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.sandbox.bench import TARGET_P50_MS, TARGET_RATIO, WrkResult, render_table
-from tests.conftest import ROOT, run_script
+from tests.conftest import ROOT, run_tools
+from tools.bench.sandbox import TARGET_P50_MS, TARGET_RATIO, WrkResult, render_table
 
 pytestmark = pytest.mark.slow
 
@@ -59,7 +59,7 @@ def test_with_the_real_wrk_the_table_checks_and_exit_code_follow_from_the_measur
     assert shutil.which("wrk"), ".ci/run installs wrk (Debian package), which this benchmark drives"
     figures_file = tmp_path / "bench.json"
 
-    proc = run_script("bench_sandbox.py", "--duration", "2", "--rounds", "2", "--json", figures_file)
+    proc = run_tools("bench-sandbox", "--duration", "2", "--rounds", "2", "--json", figures_file)
 
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     figures = json.loads(figures_file.read_text(encoding="utf-8"))
@@ -108,7 +108,7 @@ def test_the_checks_and_the_exit_code_follow_from_the_best_rounds(
 ):
     env = fake_wrk.env({"hello": [WARM_UP, *hello], "sandbox": [WARM_UP, *sandbox]})
 
-    proc = run_script("bench_sandbox.py", "--duration", "2", "--rounds", "2", env=env)
+    proc = run_tools("bench-sandbox", "--duration", "2", "--rounds", "2", env=env)
 
     assert proc.returncode == code, proc.stdout + proc.stderr
     assert re.search(rf"^ratio sandbox / hello-world +{re.escape(ratio)} +$", proc.stdout, re.MULTILINE)
@@ -122,7 +122,7 @@ def test_without_wrk_it_exits_2_with_one_line(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
 
-    proc = run_script("bench_sandbox.py", "--duration", "1", "--rounds", "1", env={"PATH": str(empty)})
+    proc = run_tools("bench-sandbox", "--duration", "1", "--rounds", "1", env={"PATH": str(empty)})
 
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -133,7 +133,7 @@ def test_a_wrk_that_cannot_run_exits_2_with_one_line(fake_wrk):
     refusal = "unable to connect to 127.0.0.1:1 Connection refused"
     env = fake_wrk.env({}, FAKE_WRK_FAIL=refusal)
 
-    proc = run_script("bench_sandbox.py", "--duration", "1", "--rounds", "1", env=env)
+    proc = run_tools("bench-sandbox", "--duration", "1", "--rounds", "1", env=env)
 
     assert proc.returncode == 2
     assert proc.stdout == ""

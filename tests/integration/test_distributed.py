@@ -28,7 +28,7 @@ KILLED_RUN_TIME_S = 20
 
 def runner(*args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "scripts/run_tests.py", *args],
+        [sys.executable, "-m", "loadtest", "run", *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from loadtest.sandbox import running_sandbox, set_faults
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow
@@ -32,8 +32,8 @@ def test_threefold_slowdown_fails_and_a_repeat_passes(run_locust, tmp_path_facto
         runs["repeat"] = _keep(run_locust(url, users=20, run_time="12s").prefix, tmp_path_factory)
 
     verdict_file = tmp_path_factory.mktemp("verdict") / "verdict.json"
-    slowed = run_script(
-        "compare.py", str(runs["slowed"]), "--baseline", str(runs["baseline"]), "--json", str(verdict_file)
+    slowed = run_loadtest(
+        "compare", str(runs["slowed"]), "--baseline", str(runs["baseline"]), "--json", str(verdict_file)
     )
     assert slowed.returncode == 1, slowed.stdout[-3000:] + slowed.stderr
     assert SLOWED in slowed.stdout.split("\n", 3)[2], "the headline names the slowed endpoint"
@@ -41,7 +41,7 @@ def test_threefold_slowdown_fails_and_a_repeat_passes(run_locust, tmp_path_facto
     # The slowed endpoint fails; the aggregate may too (it contains it); nothing else does.
     assert SLOWED in failed and failed <= {SLOWED, "Aggregated"}, failed
 
-    repeat = run_script("compare.py", str(runs["repeat"]), "--baseline", str(runs["baseline"]))
+    repeat = run_loadtest("compare", str(runs["repeat"]), "--baseline", str(runs["baseline"]))
     assert repeat.returncode == 0, repeat.stdout[-3000:]
 
 

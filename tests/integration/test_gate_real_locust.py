@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.gate import headline, render_markdown, run_gate
-from tests.conftest import run_command, run_script
+from tests.conftest import run_command, run_loadtest
 
 pytestmark = pytest.mark.slow
 
@@ -180,7 +180,7 @@ def test_compare_reads_a_plain_csv_prefix_without_histograms(
     prefix = run_locust(loopback_server(0), tmp_path / "plain" / "run")
     Path(f"{prefix}.json").unlink()
 
-    done = run_script("compare.py", prefix, "--thresholds", thresholds)
+    done = run_loadtest("compare", prefix, "--thresholds", thresholds)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "percentiles from the stats CSV" in done.stdout

@@ -14,23 +14,24 @@ from tests.conftest import GATE_FIXTURES, run_command
 
 pytestmark = pytest.mark.slow
 
-SCRIPTS = {
-    "run --out": ("run_tests.py", ["--preset", "smoke", "--out"], "folder"),
-    "run --html": ("run_tests.py", ["--preset", "smoke", "--html"], "file"),
-    "compare --summary": ("compare.py", [GATE_FIXTURES / "pass", "--summary"], "file"),
-    "compare --json": ("compare.py", [GATE_FIXTURES / "pass", "--json"], "file"),
-    "compare --trend": ("compare.py", [GATE_FIXTURES / "pass", "--trend"], "file"),
-    "record_baseline --out": ("record_baseline.py", [GATE_FIXTURES / "pass", "--out"], "folder"),
+COMMANDS = {
+    # option: ([python -m] MODULE COMMAND, its arguments before the path, what the path is)
+    "run --out": (["loadtest", "run"], ["--preset", "smoke", "--out"], "folder"),
+    "run --html": (["loadtest", "run"], ["--preset", "smoke", "--html"], "file"),
+    "compare --summary": (["loadtest", "compare"], [GATE_FIXTURES / "pass", "--summary"], "file"),
+    "compare --json": (["loadtest", "compare"], [GATE_FIXTURES / "pass", "--json"], "file"),
+    "compare --trend": (["loadtest", "compare"], [GATE_FIXTURES / "pass", "--trend"], "file"),
+    "record_baseline --out": (["loadtest", "record-baseline"], [GATE_FIXTURES / "pass", "--out"], "folder"),
     "write_comment_artifact --out": (
-        "write_comment_artifact.py",
+        ["loadtest", "write-comment-artifact"],
         ["--summary", GATE_FIXTURES / "expected" / "pass.md", "--pr", "7", "--head-sha", "a" * 40, "--out"],
         "folder",
     ),
-    "fetch_baseline --out": ("fetch_baseline.py", ["--preset", "smoke", "--out"], "folder"),
-    "fetch_comment --out": ("fetch_comment.py", ["--run-id", "1", "--out"], "folder"),
-    "calibrate --out": ("calibrate.py", ["--out"], "folder"),
-    "bench_sandbox --json": ("bench_sandbox.py", ["--json"], "file"),
-    "bench_generator --keep-logs": ("bench_generator.py", ["--keep-logs"], "folder"),
+    "fetch_baseline --out": (["loadtest", "fetch-baseline"], ["--preset", "smoke", "--out"], "folder"),
+    "fetch_comment --out": (["loadtest", "fetch-comment"], ["--run-id", "1", "--out"], "folder"),
+    "calibrate --out": (["tools", "calibrate"], ["--out"], "folder"),
+    "bench_sandbox --json": (["tools", "bench-sandbox"], ["--json"], "file"),
+    "bench_generator --keep-logs": (["tools", "bench-generator"], ["--keep-logs"], "folder"),
 }
 
 
@@ -52,11 +53,11 @@ def locked(tmp_path):
     folder.chmod(0o755)
 
 
-@pytest.mark.parametrize("option", SCRIPTS)
+@pytest.mark.parametrize("option", COMMANDS)
 def test_a_folder_it_may_not_write_in_is_refused_in_one_line(option, locked):
-    script, args, kind = SCRIPTS[option]
+    (module, name), args, kind = COMMANDS[option]
     target = locked / ("new" if kind == "folder" else "summary.md")
-    command = [*without_permission_override(), sys.executable, f"scripts/{script}", *args, target]
+    command = [*without_permission_override(), sys.executable, "-m", module, name, *args, target]
 
     done = run_command(*command, timeout=60)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GATE_FIXTURES, run_script
+from tests.conftest import GATE_FIXTURES, run_loadtest
 
 pytestmark = pytest.mark.slow
 
 
 def record(*args: str, **options) -> subprocess.CompletedProcess:
-    return run_script("record_baseline.py", *args, **options)
+    return run_loadtest("record-baseline", *args, **options)
 
 
 def commits(baseline: Path) -> list[str]:
@@ -143,7 +143,7 @@ def test_the_gate_uses_the_history_once_it_has_three_runs(tmp_path, run_bundle):
         out = tmp_path / f"baseline-{n}"
         assert record(str(run_bundle(n)), "--previous", str(previous), "--out", str(out)).returncode == 0
         previous = out
-    gate = run_script("compare.py", current, "--baseline", previous)
+    gate = run_loadtest("compare", current, "--baseline", previous)
 
     assert "**Compared with:** the last 3 runs of the default branch" in gate.stdout
     assert "Latency judged against the band of the last 3 runs" in gate.stdout
@@ -153,7 +153,7 @@ def test_the_gate_says_so_when_the_history_is_too_short(tmp_path, run_bundle):
     out = tmp_path / "baseline"
     assert record(str(run_bundle("1")), "--out", str(out)).returncode == 0
 
-    gate = run_script("compare.py", run_bundle("9"), "--baseline", out)
+    gate = run_loadtest("compare", run_bundle("9"), "--baseline", out)
 
     assert "Only 1 compatible run in the baseline history (3 needed)" in gate.stdout
 

@@ -38,7 +38,7 @@ class Runner:
     def __init__(self, *args: str, own_group: bool = False) -> None:
         # own_group: a process group of its own, as a shell makes for a job in a terminal.
         self.proc = subprocess.Popen(
-            [sys.executable, "scripts/run_tests.py", *args],
+            [sys.executable, "-m", "loadtest", "run", *args],
             cwd=ROOT,
             env=child_environ({"LOADTEST_API_KEY": API_KEY}),
             stdout=subprocess.PIPE,

@@ -15,7 +15,7 @@ import requests
 from loadtest import bundle, contract
 from loadtest.presets import load_preset
 from loadtest.sandbox import get_stats, running_sandbox
-from tests.conftest import ROOT, child_environ, run_script
+from tests.conftest import ROOT, child_environ, run_loadtest
 from tests.integration.conftest import API_KEY
 
 KEYED = {"LOADTEST_API_KEY": API_KEY}
@@ -34,9 +34,7 @@ pytestmark = pytest.mark.slow
 def smoke_bundle(tmp_path_factory):
     """One smoke run against the stand-in API the runner starts itself, its output captured (no terminal)."""
     out = tmp_path_factory.mktemp("runs") / "smoke"
-    proc = run_script(
-        "run_tests.py", "--preset", "smoke", "-t", f"{SMOKE_S}s", "--out", str(out), "--seed", "3"
-    )
+    proc = run_loadtest("run", "--preset", "smoke", "-t", f"{SMOKE_S}s", "--out", str(out), "--seed", "3")
     return proc, out
 
 
@@ -121,7 +119,9 @@ def test_on_a_terminal_the_status_line_is_rewritten_in_place(tmp_path):
     controller, terminal = pty.openpty()
     command = [
         sys.executable,
-        "scripts/run_tests.py",
+        "-m",
+        "loadtest",
+        "run",
         "--preset",
         "smoke",
         "-t",
@@ -155,8 +155,8 @@ def test_on_a_terminal_the_status_line_is_rewritten_in_place(tmp_path):
 def test_custom_headless_run_with_html_copy(tmp_path):
     html = tmp_path / "report.html"
     out = tmp_path / "bundle"
-    proc = run_script(
-        "run_tests.py", "--headless", "-u", "3", "-r", "3", "-t", "5s", "--html", str(html), "--out", str(out)
+    proc = run_loadtest(
+        "run", "--headless", "-u", "3", "-r", "3", "-t", "5s", "--html", str(html), "--out", str(out)
     )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     assert html.read_text().startswith("<!DOCTYPE html>") or "<html" in html.read_text()[:500]
@@ -179,7 +179,7 @@ def test_custom_headless_run_with_html_copy(tmp_path):
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(args, env, message):
-    proc = run_script("run_tests.py", *args, env=env, timeout=30)
+    proc = run_loadtest("run", *args, env=env, timeout=30)
     assert proc.returncode == 2
     assert message in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -187,15 +187,15 @@ def test_bad_input_exits_2_with_one_clear_line(args, env, message):
 
 def test_an_occupied_out_folder_is_refused(tmp_path):
     (tmp_path / "keep.txt").write_text("earlier results")
-    proc = run_script("run_tests.py", "--preset", "smoke", "--out", str(tmp_path), timeout=30)
+    proc = run_loadtest("run", "--preset", "smoke", "--out", str(tmp_path), timeout=30)
     assert proc.returncode == 2 and "not empty" in proc.stderr
     assert (tmp_path / "keep.txt").read_text() == "earlier results"
 
 
 def test_an_unreachable_target_fails_before_any_load(tmp_path):
     # Had Locust started, the 60 s smoke run would outlast the timeout.
-    proc = run_script(
-        "run_tests.py",
+    proc = run_loadtest(
+        "run",
         "--preset",
         "smoke",
         "--host",
@@ -212,8 +212,8 @@ def test_an_unreachable_target_fails_before_any_load(tmp_path):
 def test_a_target_that_fails_every_request_is_stopped_by_the_preflight(tmp_path):
     # The stand-in answers, but with faults that fail every request: no load is worth sending.
     with running_sandbox(api_key=API_KEY, admin=True, faults=[{"match": "*", "error_rate": 1.0}]) as url:
-        proc = run_script(
-            "run_tests.py", "--preset", "smoke", "--host", url, "--out", str(tmp_path / "b"), env=KEYED
+        proc = run_loadtest(
+            "run", "--preset", "smoke", "--host", url, "--out", str(tmp_path / "b"), env=KEYED
         )
         served = get_stats(url)["requests_served"]
     assert proc.returncode == 3
@@ -223,8 +223,8 @@ def test_a_target_that_fails_every_request_is_stopped_by_the_preflight(tmp_path)
 
 def test_a_missing_api_key_stops_the_run_before_any_load_with_one_line(tmp_path):
     with running_sandbox(api_key=API_KEY, admin=True) as url:
-        proc = run_script(
-            "run_tests.py",
+        proc = run_loadtest(
+            "run",
             "--preset",
             "smoke",
             "--host",
@@ -252,9 +252,7 @@ def test_secrets_never_reach_output_or_bundle(tmp_path):
         assert signed_up.status_code == 201
         env = {"LOADTEST_EMAIL": account["email"], "LOADTEST_PASSWORD": password, "LOADTEST_API_KEY": api_key}
         out = tmp_path / "b"
-        proc = run_script(
-            "run_tests.py", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(out), env=env
-        )
+        proc = run_loadtest("run", "--preset", "smoke", "-t", "4s", "--host", url, "--out", str(out), env=env)
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     for secret in (password, api_key):
         assert secret not in proc.stdout + proc.stderr

@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from loadtest.sandbox import ServeLimits, sandbox_args
-from loadtest.sandbox.process import ServerProcess, start_server
+from loadtest.sandbox import ServeLimits, sandbox_args, start_sandbox
+from loadtest.sandbox.process import ServerProcess
 from loadtest.sandbox.server import FD_MARGIN
 from tests.conftest import ROOT, child_environ
 from tests.integration.conftest import API_KEY, KEY
@@ -37,9 +37,7 @@ SIGN_IN = b"POST /api/accounts/sign-in/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Tok
 @contextmanager
 def stand_in(limits: ServeLimits | None = SHORT, wrapper: tuple[str, ...] = ()):
     """The stand-in as a child process, kept as a process: its log and its exit are the test's to read."""
-    server = start_server(
-        "loadtest.sandbox", sandbox_args(limits=limits), wrapper=wrapper, env={"LOADTEST_API_KEY": API_KEY}
-    )
+    server = start_sandbox(sandbox_args(limits=limits), wrapper=wrapper, env={"LOADTEST_API_KEY": API_KEY})
     try:
         yield server
     finally:

@@ -1,4 +1,4 @@
-"""``python -m loadtest.sandbox``: needs an API key, prints its listening line, serves, exits 0 on a signal.
+"""``loadtest sandbox``: needs an API key, prints its listening line, serves, exits 0 on a signal.
 
 The key never shows: not in the sandbox's output, not on the command line ``running_sandbox`` starts.
 """
@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 
 from loadtest import contract
-from loadtest.sandbox import running_sandbox
-from loadtest.sandbox.process import start_server
+from loadtest.sandbox import running_sandbox, start_sandbox
 from tests.conftest import ROOT, child_environ, run_command
 from tests.integration.conftest import call_endpoint
 
 pytestmark = pytest.mark.slow
 
-SANDBOX = [sys.executable, "-m", "loadtest.sandbox"]
+SANDBOX = [sys.executable, "-m", "loadtest", "sandbox"]
 
 
 def with_key(key: str | None) -> dict[str, str | None]:
@@ -84,7 +83,7 @@ def test_a_bad_option_exits_2_with_one_line_that_does_not_show_the_key():
 
 def test_a_port_in_use_exits_1_with_a_message_that_does_not_show_the_key():
     key = secret()
-    first = start_server("loadtest.sandbox", ["--port", "0"], env={"LOADTEST_API_KEY": key})
+    first = start_sandbox(["--port", "0"], env={"LOADTEST_API_KEY": key})
     try:
         port = first.url.rsplit(":", 1)[1]
         done = run_command(*SANDBOX, "--port", port, env=with_key(key))
@@ -121,7 +120,7 @@ def test_running_sandbox_hands_the_key_over_in_the_environment_not_the_command_l
                 env = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"loadtest.sandbox" in cmdline:
+            if cmdline[1:4] == [b"-m", b"loadtest", b"sandbox"]:
                 sandboxes.append((cmdline, env))
         assert len(sandboxes) == 1, sandboxes
         cmdline, env = sandboxes[0]

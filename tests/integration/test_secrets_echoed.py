@@ -9,7 +9,7 @@ import requests
 
 from loadtest import contract
 from loadtest.sandbox import running_sandbox
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.integration.echo_proxy import echoing_proxy
 
 pytestmark = pytest.mark.slow
@@ -43,9 +43,7 @@ def test_secrets_an_api_echoes_reach_no_file_summary_or_console(tmp_path):
         )
         assert signed_up.status_code == 201, signed_up.text
         env = {"LOADTEST_EMAIL": EMAIL, "LOADTEST_PASSWORD": PASSWORD, "LOADTEST_API_KEY": API_KEY}
-        proc = run_script(
-            "run_tests.py", "--preset", "smoke", "-t", "4s", "--host", proxy, "--out", out, env=env
-        )
+        proc = run_loadtest("run", "--preset", "smoke", "-t", "4s", "--host", proxy, "--out", out, env=env)
 
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
     assert {"key", "password", "access", "refresh", "url"} <= set(echoes.echoed), echoes.echoed

@@ -1,6 +1,6 @@
 """``run_tests.py --start``: the API under test started from a checkout on the runner, for real.
 
-The started API here is the stand-in (``python -m loadtest.sandbox``) or a shell command that never
+The started API here is the stand-in (``python -m loadtest sandbox``) or a shell command that never
 serves; each start command writes its process group's id (``$$``: the shell, which leads the group)
 so a test can count, in /proc, that no process of the server is left after the run, whatever ended it.
 The tests wait for what the run says or does, never for a time.
@@ -29,7 +29,7 @@ from tests.integration.test_run_interruption import WAIT_S, Runner, process_tree
 
 pytestmark = pytest.mark.slow
 
-STAND_IN = f'{sys.executable} -m loadtest.sandbox --admin --port "$PORT"'
+STAND_IN = f'{sys.executable} -m loadtest sandbox --admin --port "$PORT"'
 """The stand-in API serving on the port the runner picked, with the key the runner passes."""
 
 
@@ -54,7 +54,7 @@ def run_tests(
     *args: str | Path, env: dict[str, str | None] | None = None
 ) -> subprocess.CompletedProcess[str]:
     changes = {"LOADTEST_API_KEY": API_KEY, "LOADTEST_HOST": None, "LOADTEST_COMMIT": None, **(env or {})}
-    return run_command(sys.executable, "scripts/run_tests.py", "--preset", "smoke", *args, env=changes)
+    return run_command(sys.executable, "-m", "loadtest", "run", "--preset", "smoke", *args, env=changes)
 
 
 def facts(out: Path) -> dict:

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from loadtest.bundle import TREND_PAGE
-from tests.conftest import GATE_FIXTURES, ROOT, run_command, run_script
+from tests.conftest import GATE_FIXTURES, ROOT, run_command, run_loadtest
 from tests.github_markdown import rendered
 from tests.unit import test_comment_budgets as budgets
 from tests.unit import test_gate_history_summary as seeded
@@ -92,8 +92,8 @@ def judged(tmp_path_factory) -> tuple[Path, str]:
     thresholds.write_text(json.dumps(document), encoding="utf-8")
     page = current / TREND_PAGE
 
-    run = run_script(
-        "compare.py", current, "--baseline", baseline, "--thresholds", thresholds, "--trend", page, timeout=60
+    run = run_loadtest(
+        "compare", current, "--baseline", baseline, "--thresholds", thresholds, "--trend", page, timeout=60
     )
 
     assert run.returncode == 1, run.stderr  # the dashboard's typical time fails against its band
@@ -112,7 +112,7 @@ def passing(tmp_path_factory) -> str:
     thresholds = tmp / "thresholds.json"
     thresholds.write_text(json.dumps(document), encoding="utf-8")
 
-    run = run_script("compare.py", current, "--baseline", baseline, "--thresholds", thresholds, timeout=60)
+    run = run_loadtest("compare", current, "--baseline", baseline, "--thresholds", thresholds, timeout=60)
 
     assert run.returncode == 0, run.stderr
     return run.stdout

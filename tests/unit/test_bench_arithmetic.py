@@ -2,10 +2,10 @@
 
 import pytest
 
-from loadtest.bench.capacity import bottleneck
-from loadtest.bench.generator import SCENARIOS, Result, ratio, verdict
-from loadtest.bench.measure import Sample, Window, window
-from loadtest.bench.procstat import CLOCK_TICKS, parse_machine_busy, parse_stat_cpu
+from tools.bench.capacity import bottleneck
+from tools.bench.generator import SCENARIOS, Result, ratio, verdict
+from tools.bench.measure import Sample, Window, window
+from tools.bench.procstat import CLOCK_TICKS, parse_machine_busy, parse_stat_cpu
 
 
 def test_process_cpu_is_utime_plus_stime_even_with_spaces_in_the_name():

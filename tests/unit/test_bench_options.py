@@ -2,7 +2,7 @@
 
 import pytest
 
-from loadtest.cli import bench_generator, bench_sandbox
+from tools.cli import bench_generator, bench_sandbox
 
 
 @pytest.mark.parametrize("option", ["--duration", "--users", "--repeat"])
@@ -20,5 +20,5 @@ def test_bench_sandbox_refuses_a_count_that_is_not_positive(option, call_main):
 
     assert done.returncode == 2
     assert done.stdout == ""
-    error = "scripts/bench_sandbox.py: error: --duration and --rounds must be at least 1"
+    error = "python -m tools bench-sandbox: error: --duration and --rounds must be at least 1"
     assert done.stderr == f"{error} (see --help)\n"

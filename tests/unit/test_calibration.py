@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from loadtest import calibration
 from loadtest.bundle import read_results
-from loadtest.calibration import LatencyModel, Measured, RunSpec, Settings, Tally
-from loadtest.cli import calibrate
 from tests.unit.test_gate_history_summary import write_bundle
+from tools import calibration
+from tools.calibration import LatencyModel, Measured, RunSpec, Settings, Tally
+from tools.cli import calibrate
 
 SLOWED = "GET /api/dashboard/"
 
@@ -62,7 +62,7 @@ def test_methods_can_be_narrowed_to_this_gate_and_the_named_ones():
 
     assert list(found) == [
         calibration.THIS_GATE,
-        "variant: each endpoint's own runner noise (before issue 22)",
+        "variant: each endpoint's own runner noise, not pooled",
     ]
 
 
@@ -125,7 +125,6 @@ def test_judging_counts_false_alarms_and_detections_for_every_method(tmp_path, m
 
     assert set(outcome.tallies) == {
         calibration.THIS_GATE,
-        calibration.LEGACY,
         calibration.FIXED,
         "t-test on per-run values (Bencher), 99% per metric",
         "t-test on per-run values, 2% per run (Bonferroni)",

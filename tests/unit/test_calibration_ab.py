@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from loadtest.calibration.ab import ABSettings, offset_of, phase_of, plan_trials
+from tools.calibration.ab import ABSettings, offset_of, phase_of, plan_trials
 
 
 def test_every_design_gets_aa_trials_and_trials_per_slowdown_in_a_seeded_shuffled_order():

@@ -8,16 +8,16 @@ import statistics
 
 import pytest
 
-from loadtest import calibration
 from loadtest.bundle import read_results
-from loadtest.calibration import LatencyModel, Settings, wilson_interval
-from loadtest.calibration.judging import judging_thresholds
-from loadtest.calibration.methods import t_test_flags
-from loadtest.cli.calibrate import main
 from loadtest.gate.history import History, run_from_results
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.sandbox.faults import parse_rules
 from tests.unit.test_gate_history_summary import write_bundle
+from tools import calibration
+from tools.calibration import LatencyModel, Settings, wilson_interval
+from tools.calibration.judging import judging_thresholds
+from tools.calibration.methods import t_test_flags
+from tools.cli.calibrate import main
 
 SLOWED = "GET /api/dashboard/"
 

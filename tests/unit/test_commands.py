@@ -1,4 +1,6 @@
-"""The commands: one ``main`` per loadtest.cli module, run by ``loadtest NAME`` and by three-line shims.
+"""The commands: one ``main`` per loadtest.cli module, run by ``loadtest NAME`` (``python -m loadtest
+NAME``), two of them also by the three-line shims the README promises; the research commands (tools.cli)
+by ``python -m tools NAME``.
 
 That each runs from a shell is tests/integration/test_entry_points.py; here ``main`` runs in-process.
 """
@@ -12,11 +14,18 @@ import pytest
 from loadtest import cli
 from loadtest.exitcodes import ExitCode
 from tests.conftest import ROOT
+from tools import cli as tools_cli
 
 SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
-SHIM_NAMES = {"run_tests": "run", "plan_run": "plan"}
+SHIM_NAMES = {"run_tests": "run"}
 """Scripts whose command has another name; every other scripts/NAME.py runs ``loadtest NAME``."""
-SOURCES = [*ROOT.glob("loadtest/**/*.py"), *SCRIPTS, *ROOT.glob("tests/**/*.py"), ROOT / "locustfile.py"]
+SOURCES = [
+    *ROOT.glob("loadtest/**/*.py"),
+    *ROOT.glob("tools/**/*.py"),
+    *SCRIPTS,
+    *ROOT.glob("tests/**/*.py"),
+    ROOT / "locustfile.py",
+]
 
 
 def command_of(script: Path) -> str:
@@ -36,6 +45,14 @@ def test_a_script_is_a_three_line_shim_onto_its_command(script):
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.name)
 def test_every_script_has_a_command(script):
     assert command_of(script) in cli.COMMANDS
+
+
+def test_scripts_holds_only_the_two_names_the_readme_promises():
+    assert [script.name for script in SCRIPTS] == ["compare.py", "run_tests.py"]
+
+
+def test_the_stand_in_has_no_way_in_of_its_own():
+    assert not (ROOT / "loadtest" / "sandbox" / "__main__.py").exists()  # it is `loadtest sandbox`
 
 
 def test_nothing_edits_sys_path_or_hides_a_late_import():
@@ -66,13 +83,18 @@ def test_no_command_defines_exit_codes_of_its_own():
     ] == []
 
 
-@pytest.mark.parametrize("name", cli.COMMANDS)
-def test_every_command_documents_its_exit_codes_in_its_help(name, capsys):
+EVERY_COMMAND = [(cli, "loadtest", name) for name in cli.COMMANDS]
+EVERY_COMMAND += [(tools_cli, "python -m tools", name) for name in tools_cli.COMMANDS]
+
+
+@pytest.mark.parametrize(("package", "prog", "name"), EVERY_COMMAND, ids=lambda p: getattr(p, "__name__", p))
+def test_every_command_is_named_as_it_is_called_and_documents_its_exit_codes(package, prog, name, capsys):
     with pytest.raises(SystemExit) as done:
-        cli.main([name, "--help"])
+        package.main([name, "--help"])
 
     assert done.value.code in (0, None)
     text = capsys.readouterr().out
+    assert text.startswith(f"usage: {prog} {name} ")
     assert re.search(r"^exit codes:$", text, re.MULTILINE | re.IGNORECASE), text
     assert "also in ``--help``" not in text
 
@@ -85,9 +107,15 @@ def test_the_commands_that_judge_a_run_document_that_an_interrupted_one_exits_4(
     assert re.search(rf"^  {ExitCode.INCOMPLETE:d}  incomplete: ", capsys.readouterr().out, re.MULTILINE)
 
 
-def test_loadtest_lists_its_commands_and_refuses_an_unknown_one(capsys):
-    assert cli.main(["--help"]) == ExitCode.OK
+@pytest.mark.parametrize(("package", "prog"), [(cli, "loadtest"), (tools_cli, "python -m tools")])
+def test_the_dispatcher_lists_its_commands_and_refuses_an_unknown_one(package, prog, capsys):
+    assert package.main(["--help"]) == ExitCode.OK
     listed = capsys.readouterr().out
-    assert all(f"  {name} " in listed for name in cli.COMMANDS)
-    assert cli.main(["nope"]) == ExitCode.USAGE
-    assert "unknown command 'nope'" in capsys.readouterr().err
+    assert listed.startswith(f"usage: {prog} COMMAND ")
+    assert all(f"  {name} " in listed for name in package.COMMANDS)
+    assert package.main(["nope"]) == ExitCode.USAGE
+    assert f"{prog}: error: unknown command 'nope'" in capsys.readouterr().err
+
+
+def test_the_research_commands_are_not_loadtest_commands():
+    assert set(cli.COMMANDS).isdisjoint(tools_cli.COMMANDS)

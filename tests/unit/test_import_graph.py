@@ -1,4 +1,5 @@
-"""No import circle in loadtest: its modules' imports, read from the source, form a tree.
+"""No import circle in loadtest: its modules' imports, read from the source, form a tree; and the runtime
+package never imports the research beside it (tools/, which pip does not install).
 
 Every import counts, the ones inside functions and under ``TYPE_CHECKING`` too: a circle that only
 closes at run time (an import inside a function) still ties two modules into one. An edge goes to the
@@ -19,6 +20,7 @@ import pytest
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "loadtest"
+RESEARCH = ROOT / "tools"
 
 
 def module_files(package: Path) -> dict[str, Path]:
@@ -107,6 +109,38 @@ def test_nothing_imports_an_entry_point_or_the_command_lines_below_them():
         )
     )
     assert not wrong, "imports up the layers: " + ", ".join(wrong)
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The top-level names of the absolute imports in ``path``, anywhere in its source."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.partition(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_the_runtime_package_never_imports_the_research_tools():
+    """tools/ is not installed: an import of it from loadtest/ would fail in every caller's action."""
+    wrong = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        if RESEARCH.name in top_level_imports(path)
+    )
+    assert wrong == []
+
+
+def test_the_research_tools_have_no_import_circle():
+    cycle = find_cycle(import_graph(RESEARCH))
+    assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+
+
+def test_an_import_of_the_research_tools_is_seen_wherever_it_is(tmp_path: Path):
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from tools.calibration import models\nimport json, tools.bench\n")
+    assert top_level_imports(module) == {"json", "tools"}
 
 
 @pytest.mark.parametrize(

@@ -11,9 +11,6 @@ import pytest
 
 from loadtest.bundle import write_atomically
 from loadtest.cli import (
-    bench_generator,
-    bench_sandbox,
-    calibrate,
     compare,
     fetch_baseline,
     fetch_comment,
@@ -24,6 +21,7 @@ from loadtest.cli import (
 from loadtest.exitcodes import ExitCode
 from loadtest.output_paths import OutPathError, check_out_file, check_out_folder
 from tests.conftest import GATE_FIXTURES
+from tools.cli import bench_generator, bench_sandbox, calibrate
 
 FOLDER_OPTIONS = {
     "run --out": (run.main, ["--preset", "smoke", "--out"]),

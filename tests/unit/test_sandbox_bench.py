@@ -2,7 +2,7 @@
 
 import pytest
 
-from loadtest.sandbox.bench import WrkResult, parse_wrk
+from tools.bench.sandbox import WrkResult, parse_wrk
 
 WRK_OUTPUT = """\
 Running 3s test @ http://127.0.0.1:40001/api/dashboard/

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import FakeGitHub
 
@@ -71,4 +71,4 @@ def step_outputs(path):
 def post_artifact(github, artifact, event, *args, **env):
     """``post_comment.py --artifact ARTIFACT ARGS`` as the comment workflow runs it, with ``event``."""
     environ = github_env(github, GITHUB_EVENT_PATH=str(event), **env)
-    return run_script("post_comment.py", "--artifact", artifact, *args, env=environ)
+    return run_loadtest("post-comment", "--artifact", artifact, *args, env=environ)

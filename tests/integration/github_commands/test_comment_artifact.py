@@ -6,7 +6,7 @@ import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE, write_comment_artifact
 from loadtest.summary_limits import SUMMARY_MARKER
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.fakes.github_client import github_env
 from tests.integration.github_commands.conftest import (
     BRANCH,
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def artifact_dir(tmp_path, summary, *, pr=PR, head=HEAD):
     out = tmp_path / "comment-artifact"
     args = ["--summary", summary, "--pr", pr, "--head-sha", head, "--out", out]
-    result = run_script("write_comment_artifact.py", *args, env=github_env(None))
+    result = run_loadtest("write-comment-artifact", *args, env=github_env(None))
     assert result.returncode == 0, result.stderr
     return out
 
@@ -117,7 +117,7 @@ def test_invalid_head_sha_in_artifact_is_refused(github, tmp_path, workflow_run)
 
 def test_write_comment_artifact_rejects_a_bad_sha(summary, tmp_path):
     args = ["--summary", summary, "--pr", PR, "--head-sha", "HEAD", "--out", tmp_path / "o"]
-    result = run_script("write_comment_artifact.py", *args, env=github_env(None))
+    result = run_loadtest("write-comment-artifact", *args, env=github_env(None))
     assert result.returncode == 2 and not (tmp_path / "o").exists()
 
 
@@ -131,8 +131,8 @@ def test_an_artifact_naming_a_pr_that_does_not_exist_is_refused(github, summary,
 def test_write_comment_artifact_without_a_summary_tells_the_pr_there_is_no_result(tmp_path):
     env = github_env(None, GITHUB_RUN_ID="4242", GITHUB_REPOSITORY="amal-education/loadtest")
     out = tmp_path / "comment"
-    result = run_script(
-        "write_comment_artifact.py",
+    result = run_loadtest(
+        "write-comment-artifact",
         "--summary",
         tmp_path / "missing.md",
         "--pr",

@@ -4,7 +4,7 @@ import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE
 from loadtest.summary_limits import SUMMARY_MARKER
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import make_zip
 from tests.integration.github_commands.conftest import HEAD, PR, step_outputs
@@ -17,8 +17,8 @@ def test_fetch_comment_unpacks_the_runs_comment_artifact(github, tmp_path, outpu
     files = {"summary.md": f"{SUMMARY_MARKER}\nhi\n", PR_NUMBER_FILE: f"{PR}\n", HEAD_SHA_FILE: HEAD}
     github.add_artifact(run_id, "loadtest-comment", make_zip(files))
     out = tmp_path / "comment"
-    result = run_script(
-        "fetch_comment.py",
+    result = run_loadtest(
+        "fetch-comment",
         "--run-id",
         run_id,
         "--out",
@@ -32,8 +32,8 @@ def test_fetch_comment_unpacks_the_runs_comment_artifact(github, tmp_path, outpu
 
 def test_fetch_comment_without_an_artifact_says_so_and_exits_0(github, tmp_path, outputs):
     run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
-    result = run_script(
-        "fetch_comment.py",
+    result = run_loadtest(
+        "fetch-comment",
         "--run-id",
         run_id,
         "--out",
@@ -49,8 +49,8 @@ def test_fetch_comment_without_an_artifact_says_so_and_exits_0(github, tmp_path,
 def test_fetch_comment_refuses_path_traversal_with_exit_2_and_writes_nothing(github, tmp_path):
     run_id = github.add_run(event="pull_request", branch="feature", head_sha=HEAD)
     github.add_artifact(run_id, "loadtest-comment", make_zip({"../evil": "x", PR_NUMBER_FILE: "1"}))
-    result = run_script(
-        "fetch_comment.py", "--run-id", run_id, "--out", tmp_path / "c", env=github_env(github)
+    result = run_loadtest(
+        "fetch-comment", "--run-id", run_id, "--out", tmp_path / "c", env=github_env(github)
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr and TOKEN not in result.stdout + result.stderr

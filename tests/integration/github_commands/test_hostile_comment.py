@@ -10,7 +10,7 @@ import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE, SUMMARY_FILE
 from loadtest.summary_limits import MAX_COMMENT_CHARS, SUMMARY_MARKER, TRIM_NOTE
-from tests.conftest import run_script
+from tests.conftest import run_loadtest
 from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import INSTALLATION, make_zip
 from tests.github_markdown import rendered
@@ -53,7 +53,7 @@ def comment_workflow(github, run_id, tmp_path, event, *, token=TOKEN, extra=()):
     """The comment workflow's two steps; returns the second's result (or the first's, if it failed)."""
     out = tmp_path / "comment"
     env = github_env(github, GITHUB_TOKEN=token)
-    fetched = run_script("fetch_comment.py", "--run-id", run_id, "--out", out, env=env)
+    fetched = run_loadtest("fetch-comment", "--run-id", run_id, "--out", out, env=env)
     if fetched.returncode != 0:
         return fetched
     return post_artifact(github, out, event, *extra, GITHUB_TOKEN=token)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 import requests
 
 from loadtest import config, contract
-from loadtest.sandbox import sandbox_args
+from loadtest.sandbox import sandbox_args, start_sandbox
 from loadtest.sandbox.process import ServerProcess, start_server
 
 TARGET_P50_MS = 3.0
@@ -109,12 +109,10 @@ def measure(
     hello: list[WrkResult] = []
     sandbox: list[WrkResult] = []
     try:
-        servers.append(start_server("loadtest.sandbox.hello", ["--port", "0"], wrapper=server_prefix))
+        servers.append(start_server("tools.bench.hello", ["--port", "0"], wrapper=server_prefix))
         api_key = str(uuid.uuid4())
         servers.append(
-            start_server(
-                "loadtest.sandbox", sandbox_args(), wrapper=server_prefix, env={"LOADTEST_API_KEY": api_key}
-            )
+            start_sandbox(sandbox_args(), wrapper=server_prefix, env={"LOADTEST_API_KEY": api_key})
         )
         hello_url, sandbox_url = servers[0].url + "/", servers[1].url + contract.DASHBOARD.path
         token = access_token(servers[1].url, api_key)

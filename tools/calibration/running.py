@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loadtest import bundle
-from loadtest.calibration.models import LatencyModel, faults_for
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS
 from loadtest.run import Overrides, plan_run, run_plan
 from loadtest.run.plan import ROOT
+from tools.calibration.models import LatencyModel, faults_for
 
 RUN_FACTS = "calibration-run.json"
 """What the calibration injected into one run (model, slowdown, speed factor, rules), beside its bundle."""

@@ -1,7 +1,6 @@
 """The methods a calibration judges every trial by, side by side.
 
 * **this gate**: ``run_gate`` on the rolling baseline, exactly as CI runs it;
-* **the gate before issue 16** (legacy.LegacyDecision, its parameters frozen with it);
 * **fixed tolerances vs the previous run**: thresholds.json's latency tolerances, the gate's
   fallback when the history is too short;
 * **a t-test over the history's per-run values** (Bencher's approach): per row and metric, the
@@ -22,7 +21,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from loadtest.bundle import BASELINE_HISTORY, EndpointStats, Results
-from loadtest.calibration import legacy
 from loadtest.gate import stats
 from loadtest.gate.findings import Finding
 from loadtest.gate.history import History, read_history
@@ -36,7 +34,6 @@ Flag = tuple[str, str, str]
 
 PEER_METRICS = ("p50", "p95", "p99")
 THIS_GATE = "this gate"
-LEGACY = "the gate before issue 16"
 FIXED = "fixed tolerances vs previous run"
 NAIVE_RATIOS = (2.0, 1.3, 1.2)
 """github-action-benchmark's default alert threshold (200%) and two tuned ones."""
@@ -103,15 +100,6 @@ def rate_variant(method: Method, fail_rate: float) -> Judge:
         levels = dict(regression.history.levels)
         levels["fail"] = (fail_rate, levels["fail"][1])
         return gate_variant(method, levels=levels)(trial)
-
-    return judge
-
-
-def legacy_gate(judge_as: str) -> Judge:
-    def judge(trial: Trial) -> list[Flag]:
-        rule = legacy.RULES[judge_as]
-        tests = legacy.count_tests(trial.current, trial.previous, trial.rules.regression, rule.metrics)
-        return _compared(trial, legacy.LegacyDecision(trial.history, rule, tests=tests))
 
     return judge
 
@@ -203,7 +191,6 @@ def methods(judge_as: str, *, variants: bool = False, only: Sequence[str] = ()) 
     methods whose names contain one of its strings (judging every peer takes minutes)."""
     found: dict[str, Judge] = {
         THIS_GATE: this_gate,
-        LEGACY: legacy_gate(judge_as),
         FIXED: fixed_tolerances,
         f"t-test on per-run values (Bencher), {T_TEST_PER_METRIC:.0%} per metric": t_test(None),
         f"t-test on per-run values, {SHARED_RATE:.0%} per run (Bonferroni)": t_test(SHARED_RATE),
@@ -224,7 +211,7 @@ def variant_methods(judge_as: str) -> Mapping[str, Judge]:
     """This gate with one part taken back to what it was, each alone."""
     old_floor = {"fail": OLD_FLOOR[judge_as], "warn": OLD_WARN_FLOOR[judge_as]}
     return {
-        "variant: each endpoint's own runner noise (before issue 22)": gate_variant(Method(pooled=False)),
+        "variant: each endpoint's own runner noise, not pooled": gate_variant(Method(pooled=False)),
         "variant: no common-mode rejection": gate_variant(Method(common_mode=False)),
         "variant: common mode weighted by the history": gate_variant(Method(weighted_common_mode=True)),
         "variant: failing at 3% per run (the rate before)": rate_variant(Method(), 0.03),

@@ -15,12 +15,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.bench.procstat import machine_busy_seconds, process_tree, tree_cpu
 from loadtest.run.locust import start_locust, stop
 from loadtest.run.plan import LOCUSTFILE, RunPlan
 from loadtest.run.target import Target as RunTarget
-from loadtest.sandbox import get_stats, sandbox_args
-from loadtest.sandbox.process import ServerProcess, start_server
+from loadtest.sandbox import get_stats, sandbox_args, start_sandbox
+from loadtest.sandbox.process import ServerProcess
+from tools.bench.procstat import machine_busy_seconds, process_tree, tree_cpu
 
 START_TIMEOUT_S = 30.0
 """How long Locust may take to import, start its users and send a first request."""
@@ -117,8 +117,7 @@ class Target:
         self._server: ServerProcess | None = None
 
     def __enter__(self) -> Target:
-        self._server = start_server(
-            "loadtest.sandbox",
+        self._server = start_sandbox(
             sandbox_args(admin=True),
             wrapper=pinned(self.cores),
             env={"LOADTEST_API_KEY": self.api_key},

@@ -1,6 +1,6 @@
-"""``loadtest bench-sandbox`` (scripts/bench_sandbox.py): the stand-in API against a bare gevent hello-world.
+"""``python -m tools bench-sandbox``: the stand-in API against a bare gevent hello-world.
 
-    loadtest bench-sandbox [--duration 10] [--rounds 5] [--json FILE]
+    python -m tools bench-sandbox [--duration 10] [--rounds 5] [--json FILE]
 
 Needs wrk (Debian package: apt-get install -y wrk); installs nothing. Loopback only.
 See loadtest/sandbox/bench.py for the method.
@@ -19,8 +19,8 @@ import requests
 
 from loadtest.cli.console import command_parser, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
-from loadtest.sandbox.bench import CONNECTIONS, ROUNDS, TARGET_P50_MS, TARGET_RATIO, measure, pinning, report
 from loadtest.sandbox.process import SandboxError
+from tools.bench.sandbox import CONNECTIONS, ROUNDS, TARGET_P50_MS, TARGET_RATIO, measure, pinning, report
 
 EXIT_CODES_HELP = f"""\
 Exit codes:
@@ -33,7 +33,7 @@ Exit codes:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = command_parser(
-        "scripts/bench_sandbox.py",
+        "python -m tools bench-sandbox",
         "Benchmark the stand-in API against a bare gevent hello-world with wrk.",
         EXIT_CODES_HELP,
     )

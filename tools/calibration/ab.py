@@ -1,4 +1,5 @@
-"""Calibration of the paired verdict (``scripts/calibrate.py --ab``): a base against a head on one machine.
+"""Calibration of the paired verdict (``python -m tools calibrate --ab``): a base against a head on one
+machine.
 
 Each trial starts two stand-in API processes with the same latency model (lognormal on every
 endpoint, median 50 ms, p95 2.5 x the median), the base and the head, and loads both in one run
@@ -31,9 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from loadtest import bundle
-from loadtest.calibration import running
-from loadtest.calibration.judging import Tally, judging_thresholds, tally_table
-from loadtest.calibration.models import LatencyModel, faults_for
 from loadtest.gate.paired import Method, judge_against_base
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, load_thresholds
 from loadtest.run import Overrides, plan_run, run_plan
@@ -41,6 +39,9 @@ from loadtest.run.plan import ROOT, BaseSide
 from loadtest.sandbox import running_sandbox, set_faults
 from loadtest.settings import Settings as RunSettings
 from loadtest.sides import DESIGNS
+from tools.calibration import running
+from tools.calibration.judging import Tally, judging_thresholds, tally_table
+from tools.calibration.models import LatencyModel, faults_for
 
 AB_MODELS = ("drift", "offset")
 TRIAL_FACTS = "ab-trial.json"

@@ -8,16 +8,16 @@
   network gives: the model an independent measurement found the gate blind under.
 * ``realistic``: the stand-in's realistic profile (production's medians and tails from the
   contract, profiles.profile_rules) at a scale, a tenth by default.
-* ``heavy``: a model none of the gate's rules were tuned on (issue 22): every endpoint its own
+* ``heavy``: a model none of the gate's rules were tuned on: every endpoint its own
   median, spread evenly on a log scale from 100 to 300 ms (so a run makes about a third of the
   requests of the others), a heavier second mode and tail than ``mixture`` (15% of requests 3 x
   slower, 2% 15 x slower, main mode p95 2.5 x median), and a larger speed factor per run common
   to every endpoint (8% spread).
-* ``reported``: the model issue 22's reporter measured the gate under, as described there:
+* ``reported``: the model a user reported measuring the gate under:
   per-endpoint medians from 30 to 250 ms, a heavy second mode and tail (15% of requests 3 x
   slower, 2% 10 x slower, p95 2 x median) and a 6% speed factor per run common to every endpoint.
 
-Each model's parameters are settings of the calibration (``scripts/calibrate.py --help``); the
+Each model's parameters are settings of the calibration (``python -m tools calibrate --help``); the
 speed factor can be given to any model (``--run-spread``).
 """
 

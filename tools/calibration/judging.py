@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, read_results
-from loadtest.calibration import methods
-from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
 from loadtest.gate.noise import TYPICAL, CommonMode, HistoryDecision, Method, summarize
@@ -26,6 +24,8 @@ from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
 from loadtest.tables import table
+from tools.calibration import methods
+from tools.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
 
@@ -438,10 +438,12 @@ def render_report(outcome: Outcome) -> str:
     lines += [render_table(outcome), ""]
     lines.append("Counts are trials; in brackets the rate and its Wilson 95% interval.")
     slowdowns = sorted(measured.slowed)
-    for name in (n for n in (methods.THIS_GATE, methods.LEGACY) if n in outcome.tallies):
-        smallest = outcome.tallies[name].smallest_detected(slowdowns)
+    if methods.THIS_GATE in outcome.tallies:
+        smallest = outcome.tallies[methods.THIS_GATE].smallest_detected(slowdowns)
         found = f"+{smallest:.0%}" if smallest is not None else "none of those tried"
-        lines.append(f"smallest slowdown caught in >=95% of trials at <=5% false alarms, {name}: {found}")
+        lines.append(
+            f"smallest slowdown caught in >=95% of trials at <=5% false alarms, {methods.THIS_GATE}: {found}"
+        )
     requests = ", ".join(f"{name} {count:,.0f}" for name, count in outcome.requests.items())
     lines.append(f"median requests per unchanged run: {requests}")
     lines += outcome.noise

@@ -1,6 +1,6 @@
-"""``loadtest bench-generator`` (scripts/bench_generator.py): the load generator's CPU per 1,000 requests.
+"""``python -m tools bench-generator``: the load generator's CPU per 1,000 requests.
 
-    loadtest bench-generator [--duration 5] [--users 50] [--repeat 3] [--keep-logs DIR]
+    python -m tools bench-generator [--duration 5] [--users 50] [--repeat 3] [--keep-logs DIR]
 
 Starts the stand-in API on loopback; every run is bounded in time; installs nothing.
 See loadtest/bench/generator.py for the method.
@@ -14,9 +14,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.bench.generator import TARGET_RATIO, can_pin, ratio, render, run, verdict
 from loadtest.cli.console import command_parser, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
+from tools.bench.generator import TARGET_RATIO, can_pin, ratio, render, run, verdict
 
 EXIT_CODES_HELP = f"""\
 Exit codes:
@@ -28,7 +28,7 @@ Exit codes:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "bench_generator.py",
+        "python -m tools bench-generator",
         "Benchmark the load generator's CPU per 1,000 requests.",
         EXIT_CODES_HELP,
     )

@@ -1,6 +1,6 @@
-"""``loadtest capacity`` (scripts/capacity.py): the highest request rate with 1 and 2 Locust workers.
+"""``python -m tools capacity``: the highest request rate with 1 and 2 Locust workers.
 
-    loadtest capacity [--duration 5] [--users 10 25 50 100 200] [--workers 1 2]
+    python -m tools capacity [--duration 5] [--users 10 25 50 100 200] [--workers 1 2]
 
 Starts the stand-in API on loopback; every step is bounded in time; installs nothing.
 See loadtest/bench/capacity.py for the method.
@@ -15,10 +15,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest.bench.capacity import DEFAULT_USERS, HEADER, best, climb, render_row
-from loadtest.bench.measure import Target
 from loadtest.cli.console import command_parser
 from loadtest.exitcodes import ExitCode
+from tools.bench.capacity import DEFAULT_USERS, HEADER, best, climb, render_row
+from tools.bench.measure import Target
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -29,7 +29,7 @@ Exit codes:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "capacity.py",
+        "python -m tools capacity",
         "The highest request rate this machine reaches with 1 and 2 Locust workers.",
         EXIT_CODES_HELP,
     )

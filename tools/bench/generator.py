@@ -1,4 +1,4 @@
-"""How much CPU does the load generator spend per request? (issue 7)
+"""How much CPU does the load generator spend per request?
 
 In one run, against the same stand-in API, the CPU seconds per 1,000 requests of:
 (a) the full locustfile with zero wait, (b) a bare FastHttpUser looping on one GET, and
@@ -13,7 +13,7 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.bench.measure import Target, Users, Window, can_pin, measure_locust
+from tools.bench.measure import Target, Users, Window, can_pin, measure_locust
 
 TARGET_RATIO = 1.5
 """Issue 7: the full locustfile may cost at most 1.5 times the bare FastHttpUser loop per request:

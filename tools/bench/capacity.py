@@ -1,4 +1,4 @@
-"""How far does one machine go? The highest request rate with 1 and 2 Locust worker processes (issue 7).
+"""How far does one machine go? The highest request rate with 1 and 2 Locust worker processes.
 
 For each worker count, runs the full locustfile with zero wait against the stand-in API on loopback
 with more and more users (each step bounded in time) until the rate stops growing, and says what ran
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from loadtest.bench.generator import FULL
-from loadtest.bench.measure import Target, Window, measure_locust
+from tools.bench.generator import FULL
+from tools.bench.measure import Target, Window, measure_locust
 
 BUSY = 0.9
 """A process at 90% of a core or more is what limits the run: the rest is scheduling noise."""

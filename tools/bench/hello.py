@@ -1,6 +1,6 @@
 """A bare gevent WSGI hello-world served exactly as the sandbox is: the benchmark's yardstick.
 
-``python -m loadtest.sandbox.hello [--bind 127.0.0.1] [--port 0]``
+``python -m tools.bench.hello [--bind 127.0.0.1] [--port 0]``
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def hello_world(environ, start_response):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m loadtest.sandbox.hello", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.bench.hello", description=__doc__)
     parser.add_argument("--bind", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()

@@ -1,15 +1,15 @@
 """Calibration: how often the gate cries wolf, and how small a slowdown it catches, measured.
 
-One command (``scripts/calibrate.py``) runs the real locustfile against the stand-in API on
+One command (``python -m tools calibrate``) runs the real locustfile against the stand-in API on
 loopback with latency injected on every endpoint by a latency model (``models``: lognormal, a
 heavy-tailed mixture with a speed factor per run, or the realistic profile), then:
 
-1. ``K + T`` unchanged runs: a rolling baseline is recorded after each (scripts/record_baseline.py's
+1. ``K + T`` unchanged runs: a rolling baseline is recorded after each (``loadtest record-baseline``'s
    code, keeping K), so A/A trial ``i`` judges unchanged run ``K + i`` against the K runs before it;
 2. ``T`` runs per slowdown X, one endpoint's latency scaled by ``1 + X``, each judged against one
    of those rolling baselines;
-3. each trial is judged by every method side by side (``methods``: this gate, the gate before
-   issue 16, a t-test over the history's per-run values as Bencher does, the ratio to the
+3. each trial is judged by every method side by side (``methods``: this gate, its fixed
+   tolerances, a t-test over the history's per-run values as Bencher does, the ratio to the
    previous run as github-action-benchmark does), with the thresholds of a real host by default
    (``judging.judging_thresholds``), so the minimum effect that applies to one is what is measured.
 
@@ -18,7 +18,7 @@ latency is a cooperative sleep, so runs share the CPU as long as it is not satur
 report shows (CPU seconds per wall second, the machine's load average, Locust's CPU warnings).
 """
 
-from loadtest.calibration.judging import (
+from tools.calibration.judging import (
     Outcome,
     Tally,
     describe_settings,
@@ -28,13 +28,12 @@ from loadtest.calibration.judging import (
     save,
     wilson_interval,
 )
-from loadtest.calibration.methods import FIXED, LEGACY, THIS_GATE, naive_flags
-from loadtest.calibration.models import MODELS, LatencyModel, faults_for
-from loadtest.calibration.running import Measured, RunSpec, Settings, log, measured_from, plan_runs, run_all
+from tools.calibration.methods import FIXED, THIS_GATE, naive_flags
+from tools.calibration.models import MODELS, LatencyModel, faults_for
+from tools.calibration.running import Measured, RunSpec, Settings, log, measured_from, plan_runs, run_all
 
 __all__ = [
     "FIXED",
-    "LEGACY",
     "MODELS",
     "THIS_GATE",
     "LatencyModel",

@@ -1,13 +1,13 @@
-"""``loadtest calibrate`` (scripts/calibrate.py): the gate's false alarms and detection, side by side.
+"""``python -m tools calibrate``: the gate's false alarms and detection, side by side.
 
-    loadtest calibrate [--model lognormal|mixture|realistic] [--mixture 50:2:3:0.1:10:0.01]
+    python -m tools calibrate [--model lognormal|mixture|realistic] [--mixture 50:2:3:0.1:10:0.01]
                        [--run-spread PCT] [--realistic-scale 0.1] [--preset smoke] [-K 10] [-T 40]
                        [--histories H] [--slowdowns 10,20] [--run-time 1m] [--users N]
                        [--wait-min S] [--wait-max S]
                        [--endpoint 'GET /api/dashboard/'] [--parallel 6] [--seed 1]
                        [--judge-as external|sandbox] [--variants] [--methods TEXT] [--out DIR]
                        [--judge-only]
-    loadtest calibrate --ab [--ab-model drift|offset] [--designs paired,blocks] [--block-s 10]
+    python -m tools calibrate --ab [--ab-model drift|offset] [--designs paired,blocks] [--block-s 10]
                        [-T 40] [--slowdowns 5,10,20] [--run-time 2m] [--parallel 3] [--seed 1] [--out DIR]
 
 Runs K + T unchanged runs and T runs per slowdown of the real locustfile, each against its own
@@ -24,14 +24,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from loadtest import calibration
-from loadtest.calibration import ab
-from loadtest.calibration.models import MIXTURE, MODELS
 from loadtest.cli.console import command_parser, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import PresetError, parse_duration
 from loadtest.sandbox.faults import JITTER_PARAMS, FaultSpecError
 from loadtest.sides import DESIGNS
+from tools import calibration
+from tools.calibration import ab
+from tools.calibration.models import MIXTURE, MODELS
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -174,7 +174,7 @@ def _scale(text: str) -> float:
 
 def _parser() -> argparse.ArgumentParser:
     parser = command_parser(
-        "calibrate",
+        "python -m tools calibrate",
         "Measure the gate's false alarms and detection on the stand-in API.",
         EXIT_CODES_HELP,
     )
