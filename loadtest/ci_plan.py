@@ -1,7 +1,7 @@
 """What a workflow run should do, decided from the GitHub event and the action's inputs.
 
-The workflow YAML and action.yml stay free of logic: they ask ``loadtest.cli.plan``
-(``python3 -m loadtest.cli.plan``, before anything is installed) and wire its outputs into steps:
+The workflow YAML and action.yml stay free of logic: they ask ``loadtest plan``
+(``python3 -m loadtest plan``, before anything is installed) and wire its outputs into steps:
 
 - the mode: ``load-test`` on pull_request, push, schedule and workflow_dispatch; ``comment`` on the
   workflow_run of a pull request's load test; ``skip`` on any other workflow_run;

@@ -1,6 +1,6 @@
 """Synthetic long histories for the change-point tests: nightly runs built from a real run bundle
 (tests/fixtures/gate/baseline), its latencies scaled run by run as the calibration's mixture model
-varies them (loadtest/calibration/models.py):
+varies them (tools/calibration/models.py):
 
 * a speed factor per run common to every endpoint (LatencyModel("mixture").speed_factor: lognormal,
   4% spread), as a shared runner gives;

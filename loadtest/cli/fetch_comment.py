@@ -19,7 +19,7 @@ from loadtest.github.comment_artifact import COMMENT_ARTIFACT_NAME, PR_NUMBER_FI
 
 FETCH_COMMENT_HELP = """\
 Downloads the loadtest-comment artifact of a workflow run (the comment workflow's input)
-and unpacks it safely into DIR. Its content stays untrusted: post_comment.py --artifact
+and unpacks it safely into DIR. Its content stays untrusted: loadtest post-comment --artifact
 validates it.
 
 Exit codes:

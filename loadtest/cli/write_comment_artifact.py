@@ -16,7 +16,7 @@ from loadtest.github.comment_artifact import (
 )
 
 WRITE_ARTIFACT_HELP = """\
-Writes summary.md, pr-number and head-sha into DIR, the layout post_comment.py --artifact
+Writes summary.md, pr-number and head-sha into DIR, the layout loadtest post-comment --artifact
 reads. A summary longer than a GitHub comment allows is trimmed with a note. A missing
 summary (the run failed before the gate) becomes a short "no result" summary, so the
 pull request still hears about it.

@@ -1,6 +1,6 @@
 """The baseline history: the last N passing default-branch runs of a preset, kept in history.json.
 
-A baseline bundle (what ``scripts/record_baseline.py`` writes) is the latest passing run plus
+A baseline bundle (what ``loadtest record-baseline`` writes) is the latest passing run plus
 ``history.json``: that run and the ones before it, oldest first, at most ``keep`` of them. Each
 entry holds the run's facts and, per endpoint and for the aggregate, the numbers the gate judges
 and the endpoint's response-time histogram, so that a later gate can tell how much a metric moves

@@ -95,7 +95,7 @@ class HistoryRule:
     min_runs: int = 3
     """Fewer compatible runs than this: the fixed latency tolerances apply instead."""
     keep: int = 20
-    """How many runs scripts/record_baseline.py keeps in history.json."""
+    """How many runs loadtest record-baseline keeps in history.json."""
     center_runs: int = 10
     """The band is centred on the median of this many most recent runs, so it follows a slow drift."""
     levels: Mapping[str, tuple[float, Tolerance]] = field(default_factory=dict)

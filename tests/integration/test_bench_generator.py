@@ -1,4 +1,4 @@
-"""``loadtest bench-generator``: its table, ratio and verdict follow from the windows it measured, the
+"""``python -m tools bench-generator``: its table, ratio and verdict follow from the windows it measured, the
 requests it counts are ones Locust sent, and a run it cannot make is exit 2 with one line.
 
 No figure is held to a target (these machines are noisy): one short run is read back against itself.

@@ -1,4 +1,4 @@
-"""``loadtest bench-sandbox``: its verdict follows from the figures it reports; a failed run is exit 2.
+"""``python -m tools bench-sandbox``: its verdict follows from the figures it reports; a failed run is exit 2.
 
 No figure is held to a target here (these machines are noisy): with the real wrk, the table, the
 checks and the exit code must follow from the rounds it measured; with a stand-in wrk (tests/fakes/

@@ -1,4 +1,4 @@
-"""Distributed runs through scripts/run_tests.py: master and workers on loopback, against the stand-in API."""
+"""Distributed runs through ``loadtest run``: master and workers on loopback, against the stand-in API."""
 
 import csv
 import json

@@ -38,7 +38,7 @@ def test_the_research_commands_run_from_the_repository_root(name):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_script_runs_from_the_repository_root(script):
-    proc = run_command(sys.executable, f"scripts/{script}", "--help", timeout=60)
+    proc = run_command(sys.executable, ROOT / "scripts" / script, "--help", timeout=60)
 
     assert proc.returncode == 0, proc.stderr
     assert "Exit codes:" in proc.stdout

@@ -1,12 +1,13 @@
 """A whole package: after ``pip install .`` (not editable) into a fresh virtual environment, a run works
-from any folder, with the locustfile, the presets and the thresholds the package holds.
+from any folder, with the locustfile, the presets and the thresholds the package holds, and the research
+beside it (tools/) is not installed.
 
 The wheel is built from a copy of what the package is made of (pyproject.toml, loadtest/ and the
 thresholds files its links point to), so nothing else of the checkout can stand in for a file the
-package forgot. The new environment installs the wheel without
-its dependencies and finds them, through a .pth file, in this interpreter's site-packages, where the
-editable install of the checkout is not seen (a .pth there is not processed): ``import loadtest`` in it
-is the installed copy, which the test checks.
+package forgot, plus tools/, which pyproject.toml must leave out. The new environment installs the
+wheel without its dependencies and finds them, through a .pth file, in this interpreter's
+site-packages, where the editable install of the checkout is not seen (a .pth there is not processed):
+``import loadtest`` in it is the installed copy, which the test checks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -35,9 +37,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(ROOT / name, source)
     # Links kept as links (loadtest/gate/thresholds.json -> ../../thresholds.json): the wheel must hold
     # what they point to, as it does when built from the checkout.
-    shutil.copytree(
-        ROOT / "loadtest", source / "loadtest", symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for package in ("loadtest", "tools"):
+        shutil.copytree(
+            ROOT / package, source / package, symlinks=True, ignore=shutil.ignore_patterns("__pycache__")
+        )
     pip = [sys.executable, "-m", "pip"]
     built = run_command(*pip, "wheel", "-q", "--no-deps", "-w", base / "wheel", source, timeout=240)
     assert built.returncode == 0, built.stderr
@@ -65,6 +68,22 @@ def test_import_finds_the_installed_copy_not_the_checkout(installed: Path, tmp_p
 
     assert proc.returncode == 0, proc.stderr
     assert Path(proc.stdout.strip()).is_relative_to(installed.parent), proc.stdout
+
+
+def test_the_research_beside_the_package_is_not_installed(installed: Path, tmp_path: Path):
+    wheel = next((installed.parent.parent / "wheel").glob("*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        assert {name.partition("/")[0] for name in archive.namelist()} == {"loadtest", wheel_metadata(wheel)}
+
+    for module in ("tools", "loadtest.calibration", "loadtest.bench"):
+        proc = run_elsewhere(installed / "python", "-c", f"import {module}", cwd=tmp_path)
+        assert proc.returncode == 1 and f"No module named {module!r}" in proc.stderr, proc.stderr
+
+
+def wheel_metadata(wheel: Path) -> str:
+    """The wheel's .dist-info folder: NAME-VERSION of NAME-VERSION-TAGS.whl."""
+    name, version = wheel.name.split("-")[:2]
+    return f"{name}-{version}.dist-info"
 
 
 def test_a_smoke_run_from_another_folder_starts_the_stand_in_and_writes_its_bundle(

@@ -1,4 +1,4 @@
-"""scripts/record_baseline.py: the next baseline is this run plus a rolling history; bad input is one line."""
+"""loadtest record-baseline: the next baseline is this run plus a rolling history; bad input is one line."""
 
 import json
 import re

@@ -1,4 +1,4 @@
-"""SIGINT and SIGTERM to a running scripts/run_tests.py, for real: the run is recorded as interrupted,
+"""SIGINT and SIGTERM to a running ``loadtest run``, for real: the run is recorded as interrupted,
 never passed, and no process is left behind (checked in /proc).
 
 Each test waits for something the run says (a status line, Locust's "All users spawned"), never for a
@@ -33,7 +33,7 @@ WAIT_S = 90
 
 
 class Runner:
-    """scripts/run_tests.py as a child process, its output read line by line as it comes."""
+    """``python -m loadtest run`` as a child process, its output read line by line as it comes."""
 
     def __init__(self, *args: str, own_group: bool = False) -> None:
         # own_group: a process group of its own, as a shell makes for a job in a terminal.

@@ -1,4 +1,4 @@
-"""scripts/run_tests.py end to end: bundle layout, run facts, progress, bad input, unreachable targets,
+"""``loadtest run`` end to end: bundle layout, run facts, progress, bad input, unreachable targets,
 secrets."""
 
 import json

@@ -1,4 +1,4 @@
-"""scripts/calibrate.py --ab: the trials it plans and the two models' draws (loadtest/calibration/ab.py)."""
+"""python -m tools calibrate --ab: the trials it plans and the two models' draws (tools/calibration/ab.py)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from tools import cli as tools_cli
 
 SCRIPTS = sorted((ROOT / "scripts").glob("*.py"))
 SHIM_NAMES = {"run_tests": "run"}
-"""Scripts whose command has another name; every other scripts/NAME.py runs ``loadtest NAME``."""
+"""Shims whose command has another name; the other one, compare.py, runs ``loadtest compare``."""
 SOURCES = [
     *ROOT.glob("loadtest/**/*.py"),
     *ROOT.glob("tools/**/*.py"),

@@ -1,6 +1,6 @@
 """Bare Locust users for the generator benchmark: one GET in a loop, no data, no checks, no wait.
 
-They are the floor the full locustfile is compared with: ``locust -f loadtest/bench/bare_users.py
+They are the floor the full locustfile is compared with: ``locust -f tools/bench/bare_users.py
 BareFastHttpUser`` (or ``BareHttpUser``). The endpoint needs no token, so nothing but the request
 itself is measured.
 """

@@ -3,7 +3,7 @@
     python -m tools bench-generator [--duration 5] [--users 50] [--repeat 3] [--keep-logs DIR]
 
 Starts the stand-in API on loopback; every run is bounded in time; installs nothing.
-See loadtest/bench/generator.py for the method.
+See tools/bench/generator.py for the method.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python -m tools bench-sandbox [--duration 10] [--rounds 5] [--json FILE]
 
 Needs wrk (Debian package: apt-get install -y wrk); installs nothing. Loopback only.
-See loadtest/sandbox/bench.py for the method.
+See tools/bench/sandbox.py for the method.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@
 
 Runs K + T unchanged runs and T runs per slowdown of the real locustfile, each against its own
 stand-in API on 127.0.0.1 with the model's latency on every endpoint, then prints the table.
---judge-only judges the runs already in --out again. See loadtest/calibration/ for the method.
---ab calibrates the paired verdict of a base against a head instead (loadtest/calibration/ab.py).
+--judge-only judges the runs already in --out again. See tools/calibration/ for the method.
+--ab calibrates the paired verdict of a base against a head instead (tools/calibration/ab.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python -m tools capacity [--duration 5] [--users 10 25 50 100 200] [--workers 1 2]
 
 Starts the stand-in API on loopback; every step is bounded in time; installs nothing.
-See loadtest/bench/capacity.py for the method.
+See tools/bench/capacity.py for the method.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The GitHub commands as the workflows run them: ``python scripts/NAME.py`` against the fake server.
+"""The GitHub commands as the workflows run them: ``loadtest NAME`` against the fake server.
 
 Here: pull request PR open at HEAD on the fake, from a fork's branch; the workflow_run event of the run
 that tested it; a summary file, the step-outputs file and its reader.
@@ -69,6 +69,6 @@ def step_outputs(path):
 
 
 def post_artifact(github, artifact, event, *args, **env):
-    """``post_comment.py --artifact ARTIFACT ARGS`` as the comment workflow runs it, with ``event``."""
+    """``loadtest post-comment --artifact ARTIFACT ARGS`` as the comment workflow runs it, with ``event``."""
     environ = github_env(github, GITHUB_EVENT_PATH=str(event), **env)
     return run_loadtest("post-comment", "--artifact", artifact, *args, env=environ)

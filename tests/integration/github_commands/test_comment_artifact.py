@@ -1,4 +1,5 @@
-"""The fork-safe path: write_comment_artifact.py, then post_comment.py --artifact to the PR it names."""
+"""The fork-safe path: loadtest write-comment-artifact, then loadtest post-comment --artifact to the
+PR it names."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""scripts/fetch_baseline.py: the newest baseline of a preset, or a notice, never a failed step."""
+"""loadtest fetch-baseline: the newest baseline of a preset, or a notice, never a failed step."""
 
 import json
 

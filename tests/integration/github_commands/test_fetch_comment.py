@@ -1,4 +1,4 @@
-"""scripts/fetch_comment.py: a run's comment artifact unpacked for the comment workflow, safely."""
+"""loadtest fetch-comment: a run's comment artifact unpacked for the comment workflow, safely."""
 
 import pytest
 

@@ -1,5 +1,5 @@
-"""The comment workflow against a hostile pull request: the real scripts (fetch_comment.py, then
-post_comment.py --artifact) and the fake GitHub on loopback, with an artifact the PR wrote itself.
+"""The comment workflow against a hostile pull request: the real commands (loadtest fetch-comment,
+then loadtest post-comment --artifact) and the fake GitHub on loopback, with an artifact the PR wrote itself.
 
 What arrives is rendered as GitHub renders it (cmark-gfm): no live mention or reference, no image,
 no link, no HTML but our own; the comment edited is only ever the token's own; the artifact's zip

@@ -1,4 +1,4 @@
-"""scripts/post_comment.py: the sticky comment created, then updated; without a token or a PR, printed."""
+"""loadtest post-comment: the sticky comment created, then updated; without a token or a PR, printed."""
 
 import json
 
