@@ -29,7 +29,11 @@ PROCESS_MODULES = {
 """Modules that start processes or serve sockets (a submodule counts as its parent)."""
 STARTERS = {
     "running_sandbox",
+    "start_sandbox",
     "start_server",
+    "run_command",
+    "run_loadtest",
+    "run_tools",
     "serve_until_signalled",
     "running_example_api",
     "PostgresCluster",
@@ -43,7 +47,8 @@ STARTERS = {
     "run_wrk",
     "run_all",
 }
-"""What starts the sandbox, the example API, PostgreSQL, the fake GitHub, Locust, wrk or a calibration."""
+"""What starts the sandbox, the example API, PostgreSQL, the fake GitHub, Locust, wrk, a calibration or a
+command."""
 UNIT_CONFTEST = TESTS / "unit" / "conftest.py"
 """Imports subprocess and socket only to refuse them: exempt from the import rule."""
 
@@ -106,6 +111,7 @@ def test_no_unit_module_starts_a_process_a_server_or_a_socket(module):
         ("import loadtest.sandbox as s\ns.running_sandbox(api_key='k')", ["running_sandbox"]),
         ("def f():\n    from tests.example_api import EXAMPLE", ["tests.example_api"]),
         ("from loadtest.sandbox import sandbox_args", []),
+        ("from tests.conftest import ROOT, run_loadtest", ["run_loadtest"]),
         ("from loadtest.run.locust import locust_command", []),
         ("import subprocessing_helpers", []),
     ],
