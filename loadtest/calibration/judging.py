@@ -25,7 +25,7 @@ from loadtest.gate.noise import TYPICAL, CommonMode, HistoryDecision, Method, su
 from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
-from loadtest.tables import table
+from loadtest.text.tables import table
 
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
 

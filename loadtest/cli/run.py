@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from loadtest import bundle, safety
+from loadtest import bundle
 from loadtest import workers as workers_module
 from loadtest.cli.console import add_presets_dir_option, command_parser, fail
 from loadtest.exitcodes import ExitCode
@@ -46,6 +46,7 @@ from loadtest.run.target import preflight, target_for
 from loadtest.sandbox.profiles import PROFILES
 from loadtest.settings import Settings
 from loadtest.sides import DEFAULT_BLOCK_S, DESIGNS
+from loadtest.user import safety
 
 EXIT_CODES_HELP = """\
 Exit codes:

@@ -87,7 +87,7 @@ def run_without_requests() -> Finding:
 
 
 def stopped_early(condition: str, at_s: float | None, run_time_s: float | None) -> Finding:
-    """A stop condition ended the run early (loadtest.progress): the target was failing under the load."""
+    """A stop condition ended the run early (loadtest.user.status): the target was failing under the load."""
     return Finding(
         level="fail",
         scope=RUN,

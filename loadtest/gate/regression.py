@@ -26,7 +26,7 @@ from loadtest.gate.findings import (
 )
 from loadtest.gate.tails import MIN_TAIL, judgeable
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
-from loadtest.untrusted import code_span
+from loadtest.text.untrusted import code_span
 
 BaselineStatus = Literal["none", "compared", "skipped"]
 

@@ -18,8 +18,8 @@ from loadtest.gate.render.headline import COMPARISONS, Comparison, headline
 from loadtest.gate.render.markdown import describe_target
 from loadtest.gate.stats import SampleInterval
 from loadtest.gate.thresholds import Limit
-from loadtest.summary_limits import TRIM_NOTE
-from loadtest.untrusted import NAME_LIMIT, code_span
+from loadtest.text.summary_limits import TRIM_NOTE
+from loadtest.text.untrusted import NAME_LIMIT, code_span
 from tests.conftest import GATE_FIXTURES
 
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)

@@ -37,8 +37,8 @@ from loadtest.gate.units import (
     format_signed_pct,
     format_value,
 )
-from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
-from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text
+from loadtest.text.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
+from loadtest.text.untrusted import SENTENCE_LIMIT, code_span, markdown_text
 
 TOP_FAILURE_MESSAGES = 10
 MAX_ERROR_CHARS = 200

@@ -16,8 +16,8 @@ from locust import TaskSet, tag, task
 
 from loadtest import contract
 from loadtest.contract import Endpoint
-from loadtest.data import IdentityFactory
-from loadtest.session import ApiSession, SignInFailed
+from loadtest.user.data import IdentityFactory
+from loadtest.user.session import ApiSession, SignInFailed
 
 
 class Visitor(Protocol):
