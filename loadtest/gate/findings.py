@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from loadtest.bundle import AGGREGATE, LATENCY_METRICS
+from loadtest.gate.history_band import Band
 from loadtest.gate.stats import SampleInterval
-from loadtest.gate.thresholds import Coverage, Limit, Tolerance
+from loadtest.gate.thresholds import Coverage, Limit, RegressionRules, Tolerance
 from loadtest.gate.units import (
     LIMIT_METRICS,
     METRIC_LABELS,
@@ -392,6 +393,47 @@ def throughput_out_of_band(
         baseline=center,
         limit=low,
         source=f"regression.history.throughput.{level}",
+    )
+
+
+def out_of_band(
+    level: Level,
+    band: Band,
+    rules: RegressionRules,
+    *,
+    rate: float,
+    effect: Tolerance,
+    reason: str,
+    every_endpoint: float | None,
+) -> Finding:
+    """The finding of a metric outside its history's band (loadtest.gate.noise): requests/s below
+    it, or a latency above it. ``reason``: the history rule's, else the latency rule's."""
+    if band.metric == "rps":
+        assert rules.throughput is not None  # a throughput test exists only with its rule
+        return throughput_out_of_band(
+            level,
+            band.row,
+            current=band.current,
+            center=band.center,
+            runs=len(band.values),
+            edges=(band.low, band.high),
+            false_alarm_rate=rate,
+            tolerance=getattr(rules.throughput, level),
+            reason=rules.throughput.reason,
+        )
+    return latency_out_of_band(
+        level,
+        band.row,
+        band.metric,
+        current=band.current,
+        center=band.center,
+        runs=len(band.values),
+        edges=(band.low, band.high),
+        false_alarm_rate=rate,
+        effect=effect,
+        reason=reason or (rules.latency.reason if rules.latency else ""),
+        run_shift=band.run_shift,
+        every_endpoint=every_endpoint,
     )
 
 

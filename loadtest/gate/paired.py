@@ -36,7 +36,7 @@ from loadtest.gate.findings import (
     latency_against_base,
     new_error_on_head,
 )
-from loadtest.gate.noise import CommonMode, RowSummary, sampling_df
+from loadtest.gate.history_band import CommonMode, RowSummary, sampling_df
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.thresholds import BaseRule
 

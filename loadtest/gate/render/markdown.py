@@ -18,12 +18,12 @@ from loadtest.bundle import AGGREGATE, EndpointStats, Results
 from loadtest.bundle.facts import RunFacts
 from loadtest.config import is_loopback
 from loadtest.gate.findings import RUN, Finding
-from loadtest.gate.noise import judgeable
 from loadtest.gate.render import charts
 from loadtest.gate.render.headline import comparison_of, headline, headline_finding, say
 from loadtest.gate.report import GateReport
 from loadtest.gate.series import JudgedBand, metric_value
 from loadtest.gate.stats import TYPICAL
+from loadtest.gate.tails import judgeable
 from loadtest.gate.units import (
     METRIC_LABELS,
     format_age,
