@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results
 from loadtest.gate import stats
-from loadtest.gate.findings import Finding, Level, out_of_band
+from loadtest.gate.findings import Finding, Level
 from loadtest.gate.history import History
 from loadtest.gate.history_band import (
     Band,
@@ -44,6 +44,7 @@ from loadtest.gate.history_band import (
     summarize,
 )
 from loadtest.gate.regression import tolerance_decision
+from loadtest.gate.regression_findings import out_of_band
 from loadtest.gate.tails import judgeable
 from loadtest.gate.thresholds import HistoryRule, RegressionRules, Tolerance
 

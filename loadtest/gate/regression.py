@@ -15,9 +15,8 @@ from functools import partial
 from typing import Literal, Protocol
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results, RunFacts
-from loadtest.gate.findings import (
-    Finding,
-    Level,
+from loadtest.gate.findings import Finding, Level
+from loadtest.gate.regression_findings import (
     baseline_mismatch,
     failure_ratio_regression,
     latency_regression,

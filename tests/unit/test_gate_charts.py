@@ -14,7 +14,7 @@ import pytest
 
 from loadtest.bundle import AGGREGATE
 from loadtest.gate import render_markdown, run_gate
-from loadtest.gate.findings import missing_from_run
+from loadtest.gate.regression_findings import missing_from_run
 from loadtest.gate.render import charts
 from loadtest.gate.stats import TYPICAL
 from loadtest.text.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS
