@@ -21,7 +21,7 @@ from loadtest.user.session import ApiSession, SignInFailed
 
 
 class Visitor(Protocol):
-    """What a task set needs of its user (loadtest.user.AmalEducationUser is one).
+    """What a task set needs of its user (locust_user.AmalEducationUser is one).
 
     A protocol rather than the user class, so that the user imports its task sets and
     nothing imports back.
