@@ -19,11 +19,12 @@ from pathlib import Path
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, read_results
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
-from loadtest.gate.noise import TYPICAL, CommonMode, HistoryDecision, Method, summarize
+from loadtest.gate.history_band import TYPICAL, CommonMode, summarize
+from loadtest.gate.noise import HistoryDecision, Method
 from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
-from loadtest.tables import table
+from loadtest.text.tables import table
 from tools.calibration import methods
 from tools.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 
