@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outputs = plan.outputs()
         check_outputs(outputs)  # before anything is printed: a newline in a path would start a command
     except (PlanError, PresetError, ValueError) as exc:
-        return fail(f"plan_run: error: {exc}", ExitCode.USAGE)
+        return fail(f"{parser.prog}: error: {exc}", ExitCode.USAGE)
     if plan.reason:
         annotate("notice", f"nothing to do: {plan.reason}")
     print("\n".join(f"{key}={value}" for key, value in outputs.items()))

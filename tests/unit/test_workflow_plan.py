@@ -259,8 +259,11 @@ def test_the_presets_folder_may_come_from_the_setting(call_main, caller):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--preset", "nope"], "plan_run: error: unknown preset 'nope'; choose one of: medium, quick, smoke"),
-        (["--presets-dir", "absent"], "plan_run: error: presets folder "),
+        (
+            ["--preset", "nope"],
+            "loadtest plan: error: unknown preset 'nope'; choose one of: medium, quick, smoke",
+        ),
+        (["--presets-dir", "absent"], "loadtest plan: error: presets folder "),
         (["--baseline", "latest"], "argument --baseline: invalid choice: 'latest'"),
     ],
 )
