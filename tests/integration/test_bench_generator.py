@@ -95,6 +95,7 @@ def test_a_locust_that_fails_to_start_is_exit_2_with_one_line(tmp_path):
 
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr == (
-        f"bench_generator: error: Locust exited with code 1 before sending load (Locust output in {logs})\n"
+        "python -m tools bench-generator: error: Locust exited with code 1 before sending load "
+        f"(Locust output in {logs})\n"
     )
     assert "locust: cannot start" in (logs / "a-1.log").read_text(encoding="utf-8")

@@ -126,7 +126,9 @@ def test_without_wrk_it_exits_2_with_one_line(tmp_path):
 
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert proc.stderr == "bench_sandbox: wrk is not installed; install it with: apt-get install -y wrk\n"
+    assert proc.stderr == (
+        "python -m tools bench-sandbox: wrk is not installed; install it with: apt-get install -y wrk\n"
+    )
 
 
 def test_a_wrk_that_cannot_run_exits_2_with_one_line(fake_wrk):
@@ -137,7 +139,6 @@ def test_a_wrk_that_cannot_run_exits_2_with_one_line(fake_wrk):
 
     assert proc.returncode == 2
     assert proc.stdout == ""
-    assert (
-        proc.stderr == "bench_sandbox: wrk failed (1): unable to connect to 127.0.0.1:1 Connection refused\n"
-    )
+    refused = "wrk failed (1): unable to connect to 127.0.0.1:1 Connection refused"
+    assert proc.stderr == f"python -m tools bench-sandbox: {refused}\n"
     assert fake_wrk.calls() == []

@@ -11,7 +11,9 @@ def test_bench_generator_refuses_a_count_that_is_not_positive(option, call_main)
 
     assert done.returncode == 2
     assert done.stdout == ""
-    assert done.stderr == "bench_generator: --duration, --users and --repeat must be positive\n"
+    assert (
+        done.stderr == "python -m tools bench-generator: --duration, --users and --repeat must be positive\n"
+    )
 
 
 @pytest.mark.parametrize("option", ["--duration", "--rounds"])

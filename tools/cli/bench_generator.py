@@ -41,11 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.duration <= 0 or args.users <= 0 or args.repeat <= 0:
-        print("bench_generator: --duration, --users and --repeat must be positive", file=sys.stderr)
+        print(f"{parser.prog}: --duration, --users and --repeat must be positive", file=sys.stderr)
         return ExitCode.USAGE
-    refused = refuse_bad_outputs("bench_generator", folders={"--keep-logs": args.keep_logs})
+    refused = refuse_bad_outputs(parser.prog, folders={"--keep-logs": args.keep_logs})
     if refused is not None:
         return refused
     with tempfile.TemporaryDirectory() as tmp:
@@ -54,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             results = run(args.duration, args.users, args.repeat, logs)
         except (RuntimeError, OSError) as exc:
-            print(f"bench_generator: error: {exc} (Locust output in {logs})", file=sys.stderr)
+            print(f"{parser.prog}: error: {exc} (Locust output in {logs})", file=sys.stderr)
             return ExitCode.USAGE
     print(f"Generator efficiency: {args.users} users, {args.duration:g}s measured, {args.repeat} run(s) each")
     print(render(results, pinned=can_pin()))

@@ -47,12 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.duration < 1 or args.rounds < 1:
         parser.error("--duration and --rounds must be at least 1")
-    refused = refuse_bad_outputs("bench_sandbox", files={"--json": args.json})
+    refused = refuse_bad_outputs(parser.prog, files={"--json": args.json})
     if refused is not None:
         return refused
     wrk_path = shutil.which("wrk")
     if wrk_path is None:
-        print("bench_sandbox: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr)
+        print(
+            f"{parser.prog}: wrk is not installed; install it with: apt-get install -y wrk", file=sys.stderr
+        )
         return ExitCode.USAGE
     server_prefix, wrk_prefix, pinned = pinning()
     round_s = max(1, round(args.duration / args.rounds))
@@ -65,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         requests.RequestException,
         subprocess.SubprocessError,
     ) as exc:
-        print(f"bench_sandbox: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     header = (
         f"wrk -t1 -c{CONNECTIONS} keep-alive, best of {args.rounds} alternating {round_s}s runs; {pinned}"

@@ -45,7 +45,7 @@ MIXTURE_NAMES = JITTER_PARAMS["mixture"]
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    refused = refuse_bad_outputs("calibrate", folders={"--out": args.out})
+    refused = refuse_bad_outputs(parser.prog, folders={"--out": args.out})
     if refused is not None:
         return refused
     if args.ab:

@@ -46,9 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.duration <= 0 or min(args.users) <= 0 or min(args.workers) <= 0:
-        print("capacity: --duration, --users and --workers must be positive", file=sys.stderr)
+        print(f"{parser.prog}: --duration, --users and --workers must be positive", file=sys.stderr)
         return ExitCode.USAGE
     cores = os.cpu_count() or 1
     print(
@@ -61,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for workers in args.workers:
                 results.append(best(climb(workers, args.users, target, args.duration, Path(tmp))))
         except (RuntimeError, OSError) as exc:
-            print(f"capacity: error: {exc}", file=sys.stderr)
+            print(f"{parser.prog}: error: {exc}", file=sys.stderr)
             return ExitCode.USAGE
     print(
         "\nHighest rate per worker count (CPU in cores: 100% = one core busy; busiest = one Locust process;"
