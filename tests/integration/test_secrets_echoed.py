@@ -1,6 +1,7 @@
-"""An API that echoes secrets in its error answers: none of them reaches any file of the bundle, the
-job summary or the console (issue 21, Why 1). The API key, the password, every access and refresh
-token the run obtained: each is looked for by its first characters, so a cut quote counts too."""
+"""An API that echoes secrets in its error answers (a real API's error page may quote the request):
+none of them reaches any file of the bundle, the job summary or the console. The API key, the
+password, every access and refresh token the run obtained: each is looked for by its first
+characters, so a cut quote counts too."""
 
 from __future__ import annotations
 
