@@ -52,7 +52,7 @@ def redact_url(url: str) -> str:
     try:
         parts = urlsplit(url)
     except ValueError:  # not a URL urllib can split; the one masking still hides its credentials
-        from loadtest.masking import mask
+        from loadtest.text.masking import mask
 
         return mask(url)
     if "@" not in parts.netloc:

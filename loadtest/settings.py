@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loadtest import masking
 from loadtest.config import PRODUCTION_HOSTS, hostname
+from loadtest.text import masking
 
 _PREFIX = "LOADTEST_"
 

@@ -19,7 +19,7 @@ from loadtest.bundle.rows import (
     sum_histograms,
 )
 from loadtest.bundle.typed_json import MAX_NUMBER, NUMBER_TEXT, bad_field, is_count, read_fields
-from loadtest.untrusted import NAME_LIMIT, console_text
+from loadtest.text.untrusted import NAME_LIMIT, console_text
 
 _NAME_KINDS = {"name": "str", "method": "str"}
 _ENTRY_KINDS = {

@@ -25,7 +25,7 @@ from loadtest.bundle.layout import (
 from loadtest.bundle.locust_json import read_histograms
 from loadtest.bundle.rows import AGGREGATE, EndpointStats, FailureMessage
 from loadtest.bundle.stats_csv import read_failures_csv, read_stats_csv
-from loadtest.untrusted import code_span
+from loadtest.text.untrusted import code_span
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,10 +9,10 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from loadtest import masking
 from loadtest.bundle.files import BundleError, quoted, read_text
 from loadtest.bundle.rows import AGGREGATE, EndpointStats, FailureMessage, stats_name
 from loadtest.bundle.typed_json import MAX_NUMBER, NUMBER_TEXT
+from loadtest.text import masking
 
 _STATS_COLUMNS = (
     "Type",

@@ -21,11 +21,12 @@ from loadtest.calibration import methods
 from loadtest.calibration.running import RUN_FACTS, Measured, Settings, load_summary
 from loadtest.gate import stats
 from loadtest.gate.history import record_baseline
-from loadtest.gate.noise import TYPICAL, CommonMode, HistoryDecision, Method, summarize
+from loadtest.gate.history_band import TYPICAL, CommonMode, summarize
+from loadtest.gate.noise import HistoryDecision, Method
 from loadtest.gate.stats import wilson_interval
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.presets import load_preset
-from loadtest.tables import table
+from loadtest.text.tables import table
 
 GOAL_DETECTION, GOAL_FALSE_ALARMS = 0.95, 0.05
 

@@ -16,10 +16,12 @@ from statistics import NormalDist
 
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results
 from loadtest.gate import stats
-from loadtest.gate.findings import Finding, latency_out_of_band, throughput_out_of_band
+from loadtest.gate.findings import Finding
 from loadtest.gate.history import History
-from loadtest.gate.noise import judgeable, run_to_run_variance
+from loadtest.gate.history_band import run_to_run_variance
 from loadtest.gate.regression import tolerance_decision
+from loadtest.gate.regression_findings import latency_out_of_band, throughput_out_of_band
+from loadtest.gate.tails import judgeable
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
 _MEDIAN_VARIANCE = math.pi / 2

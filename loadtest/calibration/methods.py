@@ -26,9 +26,10 @@ from loadtest.calibration import legacy
 from loadtest.gate import stats
 from loadtest.gate.findings import Finding
 from loadtest.gate.history import History, read_history
-from loadtest.gate.noise import HistoryDecision, Method, judgeable
+from loadtest.gate.noise import HistoryDecision, Method
 from loadtest.gate.regression import compare_with_baseline
 from loadtest.gate.report import run_gate
+from loadtest.gate.tails import judgeable
 from loadtest.gate.thresholds import Rules, Tolerance
 
 Flag = tuple[str, str, str]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from loadtest.changes.detect import ChangePoint
-from loadtest.untrusted import code_span, console_text
+from loadtest.text.untrusted import code_span, console_text
 
 _HEX = re.compile(r"[0-9a-f]{7,40}")
 METRIC_LABELS = {"typical": "typical time", "failure_ratio": "failure ratio"}

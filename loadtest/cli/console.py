@@ -11,7 +11,7 @@ from typing import NoReturn
 
 from loadtest.exitcodes import ExitCode
 from loadtest.output_paths import OutPathError, check_out_file, check_out_folder
-from loadtest.untrusted import console_text
+from loadtest.text.untrusted import console_text
 
 MAX_ERROR_LINE = 2000
 """An error line quotes what it refuses (a field's value, a name): a long one is cut."""

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from loadtest.ci_plan import (
+from loadtest.cli.console import add_presets_dir_option, command_parser, fail, optional_path
+from loadtest.exitcodes import ExitCode
+from loadtest.github.actions import annotate, check_outputs, write_outputs
+from loadtest.github.workflow_plan import (
     BASELINE_CHOICES,
     COMMENT_CHOICES,
     COMPARE_BASE_CHOICES,
@@ -21,9 +24,6 @@ from loadtest.ci_plan import (
     Request,
     plan_for_event,
 )
-from loadtest.cli.console import add_presets_dir_option, command_parser, fail, optional_path
-from loadtest.exitcodes import ExitCode
-from loadtest.github.actions import annotate, check_outputs, write_outputs
 from loadtest.presets import PresetError
 from loadtest.settings import Settings
 

@@ -7,11 +7,12 @@
     sys.exit(report.exit_code)      # 0 pass or warn, 1 fail
 
 Modules, one concern each: thresholds (load and resolve thresholds.json), rules (absolute
-limits), regression (against the baseline), noise (against a baseline history), findings (what
-each broken rule says), report (run_gate and the plain GateReport), render (pure functions of a
-report: headline, markdown, console, verdict.json), outputs (the summary.md and verdict.json
-files), actions (GitHub Actions). Reading results is
-loadtest.bundle's job; the summary's marker and length limit are loadtest.summary_limits'.
+limits), regression (against the baseline), noise (against a baseline history; the band's
+statistics are history_band's), paired (a head against its base in the same run), findings and
+regression_findings (what each broken rule says), report (run_gate and the plain GateReport),
+render (pure functions of a report: headline, markdown, console, verdict.json), outputs (the
+summary.md and verdict.json files), actions (GitHub Actions). Reading results is loadtest.bundle's
+job; the summary's marker and length limit are loadtest.text.summary_limits'.
 """
 
 from loadtest.gate.actions import publish_to_github_actions
@@ -22,7 +23,7 @@ from loadtest.gate.regression import RegressionDecision, tolerance_decision
 from loadtest.gate.render import headline, render_console, render_markdown, verdict_json
 from loadtest.gate.report import GateReport, run_gate
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS
-from loadtest.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER
+from loadtest.text.summary_limits import MAX_SUMMARY_CHARS, SUMMARY_MARKER
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

@@ -12,7 +12,7 @@ from loadtest.gate.render import describe
 from loadtest.gate.report import GateReport
 from loadtest.github.actions import append_step_summary, in_actions, workflow_command, write_outputs
 from loadtest.settings import know_settings
-from loadtest.untrusted import SENTENCE_LIMIT, console_text
+from loadtest.text.untrusted import SENTENCE_LIMIT, console_text
 
 _COMMANDS = {"fail": "error", "warn": "warning"}
 

@@ -44,7 +44,7 @@ from loadtest.bundle import (
 from loadtest.bundle.facts import COMPARABLE
 from loadtest.bundle.files import quoted
 from loadtest.bundle.typed_json import expect_object, is_count, is_number, read_fields
-from loadtest.untrusted import NAME_LIMIT, console_text
+from loadtest.text.untrusted import NAME_LIMIT, console_text
 
 HISTORY_SCHEMA = 1
 DEFAULT_KEEP = 20

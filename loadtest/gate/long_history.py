@@ -38,7 +38,7 @@ from loadtest.bundle.files import quoted
 from loadtest.bundle.typed_json import expect_object, is_count, is_number, parse_time
 from loadtest.gate import stats
 from loadtest.gate.history import History, HistoryError, HistoryRun, rounded, run_from_results
-from loadtest.untrusted import NAME_LIMIT, console_text
+from loadtest.text.untrusted import NAME_LIMIT, console_text
 
 LONG_HISTORY = "long-history.json"
 """Its name in a baseline bundle, beside history.json."""

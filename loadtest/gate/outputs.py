@@ -1,7 +1,7 @@
 """The gate's two files: summary.md (the markdown summary) and verdict.json (the machine-readable verdict).
 
 One function writes them, for the runner (into the bundle) and for compare (where it is told), secrets
-masked (loadtest.masking).
+masked (loadtest.text.masking).
 """
 
 from __future__ import annotations

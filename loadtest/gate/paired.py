@@ -29,14 +29,9 @@ from dataclasses import dataclass, field
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results, split_side_row, sum_histograms
 from loadtest.gate import stats
-from loadtest.gate.findings import (
-    Finding,
-    Level,
-    failures_against_base,
-    latency_against_base,
-    new_error_on_head,
-)
-from loadtest.gate.noise import CommonMode, RowSummary, sampling_df
+from loadtest.gate.findings import Finding, Level
+from loadtest.gate.history_band import CommonMode, RowSummary, sampling_df
+from loadtest.gate.regression_findings import failures_against_base, latency_against_base, new_error_on_head
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.thresholds import BaseRule
 

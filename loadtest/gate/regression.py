@@ -15,9 +15,8 @@ from functools import partial
 from typing import Literal, Protocol
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results, RunFacts
-from loadtest.gate.findings import (
-    Finding,
-    Level,
+from loadtest.gate.findings import Finding, Level
+from loadtest.gate.regression_findings import (
     baseline_mismatch,
     failure_ratio_regression,
     latency_regression,
@@ -26,7 +25,7 @@ from loadtest.gate.findings import (
 )
 from loadtest.gate.tails import MIN_TAIL, judgeable
 from loadtest.gate.thresholds import RegressionRule, RegressionRules, Tolerance
-from loadtest.untrusted import code_span
+from loadtest.text.untrusted import code_span
 
 BaselineStatus = Literal["none", "compared", "skipped"]
 

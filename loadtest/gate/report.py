@@ -23,7 +23,7 @@ from loadtest.gate.stats import TYPICAL
 from loadtest.gate.tails import MIN_TAIL
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, RegressionRules, load_thresholds
 from loadtest.gate.units import format_pct, format_signed_pct
-from loadtest.untrusted import SENTENCE_LIMIT, code_span, markdown_text
+from loadtest.text.untrusted import SENTENCE_LIMIT, code_span, markdown_text
 
 
 @dataclass(frozen=True, kw_only=True)

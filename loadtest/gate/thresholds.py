@@ -182,7 +182,7 @@ class Rules:
     regression: RegressionRules = field(default_factory=RegressionRules)
     coverage: Coverage = field(default_factory=Coverage)
     stop: Mapping[str, float] = field(default_factory=dict)
-    """The stop conditions the layers set, key by key (``failure_ratio``, ...; loadtest.progress)."""
+    """The stop conditions the layers set, key by key (``failure_ratio``, ...; loadtest.user.status)."""
     sampling: LimitSampling = field(default_factory=LimitSampling)
 
     def aggregate_limits(self) -> dict[str, Limit]:

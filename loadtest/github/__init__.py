@@ -5,5 +5,6 @@
 summary comment per pull request; ``comment_artifact`` is the layout the load-test
 workflow hands to the fork-safe comment workflow; ``actions`` speaks the runner's
 workflow commands (annotations, step outputs); ``environment`` is the one reader of the
-runner's ``GITHUB_*`` variables.
+runner's ``GITHUB_*`` variables; ``workflow_plan`` decides what a workflow run does (``loadtest plan``:
+the mode, the preset, baselines, the comment), with nothing but the standard library.
 """

@@ -7,7 +7,7 @@ landed (timeout, 5xx) is never simply repeated: the comments are listed again an
 sticky comment is updated instead, so a retry cannot leave two.
 
 The summary is untrusted (the comment artifact is the pull request's to write), so the body is
-sanitised before it is posted (loadtest.untrusted.sanitise_markdown) and fitted to GitHub's limit.
+sanitised before it is posted (loadtest.text.untrusted.sanitise_markdown) and fitted to GitHub's limit.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtest.github.client import AmbiguousWriteError, GitHubClient, GitHubError, json_of
-from loadtest.markdown_blocks import closing_markup
-from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
-from loadtest.untrusted import sanitise_markdown
+from loadtest.text.markdown_blocks import closing_markup
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, fit_comment
+from loadtest.text.untrusted import sanitise_markdown
 
 WORKFLOW_BOT = "github-actions[bot]"
 """Who comments with the workflow's own token (GITHUB_TOKEN)."""

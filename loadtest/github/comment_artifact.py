@@ -28,8 +28,8 @@ from typing import Any
 from loadtest.bundle import SUMMARY_MD
 from loadtest.github.client import GitHubClient, GitHubError, json_of
 from loadtest.github.environment import GitHubEnv
-from loadtest.summary_limits import SUMMARY_MARKER, fit_comment
-from loadtest.untrusted import code_span
+from loadtest.text.summary_limits import SUMMARY_MARKER, fit_comment
+from loadtest.text.untrusted import code_span
 
 COMMENT_ARTIFACT_NAME = "loadtest-comment"
 """The artifact name both workflows use."""

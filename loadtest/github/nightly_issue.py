@@ -28,7 +28,7 @@ from loadtest.changes.render import markdown, title
 from loadtest.github.baseline import baseline_artifact_name
 from loadtest.github.client import GitHubClient, json_of
 from loadtest.github.comment import comment_author
-from loadtest.untrusted import markdown_text, sanitise_markdown
+from loadtest.text.untrusted import markdown_text, sanitise_markdown
 
 MARKER = "<!-- amal-loadtest nightly-issue preset={preset} -->"
 MAX_TITLE = 256

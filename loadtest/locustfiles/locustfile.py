@@ -8,6 +8,6 @@ names the user for Locust.
 See README.md for presets, credentials and the production guard.
 """
 
-from loadtest.user import AmalEducationUser
+from loadtest.user.locust_user import AmalEducationUser
 
 __all__ = ["AmalEducationUser"]

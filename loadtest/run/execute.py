@@ -17,13 +17,14 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from loadtest import bundle, config, contract, masking
+from loadtest import bundle, config, contract
 from loadtest.bundle import RUN_SCHEMA, RunFacts
 from loadtest.exitcodes import ExitCode
 from loadtest.run.interrupt import Interruption, interruptible
 from loadtest.run.locust import LocustOutcome, run_locust
 from loadtest.run.plan import RunError, RunPlan
 from loadtest.run.target import BASE, Target, preflight, started_target, target_for
+from loadtest.text import masking
 
 
 def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from loadtest import bundle, masking, progress, safety
+from loadtest import bundle
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import parse_duration
 from loadtest.run.interrupt import GRACE_S, Interruption, kill_group
@@ -28,6 +28,8 @@ from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
 from loadtest.run.ports import free_port
 from loadtest.run.target import Target
 from loadtest.settings import Settings
+from loadtest.text import masking
+from loadtest.user import safety, status
 from loadtest.workers import LostWorkerWatch
 
 SHUTDOWN_GRACE_S = 60.0
@@ -43,7 +45,7 @@ def locust_command(
 ) -> list[str]:
     """``python -m locust ...`` for a headless run of ``plan`` against ``host``.
 
-    ``status_every_s`` sets the interval of loadtest.progress's status lines (the locustfile's options,
+    ``status_every_s`` sets the interval of loadtest.user.status's status lines (the locustfile's options,
     like thresholds.json's stop conditions, go only to our own locustfile). ``local_master_port``: the
     loopback port the workers Locust forks (--processes) meet their master on."""
     cmd = [sys.executable, "-m", "locust"]
@@ -81,7 +83,7 @@ def locust_command(
             cmd += ["--ab-block-s", f"{plan.base.block_s:g}"]
         if status_every_s is not None:
             cmd += ["--progress-interval", f"{status_every_s:g}"]
-        cmd += progress.stop_flags(plan.stop)
+        cmd += status.stop_flags(plan.stop)
     return cmd
 
 
@@ -181,7 +183,7 @@ class LocustOutcome:
     duration_s: float
     lost_workers: LostWorkerWatch
     stopped: tuple[float, str] | None = None
-    """(seconds into the run, the condition) when a stop condition ended it (loadtest.progress)."""
+    """(seconds into the run, the condition) when a stop condition ended it (loadtest.user.status)."""
     started_at: float = 0.0
     """time.monotonic() when Locust was started."""
 
@@ -254,7 +256,7 @@ def _recorder(outcome: LocustOutcome, interruption: Interruption) -> Callable[[L
     """What the runner keeps of each line: the workers lost while the run went on, and a stop."""
 
     def record(line: LocustLine) -> None:
-        if line.level == "ERROR" and (stopped := progress.parse_stop(line.logger, line.message)):
+        if line.level == "ERROR" and (stopped := status.parse_stop(line.logger, line.message)):
             outcome.stopped = stopped
         # Workers quit when a run is stopped or interrupted: that is no loss.
         if outcome.stopped or interruption.interrupted:

@@ -1,6 +1,6 @@
 """Locust's output, line by line: all of it to locust.log, to the console only what a person watches.
 
-The console gets the status lines of loadtest.progress (a new line each in a log, one line rewritten
+The console gets the status lines of loadtest.user.status (a new line each in a log, one line rewritten
 in place on a terminal), Locust's warnings and errors with what follows them (a traceback), and
 anything Locust prints before its logging starts (a usage error). Its INFO chatter stays in the log.
 Lines are recognised by Locust's log format, ``[time] host/LEVEL/logger: message``, never by its
@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from typing import TextIO
 
-from loadtest import progress
+from loadtest.user import status
 
 _LOG_LINE = re.compile(r"^\[[^\]]+\] [^/\s]*/(?P<level>[A-Z]+)/(?P<logger>[^:\s]+): (?P<message>.*)$")
 SHOWN_LEVELS = frozenset({"WARNING", "ERROR", "CRITICAL"})
@@ -40,7 +40,7 @@ class LocustLine:
 
     @property
     def is_status(self) -> bool:
-        return self.level == "INFO" and progress.is_status(self.logger, self.message)
+        return self.level == "INFO" and status.is_status(self.logger, self.message)
 
 
 class Console:

@@ -13,10 +13,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from loadtest import config, contract, safety
+from loadtest import config, contract
 from loadtest.exitcodes import ExitCode
 from loadtest.presets import Preset, load_preset
 from loadtest.settings import Settings
+from loadtest.user import safety
 from loadtest.workers import DEFAULT_MASTER_PORT
 
 LOCUSTFILE = Path(str(resources.files("loadtest.locustfiles") / "locustfile.py"))
@@ -122,7 +123,7 @@ class RunPlan:
     sandbox_seed: int | None = None
     """The stand-in's seed for its fault and mystery-box randomness (only without a host)."""
     stop: Mapping[str, float] = field(default_factory=dict)
-    """thresholds.json's stop conditions for this run (its ``stop`` keys, loadtest.progress.STOP_OPTIONS):
+    """thresholds.json's stop conditions for this run (its ``stop`` keys, loadtest.user.status.STOP_OPTIONS):
     they override the preset's stop-* keys, which override the load test's defaults."""
     settings: Settings = field(default_factory=Settings, repr=False)
     base: BaseSide | None = None
@@ -214,7 +215,7 @@ def checked_host(host: str, settings: Settings) -> str:
 
 def refuse_unsafe(plan: RunPlan) -> None:
     """Refuse heavy runs against production here; Locust itself refuses write tasks there
-    (loadtest/user.py), before its first request, because only it knows the tasks' tags."""
+    (loadtest/user/locust_user.py), before its first request, because only it knows the tasks' tags."""
     if plan.host is None:
         return
     heavy, reason = safety.heavy_run(plan.peak_users, plan.run_time_s, plan.wait_s or config.DEFAULT_WAIT_S)

@@ -28,12 +28,12 @@ from typing import IO
 
 import requests
 
-from loadtest import masking
 from loadtest.exitcodes import ExitCode
 from loadtest.run.plan import RunError, ServerCommands
 from loadtest.run.ports import free_port
 from loadtest.settings import Settings
-from loadtest.untrusted import console_text
+from loadtest.text import masking
+from loadtest.text.untrusted import console_text
 
 STOP_GRACE_S = 10.0
 """How long the server's group has between SIGTERM and SIGKILL."""

@@ -2,7 +2,7 @@
 stand-in API started for the run; and the preflight.
 
 The preflight fails fast, before any load: the target answers, a user signs in and reads
-(loadtest.preflight).
+(loadtest.user.preflight).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from loadtest.exitcodes import ExitCode
-from loadtest.preflight import PreflightFailed, check_target
 from loadtest.run.plan import Profile, RunError, ServerCommands
 from loadtest.settings import Settings
+from loadtest.user.preflight import PreflightFailed, check_target
 
 if TYPE_CHECKING:
     from loadtest.run.server import StartedServer

@@ -18,8 +18,8 @@ from loadtest.changes.render import commit, console_line, day
 from loadtest.changes.rules import ChangeRules
 from loadtest.gate.long_history import LongHistory, LongRun
 from loadtest.gate.stats import TYPICAL
+from loadtest.text.untrusted import console_text, html_text
 from loadtest.trend.svg import Marker, Point, line_chart
-from loadtest.untrusted import console_text, html_text
 
 RANGES = (("30", 30), ("90", 90), ("all", None))
 """The range selector's choices: the last 30 runs, the last 90, all of them (the page opens on all)."""

@@ -20,9 +20,9 @@ from loadtest.gate.render.charts import run_labels
 from loadtest.gate.series import Trend
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import METRIC_LABELS
+from loadtest.text.untrusted import html_text
 from loadtest.trend.long import LongView, long_figures, range_selector
 from loadtest.trend.svg import Edges, Point, line_chart
-from loadtest.untrusted import html_text
 
 CHARTS = ((TYPICAL, "ms", 1.0), ("p50", "ms", 1.0), ("p95", "ms", 1.0), ("p99", "ms", 1.0))
 CHARTS += (("rps", "req/s", 1.0), ("failure_ratio", "%", 100.0))

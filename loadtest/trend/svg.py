@@ -2,7 +2,7 @@
 
 Drawn by our Python, so the page needs no charting library and no network. Each point carries an
 SVG ``<title>`` (the run's facts and value), which browsers show on hover without any script.
-Every text that reaches the SVG passes ``loadtest.untrusted.html_text``; the rest is numbers we format.
+Every text that reaches the SVG passes ``loadtest.text.untrusted.html_text``; the rest is numbers we format.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from loadtest.untrusted import html_text
+from loadtest.text.untrusted import html_text
 
 WIDTH, HEIGHT = 440, 220
 LEFT, RIGHT, TOP, BOTTOM = 56, 44, 26, 44

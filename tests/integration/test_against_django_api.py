@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from loadtest import bundle, contract
-from loadtest.session import TOKEN_EXPIRED_HINT
+from loadtest.user.session import TOKEN_EXPIRED_HINT
 from tests.conftest import run_script
 from tests.example_api import EXAMPLE, running_example_api
 

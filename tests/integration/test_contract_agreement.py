@@ -19,8 +19,8 @@ import pytest
 import requests
 
 from loadtest import contract
-from loadtest.data import DataPools, IdentityFactory
-from loadtest.session import ApiSession, Tokens, UserData
+from loadtest.user.data import DataPools, IdentityFactory
+from loadtest.user.session import ApiSession, Tokens, UserData
 from tests.integration.conftest import API_KEY
 
 pytestmark = pytest.mark.slow

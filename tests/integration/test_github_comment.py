@@ -3,7 +3,7 @@
 import pytest
 
 from loadtest.github.comment import post_sticky_comment
-from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER
 from tests.fakes.github_server import BOT_USER
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,9 @@ def sandbox_url():
 
 def test_every_endpoint_of_the_contract_has_exactly_one_task():
     # Read from the real task sets in a child process: importing Locust here would gevent-patch pytest.
-    code = "import json, loadtest.user as u; print(json.dumps([e.name for e in u.task_endpoints()]))"
+    code = (
+        "import json, loadtest.user.locust_user as u; print(json.dumps([e.name for e in u.task_endpoints()]))"
+    )
     done = run_command(sys.executable, "-c", code, timeout=60)
     assert done.returncode == 0, done.stderr
 

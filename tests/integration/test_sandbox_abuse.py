@@ -174,7 +174,7 @@ def test_out_of_file_descriptors_the_stand_in_neither_logs_tracebacks_nor_stops_
     assert "Traceback" not in server.logged
 
 
-ATTACK_HOLD_S = 20.0
+ATTACK_HOLD_S = 10.0
 PROBE_EVERY_S = 2.0
 MIN_PROBES = 5
 """Probes during the hold, however long each takes on a busy machine (the loop makes at least these)."""
@@ -228,7 +228,7 @@ class Slowloris:
 
 
 def test_a_slowloris_of_20000_connections_leaves_the_stand_in_answering_and_sigterm_stops_it():
-    """Two stand-ins, each under its own attack, opened at once: one held for 20 s while another
+    """Two stand-ins, each under its own attack, opened at once: one held for 10 s while another
     client keeps asking, then released to show it recovers; the other stopped by SIGTERM with its
     attack still on (so the test takes one attack's time, not two)."""
     count, attackers = attack_size()
@@ -262,7 +262,9 @@ def test_a_slowloris_of_20000_connections_leaves_the_stand_in_answering_and_sigt
     assert held >= 0.95 * cap and held_by_doomed >= 0.95 * cap
     assert len(during) >= MIN_PROBES and set(during) <= {404, 503}
     assert after == 404
-    assert code == 0 and stopped_in < 2.0
+    # Within WAIT_S, not the attack's 600 s request timeout: SIGTERM does not wait for the held
+    # connections (measured 0.66 s; the bound is loose so that a busy machine cannot fail it).
+    assert code == 0 and stopped_in < WAIT_S
     assert "Traceback" not in server.logged + doomed.logged
 
 

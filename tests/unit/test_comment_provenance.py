@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from loadtest.github.comment import sticky_body
-from loadtest.summary_limits import MAX_COMMENT_CHARS, SUMMARY_MARKER
-from loadtest.untrusted import sanitise_markdown
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, SUMMARY_MARKER
+from loadtest.text.untrusted import sanitise_markdown
 from tests.github_markdown import rendered
 
 PROVENANCE = (

@@ -2,7 +2,7 @@
 
 import random
 
-from loadtest.data import DataPools, IdentityFactory
+from loadtest.user.data import DataPools, IdentityFactory
 
 
 def test_same_seed_gives_the_same_pools():

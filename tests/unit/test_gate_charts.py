@@ -14,11 +14,11 @@ import pytest
 
 from loadtest.bundle import AGGREGATE
 from loadtest.gate import render_markdown, run_gate
-from loadtest.gate.findings import missing_from_run
+from loadtest.gate.regression_findings import missing_from_run
 from loadtest.gate.render import charts
 from loadtest.gate.stats import TYPICAL
-from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS
-from loadtest.untrusted import chart_label, code_span
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS
+from loadtest.text.untrusted import chart_label, code_span
 from tests.conftest import GATE_FIXTURES
 from tests.github_markdown import rendered
 from tests.unit import test_gate_history_summary as seeded

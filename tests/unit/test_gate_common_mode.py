@@ -16,7 +16,8 @@ from loadtest.bundle import (
     sum_histograms,
 )
 from loadtest.gate.history import History, HistoryRun
-from loadtest.gate.noise import HistoryDecision, Method, common_mode_weight
+from loadtest.gate.history_band import common_mode_weight
+from loadtest.gate.noise import HistoryDecision, Method
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
 ENDPOINTS = ("GET /a/", "GET /b/", "GET /c/", "GET /d/", "GET /e/")

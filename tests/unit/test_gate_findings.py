@@ -3,17 +3,13 @@
 import pytest
 
 from loadtest.bundle import AGGREGATE
-from loadtest.gate.findings import (
-    RUN,
+from loadtest.gate.findings import RUN, describe_limit, limit_broken, not_exercised, run_without_requests
+from loadtest.gate.regression_findings import (
     baseline_mismatch,
-    describe_limit,
     failure_ratio_regression,
     latency_out_of_band,
     latency_regression,
-    limit_broken,
     missing_from_run,
-    not_exercised,
-    run_without_requests,
     throughput_out_of_band,
     throughput_regression,
 )

@@ -15,8 +15,8 @@ import pytest
 
 from loadtest.bundle import AGGREGATE, read_results
 from loadtest.gate import render_markdown, run_gate, verdict_json
-from loadtest.gate.findings import RUNNER_WIDE_REASON
 from loadtest.gate.history import History, dumps, run_from_results
+from loadtest.gate.regression_findings import RUNNER_WIDE_REASON
 from tests.conftest import GATE_FIXTURES
 
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)

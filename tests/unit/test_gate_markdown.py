@@ -14,12 +14,12 @@ import pytest
 
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
 from loadtest.gate.findings import limit_uncertain
+from loadtest.gate.render.context import describe_target
 from loadtest.gate.render.headline import COMPARISONS, Comparison, headline
-from loadtest.gate.render.markdown import describe_target
 from loadtest.gate.stats import SampleInterval
 from loadtest.gate.thresholds import Limit
-from loadtest.summary_limits import TRIM_NOTE
-from loadtest.untrusted import NAME_LIMIT, code_span
+from loadtest.text.summary_limits import TRIM_NOTE
+from loadtest.text.untrusted import NAME_LIMIT, code_span
 from tests.conftest import GATE_FIXTURES
 
 NOW = datetime(2026, 11, 25, 11, 34, tzinfo=UTC)

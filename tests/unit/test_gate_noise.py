@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from loadtest.bundle import AGGREGATE, PERCENTILES, EndpointStats, Results, histogram_percentile
 from loadtest.gate.history import History, HistoryRun
-from loadtest.gate.noise import HistoryDecision, band_test, judgeable, run_to_run_variance, summarize
+from loadtest.gate.history_band import band_test, run_to_run_variance, summarize
+from loadtest.gate.noise import HistoryDecision
+from loadtest.gate.tails import judgeable
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
 NAME = "GET /api/dashboard/"
@@ -273,7 +275,7 @@ def test_throughput_is_judged_against_its_band_and_the_fixed_tolerance(rng):
 
 
 def test_the_sampling_noise_of_a_small_row_widens_the_band_through_its_degrees_of_freedom():
-    from loadtest.gate.noise import Series, sampling_df
+    from loadtest.gate.history_band import Series, sampling_df
 
     history = [(math.log(50) + 0.02 * (-1) ** i, 0.004) for i in range(10)]
     series = Series(

@@ -7,7 +7,7 @@ import statistics
 import pytest
 
 from loadtest.gate import stats
-from loadtest.gate.noise import Series, mssd_degrees_of_freedom, pool_runner_noise
+from loadtest.gate.history_band import Series, mssd_degrees_of_freedom, pool_runner_noise
 from loadtest.gate.units import format_ms_apart, format_p_value
 
 

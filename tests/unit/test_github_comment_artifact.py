@@ -13,7 +13,7 @@ from loadtest.github.comment_artifact import (
     read_comment_artifact,
     write_comment_artifact,
 )
-from loadtest.summary_limits import TRIM_NOTE
+from loadtest.text.summary_limits import TRIM_NOTE
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 

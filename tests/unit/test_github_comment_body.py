@@ -6,7 +6,7 @@ How a text is cut to the limit is tests/unit/test_summary_limits.py's; here, tha
 import pytest
 
 from loadtest.github.comment import is_sticky, pr_number_from_event, sticky_body
-from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, TRIM_NOTE
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, SUMMARY_MARKER, TRIM_NOTE
 
 BOT = {"login": "github-actions[bot]", "type": "Bot"}
 

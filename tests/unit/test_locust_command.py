@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from loadtest import locustfiles
-from loadtest.cli.run import build_parser, plan_from_args
+from loadtest.cli.run_options import build_parser, plan_from_args
 from loadtest.run import Overrides, plan_run
 from loadtest.run.locust import locust_command
 from loadtest.run.plan import LOCUSTFILE, RunPlan

@@ -1,4 +1,4 @@
-"""The one masking of secrets (loadtest.masking): every written form of a secret, URL credentials,
+"""The one masking of secrets (loadtest.text.masking): every written form of a secret, URL credentials,
 tokens as the run obtains them, and the failure messages masked before Locust records them."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from urllib.parse import quote
 
 import pytest
 
-from loadtest import masking, session
-from loadtest.masking import MASK, Masker
-from loadtest.untrusted import code_span, markdown_text
+from loadtest.text import masking
+from loadtest.text.masking import MASK, Masker
+from loadtest.text.untrusted import code_span, markdown_text
+from loadtest.user import session
 
 PASSWORD = 'Sup3r*Secret_pa"ss &<word>'
 API_KEY = "f3c9a1d2-secret-api-key"

@@ -9,9 +9,9 @@ STATUS_2 = "progress: 20s/60s users 10 requests 1,942 97.5 req/s failures 0.00% 
 OUTPUT = [
     "[2026-12-01 21:54:30,131] vm/INFO/locust.main: Starting Locust 2.47.0",
     "[2026-12-01 21:54:30,371] vm/INFO/locust.runners: All users spawned: {...} (10 total users)",
-    f"[2026-12-01 21:54:40,370] vm/INFO/loadtest.progress: {STATUS_1}",
+    f"[2026-12-01 21:54:40,370] vm/INFO/loadtest.user.status: {STATUS_1}",
     "[2026-12-01 21:54:41,000] vm/WARNING/locust.runners: CPU usage above 90%!",
-    f"[2026-12-01 21:54:50,368] vm/INFO/loadtest.progress: {STATUS_2}",
+    f"[2026-12-01 21:54:50,368] vm/INFO/loadtest.user.status: {STATUS_2}",
     "[2026-12-01 21:54:51,000] vm/ERROR/locust.user: a task failed",
     "Traceback (most recent call last):",
     '  File "tasks.py", line 1, in task',
@@ -30,9 +30,9 @@ def shown(*, live: bool, lines: list[str] = OUTPUT, width: int = 200) -> str:
 
 
 def test_a_log_line_is_read_by_locusts_format():
-    line = LocustLine.parse(f"[2026-12-01 21:54:40,370] vm/INFO/loadtest.progress: {STATUS_1}\n")
+    line = LocustLine.parse(f"[2026-12-01 21:54:40,370] vm/INFO/loadtest.user.status: {STATUS_1}\n")
 
-    assert (line.level, line.logger, line.message) == ("INFO", "loadtest.progress", STATUS_1)
+    assert (line.level, line.logger, line.message) == ("INFO", "loadtest.user.status", STATUS_1)
     assert line.is_status
     table = LocustLine.parse("         Aggregated        2   2(100.00%) |      4\n")
     assert table.level is None and not table.is_status

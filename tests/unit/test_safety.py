@@ -2,8 +2,9 @@
 
 import pytest
 
-from loadtest import contract, safety
+from loadtest import contract
 from loadtest.settings import Settings
+from loadtest.user import safety
 
 PROD = "https://backend.amal.education"
 SETTINGS = Settings()

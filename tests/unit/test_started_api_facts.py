@@ -11,7 +11,7 @@ from loadtest.cli import run as run_command
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import headline, render_markdown, run_gate, verdict_json
 from loadtest.gate.history import History, HistoryRun
-from loadtest.untrusted import code_span
+from loadtest.text.untrusted import code_span
 from tests.conftest import GATE_FIXTURES
 from tests.conftest import fixture_bundle_with as bundle_with
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from loadtest.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, TRIM_NOTE, fit_comment
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, MAX_SUMMARY_CHARS, TRIM_NOTE, fit_comment
 
 
 @pytest.mark.parametrize("length", [0, 1, MAX_COMMENT_CHARS - 1, MAX_COMMENT_CHARS])

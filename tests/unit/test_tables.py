@@ -4,7 +4,7 @@ import types
 
 import tabulate
 
-from loadtest.tables import table
+from loadtest.text.tables import table
 
 ROWS = [["`GET /api/dashboard/` ❌", "587"], ["`GET /api/ai-assistant/library/`", "407"]]
 

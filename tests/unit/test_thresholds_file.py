@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.ci_plan import named_presets
 from loadtest.contract import ENDPOINTS
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
 from loadtest.gate.thresholds import Thresholds, load_thresholds, matching_patterns
+from loadtest.github.workflow_plan import named_presets
 from loadtest.presets import available
 
 

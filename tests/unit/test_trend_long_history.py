@@ -18,8 +18,8 @@ from loadtest.cli import record_baseline
 from loadtest.gate.history import History, read_history, run_from_results
 from loadtest.gate.long_history import LONG_HISTORY, LongHistory, LongRun, dumps
 from loadtest.gate.thresholds import load_thresholds
+from loadtest.text.untrusted import html_text
 from loadtest.trend import long_view, page_for_baseline, render_page
-from loadtest.untrusted import html_text
 from tests.conftest import GATE_FIXTURES
 from tests.synthetic_history import STEP_ENDPOINT, Effect, commit_of, nightly_history
 from tests.unit import test_gate_history_summary as seeded

@@ -155,7 +155,7 @@ def test_text_from_the_results_is_escaped(tmp_path, thresholds, monkeypatch):
 
     assert "<script>alert" not in page and "<b>" not in page
     assert "GET /api/&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#x27;\\u202eSSAP" in page
-    assert "\u202e" not in page  # a direction override is shown, not obeyed (loadtest.untrusted.html_text)
+    assert "\u202e" not in page  # a direction override is shown, not obeyed (text.untrusted.html_text)
     assert "commit &lt;b&gt;&lt;b&gt;&lt;" in page  # the commit (run.json is the PR's) too
     assert page.count("<script") == 1
 

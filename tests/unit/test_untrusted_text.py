@@ -1,6 +1,6 @@
 """Untrusted text is data: hostile names and messages rendered as GitHub renders them, and printed to a log.
 
-Each hostile input goes through loadtest.untrusted and then through cmark-gfm (GitHub's renderer):
+Each hostile input goes through loadtest.text.untrusted and then through cmark-gfm (GitHub's renderer):
 what arrives must read as the input itself (invisible characters shown escaped), with no link, no
 image, no HTML, no live mention or reference, and no workflow command on the console.
 """
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from loadtest.untrusted import (
+from loadtest.text.untrusted import (
     ELLIPSIS,
     NAME_LIMIT,
     SENTENCE_LIMIT,

@@ -2,7 +2,9 @@
 
 ``headline`` (one line), ``render_markdown`` (the PR comment and step summary),
 ``render_console`` (a terminal), ``verdict_json`` (verdict.json). They import the report;
-the report never imports them.
+the report never imports them. The markdown summary is composed in ``markdown`` from its parts:
+``context`` (the lines under the headline), ``endpoint_table``, ``charts``, and ``markdown_table``
+(what its tables share).
 """
 
 from loadtest.gate.render.console import render_console

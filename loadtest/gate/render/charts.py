@@ -6,7 +6,7 @@ older Mermaid does not know). An XY chart has no legend, so its title names the 
 and says where the band is (``grey: band 47–57``), and the markdown line above it says it again.
 
 Inside a Mermaid block the only text from the results is the endpoint's name in the title, through
-``loadtest.untrusted.chart_label`` (letters, digits and ``/._{}:()[]-`` only); the rest is our words,
+``loadtest.text.untrusted.chart_label`` (letters, digits and ``/._{}:()[]-`` only); the rest is our words,
 run numbers and numbers.
 """
 
@@ -21,7 +21,7 @@ from loadtest.gate.report import GateReport
 from loadtest.gate.series import JudgedBand, Trend
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import METRIC_LABELS
-from loadtest.untrusted import chart_label, code_span
+from loadtest.text.untrusted import chart_label, code_span
 
 MAX_CHARTS = 2
 """Charts in one comment: the worst flagged endpoint metric first, then the aggregate (its typical time,

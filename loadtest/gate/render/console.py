@@ -6,8 +6,8 @@ from loadtest.bundle import EndpointStats
 from loadtest.gate.render.headline import describe, headline
 from loadtest.gate.report import GateReport
 from loadtest.gate.units import format_ms, format_rps
-from loadtest.tables import table
-from loadtest.untrusted import console_text
+from loadtest.text.tables import table
+from loadtest.text.untrusted import console_text
 
 
 def render_console(report: GateReport) -> str:

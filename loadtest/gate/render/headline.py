@@ -18,10 +18,10 @@ from loadtest.bundle import AGGREGATE
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.report import GateReport
 from loadtest.gate.units import METRIC_LABELS, format_duration, format_value
-from loadtest.untrusted import SENTENCE_LIMIT, as_is
+from loadtest.text.untrusted import SENTENCE_LIMIT, as_is
 
 Shown = Callable[..., str]
-"""How a finding's text is shown: ``markdown_text``, ``console_text`` or ``as_is`` (loadtest.untrusted)."""
+"""How a finding's text is shown: ``markdown_text``, ``console_text`` or ``as_is`` (text.untrusted)."""
 
 
 Phrase = Callable[[GateReport, Finding, Shown], str]

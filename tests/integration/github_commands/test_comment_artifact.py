@@ -5,7 +5,7 @@ import json
 import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE, write_comment_artifact
-from loadtest.summary_limits import SUMMARY_MARKER
+from loadtest.text.summary_limits import SUMMARY_MARKER
 from tests.conftest import run_script
 from tests.fakes.github_client import github_env
 from tests.integration.github_commands.conftest import (

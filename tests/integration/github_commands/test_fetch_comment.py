@@ -3,7 +3,7 @@
 import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE
-from loadtest.summary_limits import SUMMARY_MARKER
+from loadtest.text.summary_limits import SUMMARY_MARKER
 from tests.conftest import run_script
 from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import make_zip

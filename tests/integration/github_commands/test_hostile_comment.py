@@ -9,7 +9,7 @@ cannot crash the unpacker; the token never reaches a log line.
 import pytest
 
 from loadtest.github.comment_artifact import HEAD_SHA_FILE, PR_NUMBER_FILE, SUMMARY_FILE
-from loadtest.summary_limits import MAX_COMMENT_CHARS, SUMMARY_MARKER, TRIM_NOTE
+from loadtest.text.summary_limits import MAX_COMMENT_CHARS, SUMMARY_MARKER, TRIM_NOTE
 from tests.conftest import run_script
 from tests.fakes.github_client import TOKEN, github_env
 from tests.fakes.github_server import INSTALLATION, make_zip

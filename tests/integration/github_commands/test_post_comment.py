@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from loadtest.summary_limits import SUMMARY_MARKER
+from loadtest.text.summary_limits import SUMMARY_MARKER
 from tests.conftest import run_script
 from tests.fakes.github_client import TOKEN, github_env
 from tests.integration.github_commands.conftest import PR

@@ -5,9 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.ci_plan import Context, PlanError, Request, named_presets, plan_for_event, workflow_file
 from loadtest.cli import plan as plan_command
 from loadtest.exitcodes import ExitCode
+from loadtest.github.workflow_plan import (
+    Context,
+    PlanError,
+    Request,
+    named_presets,
+    plan_for_event,
+    workflow_file,
+)
 from loadtest.presets import PresetError, load_preset
 
 MAIN = {"repository": {"default_branch": "main"}}

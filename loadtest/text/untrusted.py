@@ -29,8 +29,8 @@ import html
 import re
 import unicodedata
 
-from loadtest.markdown_blocks import plain_fences
-from loadtest.summary_limits import SUMMARY_MARKER
+from loadtest.text.markdown_blocks import plain_fences
+from loadtest.text.summary_limits import SUMMARY_MARKER
 
 NAME_LIMIT = 120
 """Characters of a name shown before the ellipsis: one long name cannot push the other rows out."""
@@ -125,7 +125,7 @@ def as_is(text: str, *, limit: int = 0) -> str:
 def sanitise_markdown(markdown: str) -> str:
     """A summary written elsewhere, made inert: our own tables, code spans and ALLOWED_TAGS stay;
     any other HTML and character references are escaped, a fence that may not be one made text
-    (loadtest.markdown_blocks), direction overrides and every other hidden
+    (loadtest.text.markdown_blocks), direction overrides and every other hidden
     format character (zero-width space, soft hyphen, byte-order mark, tag characters) dropped, and
     mentions, references, links, images and workflow commands neutralised.
 

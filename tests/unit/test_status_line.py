@@ -1,10 +1,10 @@
-"""loadtest.progress without Locust: the status line, the stop conditions, and the lines the runner reads."""
+"""loadtest.user.status without Locust: the status line, the stop conditions, the lines the runner reads."""
 
 import argparse
 
 import pytest
 
-from loadtest.progress import (
+from loadtest.user.status import (
     LOGGER,
     MIN_WINDOW_REQUESTS,
     STOP_OPTIONS,

@@ -20,7 +20,7 @@ _FENCE_ANYWHERE = re.compile(r"(?P<lead>[ \t>]*(?:(?:[-*+]|[0-9]{1,9}[.)])[ \t>]
 _HTML_LINE = re.compile(r" {0,3}<")
 """A line that may start an HTML block (in which a fence line is text) up to the next blank line."""
 _CLOSABLE_TAG = re.compile(r"<(/?)(details|summary|sub)(?: open)?>")
-"""The HTML tags a summary may write that hold what follows them (loadtest.untrusted.ALLOWED_TAGS)."""
+"""The HTML tags a summary may write that hold what follows them (loadtest.text.untrusted.ALLOWED_TAGS)."""
 
 
 def plain_fences(markdown: str) -> str:

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 
 import requests
 
-from loadtest import config, contract, masking
+from loadtest import config, contract
 from loadtest.contract import Endpoint
-from loadtest.data import DataPools, Identity, IdentityFactory
-from loadtest.session import Tokens, UserData, answer_text
 from loadtest.settings import Settings
+from loadtest.text import masking
+from loadtest.user.data import DataPools, Identity, IdentityFactory
+from loadtest.user.session import Tokens, UserData, answer_text
 
 BUDGET_S = 8.0
 """All preflight requests together: the run fails within 10 seconds when the target is wrong."""

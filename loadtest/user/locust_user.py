@@ -15,14 +15,16 @@ from locust import FastHttpUser, events
 from locust.contrib.fasthttp import FastHttpSession
 from locust.runners import WorkerRunner
 
-from loadtest import config, contract, masking, progress, safety
-from loadtest.data import DataPools, IdentityFactory
+from loadtest import config, contract
 from loadtest.exitcodes import ExitCode
-from loadtest.preflight import explain_refusal
-from loadtest.session import ApiSession, SignInFailed, Tokens, UserData
 from loadtest.settings import Settings
 from loadtest.sides import DEFAULT_BLOCK_S, DESIGNS, SideChooser, SideClient
-from loadtest.tasks import (
+from loadtest.text import masking
+from loadtest.user import safety, status
+from loadtest.user.data import DataPools, IdentityFactory
+from loadtest.user.preflight import explain_refusal
+from loadtest.user.session import ApiSession, SignInFailed, Tokens, UserData
+from loadtest.user.tasks import (
     AIAssistantTasks,
     AuthenticationTasks,
     DashboardTasks,
@@ -228,7 +230,7 @@ def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
     parser.add_argument(
         "--ab-block-s", type=float, default=DEFAULT_BLOCK_S, help="Block length of the blocks design (s)"
     )
-    progress.add_options(parser)
+    status.add_options(parser)
 
 
 @events.init.add_listener
@@ -253,17 +255,17 @@ def prepare(environment, **_kwargs) -> None:  # noqa: ANN001
 
 @events.test_start.add_listener
 def watch_the_run(environment, **_kwargs) -> None:  # noqa: ANN001
-    """Status lines and stop conditions (loadtest.progress), on the local runner or the master only."""
+    """Status lines and stop conditions (loadtest.user.status), on the local runner or the master only."""
     global _run_started
     _run_started = time.monotonic()
     if environment.parsed_options is not None and not isinstance(environment.runner, WorkerRunner):
-        progress.start_watch(environment)
+        status.start_watch(environment)
 
 
 @events.test_stop.add_listener
 def end_the_watch(environment, **_kwargs) -> None:  # noqa: ANN001
     """The watch's last status line: where the run ended."""
-    progress.end_watch(environment)
+    status.end_watch(environment)
 
 
 def _quiet_ctrl_c() -> None:

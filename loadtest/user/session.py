@@ -17,9 +17,10 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-from loadtest import contract, masking
+from loadtest import contract
 from loadtest.contract import Endpoint
-from loadtest.data import DataPools, Identity
+from loadtest.text import masking
+from loadtest.user.data import DataPools, Identity
 
 TOKEN_EXPIRED_HINT = (
     "the access token expired; set LOADTEST_EMAIL/LOADTEST_PASSWORD so users can sign in again"
@@ -240,7 +241,7 @@ def status_text(resp: Any) -> str:
 def answer_text(resp: Any) -> str:
     """The start of the answer's body on one line, for a message a person can act on.
 
-    Secrets are masked (loadtest.masking) before Locust records the message, and before it is cut: an
+    Secrets are masked (loadtest.text.masking) before Locust records the message, and before it is cut: an
     API may echo the request (a bad header, a field's value), and a cut secret would still leak its start.
     """
     body = (resp.content or b"")[:MAX_ANSWER_READ].decode("utf-8", "replace")

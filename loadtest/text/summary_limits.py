@@ -9,7 +9,7 @@ a no-op for the gate's summaries, a cut with a note for anything longer.
 
 from __future__ import annotations
 
-from loadtest.markdown_blocks import closing_markup
+from loadtest.text.markdown_blocks import closing_markup
 
 SUMMARY_MARKER = "<!-- amal-loadtest-summary -->"
 """First line of every summary: the PR-comment step finds (and updates) its comment by it."""

@@ -1,6 +1,6 @@
 """One masking of secrets for everything a run writes: the one definition of what is masked and how.
 
-Used at every place text leaves the run: Locust's failure messages at their source (loadtest.session,
+Used at every place text leaves the run: Locust's failure messages at their source (loadtest.user.session,
 before Locust records them), Locust's output on the console and in locust.log (loadtest.run.locust),
 the files Locust writes into the bundle (its CSVs, report.html, locust.json), the gate's summary.md,
 verdict.json and annotations, and a started server's server.log.
@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
-from loadtest.untrusted import code_span, markdown_text
+from loadtest.text.untrusted import code_span, markdown_text
 
 MASK = "***"
 MIN_SECRET_CHARS = 6
@@ -136,7 +136,7 @@ def written_forms(secret: str) -> set[str]:
 
 RUN = Masker()
 """This process's masker: the runner's, or a Locust process's, where the simulated users add the
-settings' secrets and the tokens they obtain (loadtest.user, loadtest.session)."""
+settings' secrets and the tokens they obtain (loadtest.user.locust_user, loadtest.user.session)."""
 
 
 def mask(text: str) -> str:

@@ -16,12 +16,12 @@ from locust import TaskSet, tag, task
 
 from loadtest import contract
 from loadtest.contract import Endpoint
-from loadtest.data import IdentityFactory
-from loadtest.session import ApiSession, SignInFailed
+from loadtest.user.data import IdentityFactory
+from loadtest.user.session import ApiSession, SignInFailed
 
 
 class Visitor(Protocol):
-    """What a task set needs of its user (loadtest.user.AmalEducationUser is one).
+    """What a task set needs of its user (locust_user.AmalEducationUser is one).
 
     A protocol rather than the user class, so that the user imports its task sets and
     nothing imports back.
