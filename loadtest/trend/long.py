@@ -47,6 +47,11 @@ def long_view(history: LongHistory, rules: ChangeRules) -> LongView | None:
         points = [point for point in find_changes(series, rules) if point.metric == TYPICAL]
     except DetectorMissing as exc:
         return LongView(series, (), f"Long history: {what}. No change points: {exc}.")
+    except (ValueError, ArithmeticError) as exc:
+        # The page is a view of a history already recorded: a series the detector cannot take costs
+        # its markers, never the baseline (record-baseline writes this page last).
+        reason = console_text(str(exc), limit=120)
+        return LongView(series, (), f"Long history: {what}. Change points could not be searched: {reason}.")
     found = f"{len(points)} change point{'s' * (len(points) != 1)}"
     return LongView(series, points, f"Long history: {what}, {found} of the typical time (dashed lines).")
 

@@ -113,6 +113,18 @@ def test_without_the_detector_the_runs_are_drawn_and_the_page_says_why(monkeypat
     assert drawn_runs(long_charts(sections(text)[STEP_ENDPOINT])["all"]) == 200
 
 
+def test_a_series_the_detector_cannot_take_costs_the_markers_not_the_page(monkeypatch):
+    def broken(*args, **kwargs):
+        raise FloatingPointError("divide by zero <b>@team</b>")
+
+    monkeypatch.setattr("loadtest.trend.long.find_changes", broken)
+    history = nightly_history(1, runs=200, effect=STEP)
+    text = render_page(page_for_baseline(recorded(), long=long_view(history, RULES)))
+    assert 'class="change' not in text and "Change points could not be searched: divide by zero" in text
+    assert "<b>@team</b>" not in text  # the detector's words are text too
+    assert drawn_runs(long_charts(sections(text)[STEP_ENDPOINT])["all"]) == 200
+
+
 def test_record_baseline_draws_the_long_history_in_the_baselines_page(tmp_path):
     previous = tmp_path / "previous"
     shutil.copytree(GATE_FIXTURES / "baseline", previous)
