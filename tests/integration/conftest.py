@@ -146,12 +146,20 @@ class LocustRun:
 
 @pytest.fixture
 def run_locust(tmp_path):
-    """Run ``locust -f locustfile.py`` headless against HOST; returns a LocustRun."""
+    """Run ``locust -f locustfile.py`` headless against HOST; returns a LocustRun. Its files are
+    ``locust*`` in the test's tmp_path, or in its subfolder ``folder``: runs in threads of one test
+    each need their own."""
 
     def run(
-        host: str, *args: str, users: int = 10, run_time: str = "12s", env: dict | None = None
+        host: str,
+        *args: str,
+        users: int = 10,
+        run_time: str = "12s",
+        env: dict | None = None,
+        folder: str = "",
     ) -> LocustRun:
-        prefix = tmp_path / "locust"
+        (tmp_path / folder).mkdir(exist_ok=True)
+        prefix = tmp_path / folder / "locust"
         cmd = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", host]
         cmd += ["-u", str(users), "-r", str(users), "-t", run_time, "--csv", str(prefix)]
         cmd += ["--json-file", str(prefix), "--only-summary", *FAST_WAITS, *args]
