@@ -144,11 +144,9 @@ class LocustRun:
         return int(self.stats()[name]["Failure Count"])
 
 
-@pytest.fixture
-def run_locust(tmp_path):
-    """Run ``locust -f locustfile.py`` headless against HOST; returns a LocustRun. Its files are
-    ``locust*`` in the test's tmp_path, or in its subfolder ``folder``: runs in threads of one test
-    each need their own."""
+def locust_runner(folder: Path) -> Callable[..., LocustRun]:
+    """A function that runs ``locust -f locustfile.py`` headless against HOST; returns a LocustRun. Its
+    files are ``locust*`` in ``folder``, or in its subfolder ``name``: runs side by side each need one."""
 
     def run(
         host: str,
@@ -156,10 +154,10 @@ def run_locust(tmp_path):
         users: int = 10,
         run_time: str = "12s",
         env: dict | None = None,
-        folder: str = "",
+        name: str = "",
     ) -> LocustRun:
-        (tmp_path / folder).mkdir(exist_ok=True)
-        prefix = tmp_path / folder / "locust"
+        (folder / name).mkdir(exist_ok=True)
+        prefix = folder / name / "locust"
         cmd = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", host]
         cmd += ["-u", str(users), "-r", str(users), "-t", run_time, "--csv", str(prefix)]
         cmd += ["--json-file", str(prefix), "--only-summary", *FAST_WAITS, *args]
@@ -167,6 +165,12 @@ def run_locust(tmp_path):
         return LocustRun(proc.returncode, proc.stdout + proc.stderr, prefix)
 
     return run
+
+
+@pytest.fixture
+def run_locust(tmp_path):
+    """``locust_runner`` writing into the test's tmp_path."""
+    return locust_runner(tmp_path)
 
 
 @pytest.fixture
