@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -39,16 +39,17 @@ STEP_ENDPOINT = "GET /api/dashboard/"
 @dataclass(frozen=True, kw_only=True)
 class Effect:
     """``endpoint`` slower by ``size`` (0.08: 8%) from run ``start``, reached over ``over`` runs
-    (1: a step)."""
+    (1: a step), and back to its old speed from run ``end`` (None: never)."""
 
     endpoint: str = STEP_ENDPOINT
     size: float = 0.08
     start: int = 200
     over: int = 1
     metric: str = "typical"
+    end: int | None = None
 
     def factor(self, run: int) -> float:
-        if run < self.start:
+        if run < self.start or (self.end is not None and run >= self.end):
             return 0.0
         return self.size * min(1.0, (run - self.start + 1) / self.over)
 
@@ -78,6 +79,23 @@ def base_rows(bundle: Path = GATE_FIXTURES / "baseline") -> dict[str, tuple[floa
     return rows
 
 
+MIN_LEVEL_MS = 0.2
+"""A measured typical time below this is no level to scale from: the long history keeps 0.01 ms."""
+
+
+def scaled_rows(base: Path, levels: Path | None) -> dict[str, tuple[float, ...]]:
+    """``base``'s rows, each with the latencies and requests/s ``levels`` measured for it (when it
+    measured a usable typical time) and ``base``'s request count, which sets the sampling noise."""
+    rows = base_rows(base)
+    if levels is None:
+        return rows
+    measured = base_rows(levels)
+    return {
+        name: (*measured[name][:5], row[5]) if measured[name][0] >= MIN_LEVEL_MS else row
+        for name, row in rows.items()
+    }
+
+
 @cache
 def _sampling_sd(requests: int) -> float:
     """Standard error of the log typical time of ``requests`` requests under the mixture model."""
@@ -90,17 +108,26 @@ def _sampling_sd(requests: int) -> float:
 
 
 def nightly_history(
-    seed: int, *, runs: int = 300, effect: Effect | None = None, base: Path = GATE_FIXTURES / "baseline"
+    seed: int,
+    *,
+    runs: int = 300,
+    effect: Effect | None = None,
+    base: Path = GATE_FIXTURES / "baseline",
+    levels: Path | None = None,
+    preset: str = "medium",
+    last_night: datetime | None = None,
 ) -> LongHistory:
-    """``runs`` nightly runs of the medium preset on the stand-in, one a night from FIRST_NIGHT, scaled
-    from the bundle at ``base``."""
+    """``runs`` nightly runs of ``preset`` on the stand-in, one a night from FIRST_NIGHT (or up to
+    ``last_night``), scaled from the bundle at ``base``, or with ``levels`` from that bundle's
+    latencies (a short real run of this machine) and ``base``'s sampling noise (see scaled_rows)."""
+    first = FIRST_NIGHT if last_night is None else last_night - timedelta(days=runs - 1)
     model = LatencyModel(name="mixture")
     rng = random.Random(f"history-{seed}")
     history = []
     for run in range(runs):
         speed = model.speed_factor(seed * 100_000 + run)
         rows = {}
-        for name, (typical, p50, p95, p99, rps, requests) in base_rows(base).items():
+        for name, (typical, p50, p95, p99, rps, requests) in scaled_rows(base, levels).items():
             factor = speed * math.exp(rng.gauss(0.0, _sampling_sd(requests)))
             failure_ratio = 0.0
             if effect and name == effect.endpoint:
@@ -119,14 +146,48 @@ def nightly_history(
             rows[name] = tuple(
                 round(values[column], 5 if column == "failure_ratio" else 2) for column in COLUMNS
             )
-        ended = FIRST_NIGHT + timedelta(days=run)
+        ended = first + timedelta(days=run)
         history.append(
             LongRun(
                 commit=commit_of(seed, run),
                 ended_at=ended.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                preset="medium",
+                preset=preset,
                 target="sandbox",
                 rows=rows,
             )
         )
     return LongHistory(runs=tuple(history))
+
+
+REHEARSAL_SEED = 26
+REHEARSAL_STEP = Effect(size=0.5, start=60)
+"""The act rehearsal's step (tests/e2e/test_workflows_act.py): +50% on one endpoint, 60 nights in.
+Large beside the 4% of the mixture model, as it must be for one night that is no synthetic night (a
+real run on a busy machine, at any speed and on any endpoint) to change nothing: tests/unit/
+test_nightly_rehearsal.py appends such nights. The +8% of the measurement is tests/unit/test_changes.py's."""
+NIGHTS_AFTER_STEP = 15
+"""Nights at the new speed before the first night: the step is 15 days old, inside the summary's 30."""
+NIGHTS_RETURNED = 15
+"""Nights back at the old speed before the third: enough for a change point of their own."""
+
+
+def rehearsal_nights(
+    *, tonight: datetime, levels: Path | None = None, preset: str = "quick"
+) -> tuple[LongHistory, LongHistory, LongHistory]:
+    """The long histories of the rehearsal's three nights, each ending the night before ``tonight``:
+    the step with NIGHTS_AFTER_STEP nights after it; one night more; that night and NIGHTS_RETURNED
+    nights at the old speed (the series returned: the step's is no longer the last change point)."""
+    after = REHEARSAL_STEP.start + NIGHTS_AFTER_STEP
+    yesterday = tonight - timedelta(days=1)
+
+    def nights(runs: int, effect: Effect) -> LongHistory:
+        return nightly_history(
+            REHEARSAL_SEED, runs=runs, effect=effect, levels=levels, preset=preset, last_night=yesterday
+        )
+
+    returned = replace(REHEARSAL_STEP, end=after + 1)
+    return (
+        nights(after, REHEARSAL_STEP),
+        nights(after + 1, REHEARSAL_STEP),
+        nights(after + 1 + NIGHTS_RETURNED, returned),
+    )

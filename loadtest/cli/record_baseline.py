@@ -7,7 +7,8 @@ is missing or empty) with this run appended, runs recorded with other settings d
 the newest N kept (default: regression.history.keep of the thresholds file for the run, else 20);
 long-history.json, BASELINE's long history (loadtest.gate.long_history; seeded from its history.json
 when it has none) with this run appended, up to 400 runs per preset and target;
-and trend.html, the charts of that history (loadtest.trend).
+and trend.html, the charts of that history and of the long history with its change points at the
+thresholds' ``changes`` settings (loadtest.trend).
 Inside GitHub Actions, writes ``recorded=true`` to $GITHUB_OUTPUT.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.bundle import TREND_PAGE, BundleError, read_results
+from loadtest.changes.rules import change_rules
 from loadtest.cli.console import command_parser, fail, optional_path, positive_int, refuse_bad_outputs
 from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError
@@ -28,8 +30,9 @@ from loadtest.gate.long_history import (
     previous_long_history,
     write_long_history,
 )
+from loadtest.gate.thresholds import load_thresholds
 from loadtest.github.actions import write_outputs
-from loadtest.trend import page_for_baseline, write_trend_page
+from loadtest.trend import long_view, page_for_baseline, write_trend_page
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -49,7 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
         long = earlier.rolled(long_run_from_results(read_results(args.results)))
         write_long_history(args.out / LONG_HISTORY, long)
-        write_trend_page(args.out / TREND_PAGE, page_for_baseline(recorded.history))
+        rules = change_rules(load_thresholds(args.thresholds or DEFAULT_THRESHOLDS))
+        page = page_for_baseline(recorded.history, long=long_view(long, rules))
+        write_trend_page(args.out / TREND_PAGE, page)
     except (BundleError, HistoryError, GateInputError) as exc:
         return fail(f"record_baseline: error: {exc}", ExitCode.USAGE)
     except OSError as exc:

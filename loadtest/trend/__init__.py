@@ -7,7 +7,8 @@ and into every baseline artifact (by record_baseline), from the same data as the
     write_trend_page(bundle / TREND_PAGE, page_for_report(report))      # this run against its history
     write_trend_page(baseline / TREND_PAGE, page_for_baseline(history))  # a baseline's own history
 
-Modules: ``page`` (the HTML document and its selector), ``svg`` (one line chart as inline SVG).
+Modules: ``page`` (the HTML document and its selector), ``svg`` (one line chart as inline SVG),
+``long`` (a baseline's long history with its change points, over a range the reader picks).
 """
 
 from __future__ import annotations
@@ -20,9 +21,17 @@ from loadtest.gate.history import History
 from loadtest.gate.render.headline import headline
 from loadtest.gate.report import GateReport
 from loadtest.gate.series import Trend
+from loadtest.trend.long import LongView, long_view
 from loadtest.trend.page import TrendPage, render_page
 
-__all__ = ["TrendPage", "page_for_baseline", "page_for_report", "render_page", "write_trend_page"]
+__all__ = [
+    "TrendPage",
+    "long_view",
+    "page_for_baseline",
+    "page_for_report",
+    "render_page",
+    "write_trend_page",
+]
 
 _ALONE = "each chart shows this run alone."
 _NO_HISTORY = {
@@ -62,9 +71,11 @@ def _worst_first(report: GateReport, marks: dict[str, str]) -> list[str]:
     return [*flagged, AGGREGATE, *(name for name in endpoints if name not in marks)]
 
 
-def page_for_baseline(history: History) -> TrendPage:
-    """A baseline's own history, its newest run last; no band, since no run was judged here."""
+def page_for_baseline(history: History, *, long: LongView | None = None) -> TrendPage:
+    """A baseline's own history, its newest run last; no band, since no run was judged here. With
+    ``long`` (loadtest.trend.long.long_view), its long history and change points above."""
     return TrendPage(
+        long=long,
         trend=Trend.of_baseline(history),
         heading="Load test baseline history",
         facts=f"{len(history)} run{'s' * (len(history) != 1)} of the default branch, oldest first.",

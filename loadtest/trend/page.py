@@ -21,6 +21,7 @@ from loadtest.gate.series import Trend
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.units import METRIC_LABELS
 from loadtest.text.untrusted import html_text
+from loadtest.trend.long import LongView, long_figures, range_selector
 from loadtest.trend.svg import Edges, Point, line_chart
 
 CHARTS = ((TYPICAL, "ms", 1.0), ("p50", "ms", 1.0), ("p95", "ms", 1.0), ("p99", "ms", 1.0))
@@ -41,9 +42,20 @@ select.addEventListener("change", () => {
 });
 window.addEventListener("hashchange", () => show(decodeURIComponent(location.hash.slice(1))));
 show(decodeURIComponent(location.hash.slice(1)));
+const range = document.getElementById("range");
+function showRange() {
+  for (const figure of document.querySelectorAll("figure.long")) {
+    figure.hidden = figure.dataset.range !== range.value;
+  }
+}
+if (range) {
+  range.addEventListener("change", showRange);
+  showRange();
+}
 """
 """The endpoint selector: show one endpoint's section, the one the address names (``#GET-api-dashboard``,
-from the selector, the index or a link from the comment), else the page's first (the worst)."""
+from the selector, the index or a link from the comment), else the page's first (the worst). The
+range selector (a baseline's long history, loadtest.trend.long): show each row's chart of that range."""
 
 STYLE = """\
 body { font: 14px/1.45 system-ui, sans-serif; margin: 16px 24px; color: #1f2328; background: #fff; }
@@ -65,6 +77,9 @@ figure { margin: 0; } .chart { width: 100%; height: auto; }
 table.runs { border-collapse: collapse; margin-top: 6px; font-size: 12px; }
 table.runs td, table.runs th { border: 1px solid #d1d9e0; padding: 2px 8px; text-align: left; }
 table.runs td.value { text-align: right; }
+.chart .change .marker { stroke: #cf222e; stroke-width: 1.5; stroke-dasharray: 4 2; }
+.chart .change.better .marker { stroke: #1a7f37; }
+.chart .change .hit { stroke: transparent; stroke-width: 12; }
 """
 
 
@@ -82,6 +97,8 @@ class TrendPage:
     trend's own order."""
     marks: Mapping[str, str] = field(default_factory=dict)
     """A row's mark in the selector and its heading, e.g. ``fail``."""
+    long: LongView | None = None
+    """A baseline's long history, drawn above each row's charts with a range selector."""
 
 
 def render_page(page: TrendPage) -> str:
@@ -116,6 +133,7 @@ def render_page(page: TrendPage) -> str:
 <select id="endpoint">
 {options}
 </select></p>
+{range_selector() if page.long else ""}
 <p class="index">A to Z: {index}</p></div>
 {sections}
 <footer><p>Blue: the measured value per run, oldest first; red: {_last_name(page.trend)}. Each chart
@@ -190,7 +208,8 @@ def _section(page: TrendPage, name: str, anchor: str) -> str:
         )
     return (
         f'<section class="row" id="{html_text(anchor)}">\n<h2>{html_text(_row_title(page, name))}</h2>\n'
-        f'<div class="charts">\n'
+        + (long_figures(page.long, name) if page.long else "")
+        + '<div class="charts">\n'
         + "\n".join(charts)
         + "\n</div>\n"
         + _runs_table(trend, name)

@@ -34,6 +34,15 @@ class Point:
 
 
 @dataclass(frozen=True)
+class Marker:
+    """A change point: a vertical line before the run at ``index``, its hover the change."""
+
+    index: int
+    hover: str
+    worse: bool
+
+
+@dataclass(frozen=True)
 class Edges:
     low: float
     high: float
@@ -42,9 +51,17 @@ class Edges:
 
 
 def line_chart(
-    title: str, points: Sequence[Point], *, unit: str, edges: Edges | None, mark_last: bool
+    title: str,
+    points: Sequence[Point],
+    *,
+    unit: str,
+    edges: Edges | None,
+    mark_last: bool,
+    markers: Sequence[Marker] = (),
+    dots: bool = True,
 ) -> str:
-    """An SVG chart of ``points`` (oldest first) with the band's ``edges``; the last point is marked."""
+    """An SVG chart of ``points`` (oldest first) with the band's ``edges``; the last point is marked.
+    ``markers`` draws change points; without ``dots`` only the line is drawn (hundreds of runs)."""
     values = [point.value for point in points if point.value is not None]
     top, step = y_ticks(max([*values, *((edges.high,) if edges else ())], default=1.0))
     scale = _Scale(count=len(points), top=top)
@@ -55,7 +72,8 @@ def line_chart(
         *_axes(scale, unit, step),
         *(_band(scale, edges) if edges else ()),
         *_line(scale, points),
-        *_points(scale, points, unit, mark_last=mark_last),
+        *(_points(scale, points, unit, mark_last=mark_last) if dots else ()),
+        *_markers(scale, markers),
         *_run_labels(scale, points),
         "</svg>",
     ]
@@ -152,12 +170,27 @@ def _points(scale: _Scale, points: Sequence[Point], unit: str, *, mark_last: boo
     return parts
 
 
+def _markers(scale: _Scale, markers: Sequence[Marker]) -> list[str]:
+    """Each change point as a dashed vertical line between its runs, with a wide invisible line over
+    it that takes the hover (a 1.5 px line is hard to point at)."""
+    parts = []
+    for marker in markers:
+        x = scale.x(marker.index) - (scale.x(1) - scale.x(0)) / 2 if scale.count > 1 else scale.x(0)
+        kind = "change worse" if marker.worse else "change better"
+        line = f'x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"'
+        parts.append(
+            f'<g class="{kind}"><title>{html_text(marker.hover)}</title>'
+            f'<line class="marker" {line}/><line class="hit" {line}/></g>'
+        )
+    return parts
+
+
 def _run_labels(scale: _Scale, points: Sequence[Point]) -> list[str]:
-    # Every label while they fit; with many runs, every other one (and always the last).
-    step = 1 if len(points) <= 12 else 2
+    # Every label while they fit; with many runs, every other one, or about ten (and always the last).
+    step = 1 if len(points) <= 12 else 2 if len(points) <= 24 else math.ceil(len(points) / 10)
     shown = [i for i in range(len(points)) if i % step == 0 or i == len(points) - 1]
-    if len(points) > 1 and step > 1 and len(points) - 2 in shown:
-        shown.remove(len(points) - 2)  # keeps "this run" clear of its neighbour
+    if len(shown) > 2 and step > 1 and shown[-1] - shown[-2] <= max(1, step // 2):
+        shown.pop(-2)  # keeps the last run's label clear of its neighbour
     y = HEIGHT - BOTTOM + 14
     return [
         f'<text class="run" x="{scale.x(i):.1f}" y="{y}" text-anchor="middle">'

@@ -4,6 +4,7 @@
 //
 // JOB.json: {"chromium": PATH, "profile": EMPTY_DIR, "pages": [{"kind": "trend"|"mermaid"|"comment",
 //            "url": FILE_URL (a #anchor opens that trend.html row), "select": OPTION_VALUE (trend only),
+//            "range": the long history's range, 30, 90 or all (a baseline's trend.html only),
 //            "width": VIEWPORT_PX (default 1250), "screenshot": PNG_PATH}]}
 // Prints one JSON object: {"pages": [facts per page]}. The facts are what tests/integration/
 // test_trend_in_browser.py asserts on; this script decides nothing. Every wait is bounded.
@@ -63,6 +64,7 @@ async function visit(context, spec) {
 
 async function trendFacts(page, spec) {
   if (spec.select) await page.selectOption("#endpoint", spec.select);
+  if (spec.range) await page.selectOption("#range", spec.range);
   const current = page.locator("section.row:visible svg.chart circle.point.current").nth(1);
   await current.hover();
   return page.evaluate(() => {
@@ -92,6 +94,13 @@ async function trendFacts(page, spec) {
           }))
         : [],
       hover: document.querySelector(":hover > title, circle.point.current:hover title")?.textContent ?? null,
+      long: shown
+        ? [...shown.querySelectorAll("figure.long")].filter((f) => !f.hidden).map((f) => ({
+            title: f.querySelector("text.title").textContent,
+            lines: [...f.querySelectorAll("polyline.series")].map((l) => l.points.numberOfItems),
+            changes: [...f.querySelectorAll("g.change title")].map((t) => t.textContent),
+          }))
+        : [],
     };
   });
 }

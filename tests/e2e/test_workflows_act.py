@@ -17,15 +17,19 @@ import re
 import shutil
 import zipfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from loadtest import bundle
 from loadtest.gate import SUMMARY_MARKER
-from tests.conftest import ROOT, run_command
+from loadtest.gate.long_history import LONG_HISTORY, LongHistory, dumps
+from loadtest.github.nightly_issue import marker
+from tests.conftest import GATE_FIXTURES, ROOT, run_command
 from tests.fakes.github_client import TOKEN
 from tests.fakes.github_server import FakeGitHub
+from tests.synthetic_history import REHEARSAL_STEP, STEP_ENDPOINT, rehearsal_nights
 
 pytestmark = pytest.mark.slow
 
@@ -109,8 +113,9 @@ def act(github, tmp_path_factory):
     cache = tmp_path_factory.mktemp("act-cache")
 
     def run(
-        event: str, payload: dict, *, workflow: str = "loadtest.yml", inputs: dict | None = None
+        event: str, payload: dict, *, workflow: str | Path = "loadtest.yml", inputs: dict | None = None
     ) -> ActRun:
+        """act on ``workflow``: a name in .github/workflows, or a path."""
         work = tmp_path_factory.mktemp(event)
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
         artifacts = work / "artifacts"
@@ -235,12 +240,122 @@ def test_schedule_runs_the_nightly_preset_and_records_its_baseline(act, github):
     assert (run.artifact("loadtest-baseline-medium") / bundle.BASELINE_HISTORY).is_file()
 
 
-def test_dispatch_runs_the_chosen_preset_and_never_records_a_baseline(act, github):
+@pytest.fixture(scope="module")
+def dispatch_run(act, github):
     payload = {"inputs": {"preset": "quick"}, "ref": "refs/heads/main", "repository": repository(github)}
-    run = act("workflow_dispatch", payload, inputs={"preset": "quick"})
+    return act("workflow_dispatch", payload, inputs={"preset": "quick"})
+
+
+def test_dispatch_runs_the_chosen_preset_and_never_records_a_baseline(dispatch_run):
+    run = dispatch_run
     assert run.returncode == 0, run.output[-4000:]
     assert run.output_of("preset") == "quick"
     assert run.output_of("record-baseline") == "false"
     assert facts(run.artifact("loadtest-results-quick-"))["preset"] == "quick"
     assert (run.artifact("loadtest-results-quick-") / bundle.VERDICT_JSON).is_file(), "the gate ran"
     assert not run.has_artifact("loadtest-baseline-")
+
+
+# The nightly with its issue: tests/e2e/workflows/nightly-issue.yml (the action on the schedule with
+# `nightly-issue: true`, on the quick preset), three nights, one act run each. Each night's baseline is
+# what GitHub would list: the fixture bundle of tests/fixtures/gate/baseline (another preset, so the
+# gate skips its regression checks, and loose thresholds: tonight's verdict is a steady warn on this
+# busy machine) carrying the night's long history (tests/synthetic_history.py, rehearsal_nights): a
+# +50% step on one endpoint 15 nights ago, at the levels of the dispatch run above (a real quick run of
+# the stand-in on this machine); then one night more; then 15 nights back at the old speed. The action
+# appends tonight's real run; tests/unit/test_nightly_rehearsal.py shows that no such night, however
+# slow, fast or failing, changes what is asserted here.
+NIGHTLY = ROOT / "tests" / "e2e" / "workflows" / "nightly-issue.yml"
+
+
+@pytest.fixture(scope="module")
+def nightly_histories(dispatch_run):
+    levels = dispatch_run.artifact("loadtest-results-quick-")
+    return rehearsal_nights(tonight=datetime.now(UTC), levels=levels)
+
+
+def nightly_issues(github) -> list[dict]:
+    return [issue for issue in github.issues() if issue["body"].startswith(marker("quick"))]
+
+
+@pytest.fixture(scope="module")
+def nightly(act, github, tmp_path_factory):
+    """One night: its baseline listed on the fake GitHub, the nightly's act run, then our issues."""
+
+    def night(history: LongHistory) -> tuple[ActRun, list[dict]]:
+        baseline = tmp_path_factory.mktemp("nightly-baseline") / "baseline"
+        shutil.copytree(GATE_FIXTURES / "baseline", baseline)
+        (baseline / LONG_HISTORY).write_text(dumps(history), encoding="utf-8")
+        run_id = github.add_run(event="schedule", branch="main", head_sha="b" * 40)
+        github.add_artifact(run_id, "loadtest-baseline-quick", zip_folder(baseline))
+        run = act("schedule", {"schedule": "23 2 * * *", "repository": repository(github)}, workflow=NIGHTLY)
+        assert run.returncode == 0, run.output[-4000:]
+        assert run.output_of("found") == "true", "the night fetched its baseline"
+        return run, nightly_issues(github)
+
+    return night
+
+
+@pytest.fixture(scope="module")
+def first_night(nightly, nightly_histories):
+    return nightly(nightly_histories[0])
+
+
+@pytest.fixture(scope="module")
+def second_night(nightly, nightly_histories, first_night):
+    return nightly(nightly_histories[1])
+
+
+@pytest.fixture(scope="module")
+def third_night(nightly, nightly_histories, second_night):
+    return nightly(nightly_histories[2])
+
+
+def summary_of_changes(output: str) -> str:
+    """The Change points step's job summary, as act logs it (`⚙  Summary - ...` up to the next step)."""
+    found = re.search(r"Summary - (### Change points\n.*?)\n\[", output, re.DOTALL)
+    assert found, "no change points in the job summary"
+    return found.group(1)
+
+
+def step_row(history: LongHistory) -> str:
+    """The step's row in the summary, as a pattern: its segments' medians include tonight's run."""
+    before, after = (history.runs[REHEARSAL_STEP.start + offset] for offset in (-1, 0))
+    return (
+        rf"\| `{re.escape(STEP_ENDPOINT)}` \| typical time \| [\d.]+ ms → [\d.]+ ms \(\+(\d+\.\d)%\) \| "
+        rf"{after.ended_at[:10]} \| {before.commit[:7]} \({before.ended_at[:10]}\) \.\. "
+        rf"{after.commit[:7]} \({after.ended_at[:10]}\) \|"
+    )
+
+
+@pytest.mark.timeout(600)  # the dispatch run's levels, if that test has not run yet, then the night
+def test_a_step_in_the_long_history_leads_the_nightly_summary_and_opens_one_issue(
+    first_night, nightly_histories
+):
+    run, issues = first_night
+    history = nightly_histories[0]
+    summary = summary_of_changes(run.output)
+    assert f"1 change point in the last 30 days ({len(history) + 1} runs" in summary
+    (change,) = re.findall(step_row(history), summary)
+    assert 40 < float(change) < 60, change
+    assert f"::warning::{STEP_ENDPOINT}: typical time" in run.output
+    (issue,) = issues
+    assert issue["state"] == "open" and f"{STEP_ENDPOINT} typical time" in issue["title"]
+    assert re.search(step_row(history), issue["body"]), issue["body"]
+    assert f"changes: nightly issue #{issue['number']}: created" in run.output
+
+
+def test_the_next_night_updates_the_issue_and_opens_no_second_one(first_night, second_night, github):
+    run, issues = second_night
+    (issue,) = issues
+    assert issue["number"] == first_night[1][0]["number"] and issue["state"] == "open"
+    assert len(github.requests_matching("POST", r"/issues$")) == 1, "updated, not duplicated"
+    assert f"changes: nightly issue #{issue['number']}: updated" in run.output
+
+
+def test_the_issue_is_closed_when_the_series_returns(first_night, third_night):
+    run, issues = third_night
+    (issue,) = issues
+    assert issue["number"] == first_night[1][0]["number"] and issue["state"] == "closed"
+    assert "No change point in force: the series returned." in issue["body"]
+    assert f"changes: nightly issue #{issue['number']}: closed" in run.output

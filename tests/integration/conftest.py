@@ -144,14 +144,20 @@ class LocustRun:
         return int(self.stats()[name]["Failure Count"])
 
 
-@pytest.fixture
-def run_locust(tmp_path):
-    """Run ``locust -f locustfile.py`` headless against HOST; returns a LocustRun."""
+def locust_runner(folder: Path) -> Callable[..., LocustRun]:
+    """A function that runs ``locust -f locustfile.py`` headless against HOST; returns a LocustRun. Its
+    files are ``locust*`` in ``folder``, or in its subfolder ``name``: runs side by side each need one."""
 
     def run(
-        host: str, *args: str, users: int = 10, run_time: str = "12s", env: dict | None = None
+        host: str,
+        *args: str,
+        users: int = 10,
+        run_time: str = "12s",
+        env: dict | None = None,
+        name: str = "",
     ) -> LocustRun:
-        prefix = tmp_path / "locust"
+        (folder / name).mkdir(exist_ok=True)
+        prefix = folder / name / "locust"
         cmd = [sys.executable, "-m", "locust", "-f", "locustfile.py", "--headless", "--host", host]
         cmd += ["-u", str(users), "-r", str(users), "-t", run_time, "--csv", str(prefix)]
         cmd += ["--json-file", str(prefix), "--only-summary", *FAST_WAITS, *args]
@@ -159,6 +165,12 @@ def run_locust(tmp_path):
         return LocustRun(proc.returncode, proc.stdout + proc.stderr, prefix)
 
     return run
+
+
+@pytest.fixture
+def run_locust(tmp_path):
+    """``locust_runner`` writing into the test's tmp_path."""
+    return locust_runner(tmp_path)
 
 
 @pytest.fixture

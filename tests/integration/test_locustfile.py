@@ -2,6 +2,7 @@
 
 import json
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -10,16 +11,39 @@ from loadtest import contract
 from loadtest.run.ports import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import run_command
-from tests.integration.conftest import API_KEY
+from tests.integration.conftest import API_KEY, LocustRun, locust_runner
 
 pytestmark = pytest.mark.slow
 ENDPOINT_NAMES = {e.name for e in contract.ENDPOINTS}
 
 
 @pytest.fixture(scope="module")
-def sandbox_url():
-    with running_sandbox(api_key=API_KEY) as url:
-        yield url
+def runs(tmp_path_factory) -> dict[str, LocustRun]:
+    """The module's runs against the stand-in, two at a time (the tests below only read what each run
+    left). Not more: Locust times --run-time from its event loop's clock, read before it imports the
+    locustfile, so a run whose start is slowed by the others' is cut short by as much (measured: five
+    at once left a 6 s run none of its time)."""
+    # A port of its own for the two-process run: Locust's default 5557 is shared with any other run.
+    port = str(free_port())
+    master = ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-port", port]
+    run = locust_runner(tmp_path_factory.mktemp("locust"))
+    with (
+        running_sandbox(api_key=API_KEY) as url,
+        # Access tokens live one second: every refresh of the "expiring" run comes from a 401.
+        running_sandbox(api_key=API_KEY, access_lifetime=1.0) as expiring_url,
+        ThreadPoolExecutor(max_workers=2) as pool,
+    ):
+        started = {
+            "every endpoint": pool.submit(run, url, run_time="15s", name="one"),
+            "two processes": pool.submit(run, url, "--processes", "2", *master, run_time="15s", name="two"),
+            "tags": pool.submit(run, url, "--tags", "dashboard", run_time="6s", name="tags"),
+            "no writes": pool.submit(run, url, "--exclude-tags", "write", run_time="8s", name="no-writes"),
+            # Dashboard tasks only, so that every refresh comes from a 401.
+            "expiring": pool.submit(
+                run, expiring_url, "--tags", "dashboard", run_time="8s", users=5, name="expiring"
+            ),
+        }
+        return {name: future.result() for name, future in started.items()}
 
 
 def test_every_endpoint_of_the_contract_has_exactly_one_task():
@@ -33,8 +57,8 @@ def test_every_endpoint_of_the_contract_has_exactly_one_task():
     assert sorted(json.loads(done.stdout.strip().splitlines()[-1])) == sorted(e.name for e in contract.API)
 
 
-def test_every_endpoint_is_exercised_without_failures(sandbox_url, run_locust):
-    run = run_locust(sandbox_url, run_time="15s")
+def test_every_endpoint_is_exercised_without_failures(runs):
+    run = runs["every endpoint"]
     assert run.returncode == 0, run.output[-2000:]
     stats = run.stats()
     assert set(stats) - {"Aggregated"} == ENDPOINT_NAMES, "the stats must show exactly the 13 endpoints"
@@ -42,26 +66,22 @@ def test_every_endpoint_is_exercised_without_failures(sandbox_url, run_locust):
     assert run.failures() == 0, run.failures_text()
 
 
-def test_every_endpoint_with_two_processes(sandbox_url, run_locust):
-    # A port of its own: Locust's default 5557 is shared with any other run on this machine.
-    port = str(free_port())
-    master = ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-port", port]
-    run = run_locust(sandbox_url, "--processes", "2", *master, run_time="15s")
+def test_every_endpoint_with_two_processes(runs):
+    run = runs["two processes"]
     assert run.returncode == 0, run.output[-2000:]
     assert set(run.stats()) - {"Aggregated"} == ENDPOINT_NAMES
     assert all(run.requests(name) > 0 for name in ENDPOINT_NAMES)
     assert run.failures() == 0
 
 
-def test_tags_select_task_sets(sandbox_url, run_locust):
-    run = run_locust(sandbox_url, "--tags", "dashboard", run_time="6s")
-    names = set(run.stats()) - {"Aggregated"}
+def test_tags_select_task_sets(runs):
+    names = set(runs["tags"].stats()) - {"Aggregated"}
     # Users sign up on start whatever the tags (the API answers with tokens); the tasks are dashboard only.
     assert names == {"GET /api/dashboard/", "GET /api/dashboard/v2/search/", "POST /api/accounts/sign-up/"}
 
 
-def test_exclude_write_leaves_no_writes(sandbox_url, run_locust):
-    run = run_locust(sandbox_url, "--exclude-tags", "write", run_time="8s")
+def test_exclude_write_leaves_no_writes(runs):
+    run = runs["no writes"]
     names = set(run.stats()) - {"Aggregated"}
     writes = {"POST /api/ai-assistant/chat/thread/", "POST /api/ai-assistant/create-collection/"}
     assert not names & (writes | {"POST /api/help-center/contact-us/"})
@@ -69,10 +89,8 @@ def test_exclude_write_leaves_no_writes(sandbox_url, run_locust):
     assert run.requests("POST /api/accounts/sign-up/") == 10
 
 
-def test_expired_access_tokens_are_refreshed_once_and_retried(run_locust):
-    # Access tokens live one second; dashboard tasks only, so every refresh comes from a 401.
-    with running_sandbox(api_key=API_KEY, access_lifetime=1.0) as url:
-        run = run_locust(url, "--tags", "dashboard", run_time="8s", users=5)
+def test_expired_access_tokens_are_refreshed_once_and_retried(runs):
+    run = runs["expiring"]
     assert run.failures() == 0, run.failures_text()
     assert run.requests("POST /api/accounts/token/refresh/") >= 5
 

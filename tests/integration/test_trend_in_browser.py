@@ -20,9 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from loadtest.bundle import TREND_PAGE
+from loadtest.bundle import TREND_PAGE, read_results
+from loadtest.changes.rules import change_rules
+from loadtest.gate.history import History, run_from_results
+from loadtest.gate.thresholds import load_thresholds
+from loadtest.trend import long_view, page_for_baseline, render_page
 from tests.conftest import GATE_FIXTURES, ROOT, run_command, run_loadtest
 from tests.github_markdown import rendered
+from tests.synthetic_history import Effect, nightly_history
 from tests.unit import test_comment_budgets as budgets
 from tests.unit import test_gate_history_summary as seeded
 
@@ -301,3 +306,27 @@ def test_a_smoke_comment_of_13_endpoints_keeps_every_row_on_one_line(tmp_path, m
     if report.verdict == "fail":
         assert facts["firstChartBottom"] <= FIRST_SCREEN
     print(f"smoke {report.verdict} comment: {len(comment)} characters,", *sizes(facts))
+
+
+def test_the_long_history_range_selector_changes_what_is_drawn(tmp_path):
+    """A baseline's trend.html with 200 runs of long history and a step at run 150 (loadtest.trend.long)."""
+    short = History().rolled(run_from_results(read_results(GATE_FIXTURES / "baseline")))
+    long = nightly_history(1, runs=200, effect=Effect(size=0.3, start=150))
+    view = long_view(long, change_rules(load_thresholds()))
+    page = tmp_path / TREND_PAGE
+    page.write_text(render_page(page_for_baseline(short, long=view)), encoding="utf-8")
+    spec = {"kind": "trend", "url": page.as_uri(), "select": "GET-api-dashboard"}
+
+    every, last_30 = render(
+        tmp_path,
+        {**spec, "range": "all", "screenshot": str(tmp_path / "all.png")},
+        {**spec, "range": "30", "screenshot": str(tmp_path / "30.png")},
+    )
+
+    assert every["errors"] == [] == last_30["errors"] and every["requests"] == []
+    ((drawn,),) = [chart["lines"] for chart in every["long"]]
+    ((recent,),) = [chart["lines"] for chart in last_30["long"]]
+    assert (drawn, recent) == (200, 30)
+    (change,) = every["long"][0]["changes"]
+    assert change.startswith(f"{DASHBOARD}: typical time ") and " between " in change
+    assert last_30["long"][0]["changes"] == []  # the step is 50 runs back

@@ -171,8 +171,9 @@ def baseline_with_history(tmp_path, history: LongHistory):
     return folder
 
 
-def test_export_then_import_round_trips_byte_for_byte(tmp_path, capsys):
-    baseline = baseline_with_history(tmp_path, nightly_history(2, runs=50))
+@pytest.mark.parametrize("runs", [50, 400])
+def test_export_then_import_round_trips_byte_for_byte(tmp_path, capsys, runs):
+    baseline = baseline_with_history(tmp_path, nightly_history(2, runs=runs))
     original = (baseline / LONG_HISTORY).read_bytes()
     exported = tmp_path / "kept-elsewhere.json"
     assert history_cli.main(["export", str(baseline), "--out", str(exported)]) == 0
@@ -181,7 +182,7 @@ def test_export_then_import_round_trips_byte_for_byte(tmp_path, capsys):
     fresh.mkdir()
     assert history_cli.main(["import", str(exported), "--baseline", str(fresh)]) == 0
     assert (fresh / LONG_HISTORY).read_bytes() == original
-    assert f"history: {fresh / LONG_HISTORY}: 50 runs" in capsys.readouterr().out
+    assert f"history: {fresh / LONG_HISTORY}: {runs} runs" in capsys.readouterr().out
 
 
 def test_a_malformed_file_to_import_is_exit_2_in_one_line_and_changes_nothing(tmp_path, capsys):

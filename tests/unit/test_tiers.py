@@ -40,6 +40,7 @@ STARTERS = {
     "FakeGitHub",
     "start_locust",
     "run_locust",
+    "locust_runner",
     "call_locust",
     "run_plan",
     "run_into_bundle",
