@@ -26,7 +26,6 @@ the history's runs had about as many requests as this one.
 
 from __future__ import annotations
 
-import bisect
 import math
 import statistics
 from collections.abc import Mapping, Sequence
@@ -372,65 +371,19 @@ class CommonMode:
             values = [run[name].logs[TYPICAL] for run in past if name in run and TYPICAL in run[name].logs]
             if name != AGGREGATE and values:
                 self.centers[name] = statistics.median(values)
-        self._runs: dict[int, tuple[Mapping[str, RowSummary], _RunShifts]] = {}
 
     def shift(self, run: Mapping[str, RowSummary], *, leave_out: str) -> tuple[float, float]:
-        """(log shift, its sampling variance) of ``run`` (every row's summary) without ``leave_out``.
-
-        Each endpoint's shift in ``run`` is worked out once (``run`` must not change afterwards), so
-        that leaving out each row in turn costs list copies rather than the whole computation again."""
-        if id(run) not in self._runs:  # the run is kept with its shifts: its id is not reused
-            self._runs[id(run)] = (run, _RunShifts(run, self.centers))
-        return self._runs[id(run)][1].without(leave_out)
-
-
-class _RunShifts:
-    """Every endpoint's shift in one run from its centre, with what CommonMode.shift sums over them,
-    in the run's order: leaving out one endpoint gives the same floats as computing without it."""
-
-    def __init__(self, run: Mapping[str, RowSummary], centers: Mapping[str, float]) -> None:
+        """(log shift, its sampling variance) of ``run`` (every row's summary) without ``leave_out``."""
         parts = [
-            (name, summary.logs[TYPICAL] - centers[name], summary.variances[TYPICAL])
+            (summary.logs[TYPICAL] - self.centers[name], summary.variances[TYPICAL])
             for name, summary in run.items()
-            if name in centers and summary.variances.get(TYPICAL, 0) > 0
+            if name != leave_out and name in self.centers and summary.variances.get(TYPICAL, 0) > 0
         ]
-        self.position = {name: i for i, (name, _, _) in enumerate(parts)}
-        self.parts = [(shift, v) for _, shift, v in parts]
-        self.precisions = [1 / v for _, v in self.parts]
-        self.ranked = sorted(shift for shift, _ in self.parts)
-        self.kept: dict[float, tuple[dict[int, int], list[float], list[float]]] = {}
-
-    def without(self, leave_out: str) -> tuple[float, float]:
-        out = self.position.get(leave_out)
-        if len(self.parts) - (out is not None) == 0:
+        if not parts:
             return 0.0, 0.0
-        middle = self._median(None if out is None else self.parts[out][0])
-        if middle not in self.kept:  # a few middles per run: the median moves by one rank at most
-            kept = [
-                i
-                for i, (shift, v) in enumerate(self.parts)
-                if abs(shift - middle) <= OUTLIER_K * math.sqrt(v)
-            ]
-            self.kept[middle] = (
-                {i: k for k, i in enumerate(kept)},
-                [self.precisions[i] for i in kept],
-                [self.parts[i][0] / self.parts[i][1] for i in kept],
-            )
-        rank, precisions, weighted = self.kept[middle]
-        if out in rank:
-            precisions, weighted = _omit(precisions, rank[out]), _omit(weighted, rank[out])
-        if not precisions:
-            return middle, _MEDIAN_VARIANCE / sum(_omit(self.precisions, out))
-        total = sum(precisions)
-        return sum(weighted) / total, 1 / total
-
-    def _median(self, omitted: float | None) -> float:
-        """statistics.median of the shifts without one equal to ``omitted`` (None: all of them)."""
-        ranked = (
-            self.ranked if omitted is None else _omit(self.ranked, bisect.bisect_left(self.ranked, omitted))
-        )
-        return statistics.median(ranked)
-
-
-def _omit(values: list[float], index: int | None) -> list[float]:
-    return values if index is None else values[:index] + values[index + 1 :]
+        middle = statistics.median(shift for shift, _ in parts)
+        kept = [(shift, v) for shift, v in parts if abs(shift - middle) <= OUTLIER_K * math.sqrt(v)]
+        if not kept:
+            return middle, _MEDIAN_VARIANCE / sum(1 / v for _, v in parts)
+        total = sum(1 / v for _, v in kept)
+        return sum(shift / v for shift, v in kept) / total, 1 / total

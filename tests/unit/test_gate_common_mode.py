@@ -3,7 +3,6 @@ own history, on seeded synthetic runs of several endpoints with a speed factor p
 
 import math
 import random
-import statistics
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from loadtest.bundle import (
     sum_histograms,
 )
 from loadtest.gate.history import History, HistoryRun
-from loadtest.gate.history_band import OUTLIER_K, CommonMode, RowSummary, common_mode_weight
+from loadtest.gate.history_band import common_mode_weight
 from loadtest.gate.noise import HistoryDecision, Method
 from loadtest.gate.thresholds import HistoryRule, RegressionRule, RegressionRules, Tolerance
 
@@ -178,39 +177,3 @@ def test_on_a_runner_with_a_common_speed_factor_the_weighted_common_mode_still_c
     assert decision.bands["GET /b/"]["typical"].run_shift == pytest.approx(
         judged(history, current)[0].bands["GET /b/"]["typical"].run_shift, abs=0.01
     )
-
-
-def reference_shift(centers, run, leave_out):
-    """CommonMode.shift as it was written before it kept each run's shifts (commit 083b2a3): every
-    call computes over all the run's endpoints again."""
-    parts = [
-        (summary.logs["typical"] - centers[name], summary.variances["typical"])
-        for name, summary in run.items()
-        if name != leave_out and name in centers and summary.variances.get("typical", 0) > 0
-    ]
-    if not parts:
-        return 0.0, 0.0
-    middle = statistics.median(shift for shift, _ in parts)
-    kept = [(shift, v) for shift, v in parts if abs(shift - middle) <= OUTLIER_K * math.sqrt(v)]
-    if not kept:
-        return middle, math.pi / 2 / sum(1 / v for _, v in parts)
-    total = sum(1 / v for _, v in kept)
-    return sum(shift / v for shift, v in kept) / total, 1 / total
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_the_run_wide_shift_is_the_same_floats_as_computing_it_afresh_for_each_left_out_endpoint(seed):
-    rng = random.Random(seed)
-    names = [f"GET /{n}/" for n in range(rng.randint(1, 40))] + [AGGREGATE]
-
-    def summary(name):  # some endpoints without sampling variance, a few that moved by themselves
-        variance = rng.choice([0.0, rng.uniform(1e-4, 0.01), rng.uniform(1e-4, 0.01)])
-        log = 5 + rng.gauss(0, 0.05) + rng.choice([0.0] * 8 + [rng.uniform(-1, 1)])
-        return RowSummary(500, {"typical": log}, {"typical": variance})
-
-    runs = [{name: summary(name) for name in names if rng.random() < 0.9} for _ in range(6)]
-    runs.append({name: summary(name) for name in names[:2]})  # every endpoint left out: no outlier kept
-    common = CommonMode(runs[0], runs[1:])
-    for run in runs * 2:  # the second pass reads what the first kept
-        for leave_out in [*names, "", "GET /not-in-the-run/"]:
-            assert common.shift(run, leave_out=leave_out) == reference_shift(common.centers, run, leave_out)
