@@ -417,13 +417,12 @@ def test_a_pull_request_whose_base_setup_fails_ends_with_one_clear_error_and_no_
     # act logs a failed step's line, then its exit status.
     ended = re.search(r"Failure - Main Run the load test \[[^\]]*\]\n[^\n]* exit status (\d+)\n", output)
     assert ended and int(ended[1]) == ExitCode.NOT_MEASURED, output[-6000:]
-    # Whatever the comment artifact holds, it does not say the pull request passed.
-    if broken_base.has_artifact("loadtest-comment"):
-        texts = [
-            p.read_text(encoding="utf-8") for p in broken_base.artifact("loadtest-comment").rglob("*.md")
-        ]
-        print("\nThe broken base's comment:\n" + "\n".join(texts))
-        assert not any("PASS" in text or "✅" in text for text in texts), texts
+    # The comment says the change was not measured: never that it passed.
+    comment = broken_base.artifact("loadtest-comment")
+    texts = [path.read_text(encoding="utf-8") for path in comment.rglob("*.md")]
+    print("\nThe broken base's comment:\n" + "\n".join(texts))
+    assert any("### ❌ Load test: no result" in text and "not measured" in text for text in texts), texts
+    assert not any("PASS" in text or "✅" in text for text in texts), texts
 
 
 def test_no_secret_reaches_an_artifact(pushes, n_plus_one, comment_only, broken_base):
