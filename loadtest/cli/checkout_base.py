@@ -12,6 +12,7 @@ from pathlib import Path
 from loadtest.cli.console import command_parser, fail
 from loadtest.exitcodes import ExitCode
 from loadtest.github.base_checkout import COMMIT, CheckoutError, Credentials, check_out_base
+from loadtest.github.environment import GitHubEnv
 
 CHECKOUT_BASE_HELP = """\
 The token (GITHUB_TOKEN) reaches git only in the fetch's environment, as an
@@ -45,9 +46,8 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
             f"loadtest checkout-base: error: --commit must be a full commit id, got {args.commit!r}",
             ExitCode.USAGE,
         )
-    credentials = Credentials(
-        env.get("GITHUB_SERVER_URL") or "https://github.com", env.get("GITHUB_TOKEN", "")
-    )
+    github = GitHubEnv.from_environ(env)
+    credentials = Credentials(github.server_url or "https://github.com", github.token)
     try:
         check_out_base(args.repo, args.commit, args.dir, credentials, environ=env)
     except CheckoutError as exc:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from loadtest import masking
+from loadtest.text import masking
 
 COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 """A full commit id (SHA-1 or SHA-256): what the pull request event gives, never a name to resolve."""
