@@ -159,6 +159,14 @@ class RunFacts:
     block_s: float | None = _fact("number", "the blocks design's block length, in seconds")
     base_host: str | None = _fact("str", "the base's URL, without credentials (the head is `host`)")
     base_git_commit: str | None = _fact("str", "the base's commit (the head's is `git_commit`)")
+    base_server_exit: str | None = _fact(
+        "str",
+        "how the base's started API ended while the run went on (as `server_exit` for the head's: the "
+        "gate fails the run); null when it served the whole run",
+    )
+    base_server_exited_at_s: float | None = _fact(
+        "number", "seconds into the run when the base's started API ended"
+    )
 
     @classmethod
     def from_json(cls, data: Any, where: str) -> RunFacts:

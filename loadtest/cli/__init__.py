@@ -32,6 +32,7 @@ COMMANDS = {
     "fetch-comment": "fetch a run's comment artifact, for the comment workflow",
     "post-comment": "post or update the sticky load-test comment on a pull request",
     "write-comment-artifact": "write the comment artifact a pull-request run uploads",
+    "checkout-base": "check the pull request's base commit out beside the head, for a run against its base",
 }
 
 

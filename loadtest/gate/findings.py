@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from loadtest.bundle import AGGREGATE, LATENCY_METRICS
+from loadtest.bundle import AGGREGATE, BASE_SERVER_LOG, LATENCY_METRICS, SERVER_LOG
 from loadtest.gate.stats import SampleInterval
 from loadtest.gate.thresholds import Coverage, Limit
 from loadtest.gate.units import (
@@ -100,19 +100,23 @@ def stopped_early(condition: str, at_s: float | None, run_time_s: float | None) 
     )
 
 
-def server_ended(how: str, at_s: float | None, run_time_s: float | None) -> Finding:
-    """The API started on the runner ended while the load ran (loadtest.run.server): it crashed or was
-    killed, which no figure of the run can excuse."""
+def server_ended(how: str, at_s: float | None, run_time_s: float | None, *, side: str = "head") -> Finding:
+    """The API started on the runner (``side``: the head's, or the base's beside it) ended while the
+    load ran (loadtest.run.server): it crashed or was killed, which no figure of the run can excuse."""
+    if side == "base":
+        whose, what, log = "the base's", "the base", BASE_SERVER_LOG
+    else:
+        whose, what, log = "its", "the server under test", SERVER_LOG
     return Finding(
         level="fail",
         scope=RUN,
         kind="run",
         metric=None,
-        rule="the API started on the runner serves the whole run",
-        observed=f"lost its API server{_after(at_s, run_time_s)}: {how}",
+        rule=f"{'the' if side == 'head' else whose} API started on the runner serves the whole run",
+        observed=f"lost {whose} API server{_after(at_s, run_time_s)}: {how}",
         reason=(
-            "The server under test crashed or was killed while it was being loaded, so the load stopped; "
-            "its output is server.log in the results bundle."
+            f"{what.capitalize()} crashed or was killed while it was being loaded, so the load stopped; "
+            f"its output is {log} in the results bundle."
         ),
         value=at_s,
         limit=run_time_s,

@@ -15,15 +15,14 @@ A run of a base against a head (loadtest.sides) holds side-tagged rows. Per endp
   catches a slowdown of every endpoint;
 * **Holm** across the run's tests at the fail rate, then the warn rate, of ``regression.base``;
   a flag also needs the minimum effect, relative AND absolute, as the history gate;
-* **failures**: the head's failure ratio above the base's by the tolerance and beyond chance (a
-  one-sided binomial test on the failures of both sides); an error status (5xx) only the head
-  answered with is a finding at any volume.
+* **failures** (loadtest.gate.paired_failures): the head's failure ratio above the base's by the
+  tolerance and beyond chance (a one-sided binomial test on the failures of both sides, Holm across
+  endpoints); an error status (5xx) only the head answered with is a finding at any volume.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -31,7 +30,8 @@ from loadtest.bundle import AGGREGATE, EndpointStats, Results, split_side_row, s
 from loadtest.gate import stats
 from loadtest.gate.findings import Finding, Level
 from loadtest.gate.history_band import CommonMode, RowSummary, sampling_df
-from loadtest.gate.regression_findings import failures_against_base, latency_against_base, new_error_on_head
+from loadtest.gate.paired_failures import SideCounts, failure_findings
+from loadtest.gate.regression_findings import latency_against_base
 from loadtest.gate.stats import TYPICAL
 from loadtest.gate.thresholds import BaseRule
 
@@ -39,7 +39,6 @@ Sides = dict[str, dict[str, dict[int | None, EndpointStats]]]
 """Endpoint -> side -> block (None in the paired design) -> its row."""
 MIN_BLOCK_REQUESTS = 5
 """A block pair is used for an endpoint only when both of its blocks have this many requests."""
-_STATUS = re.compile(r"\bgot (\d{3})\b")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -120,7 +119,7 @@ def judge_against_base(
     for change in comparison.changes:
         if change.level is not None:
             comparison.findings.append(_latency_finding(change, rule))
-    comparison.findings += failure_findings(sides, results, rule)
+    comparison.findings += failure_findings(side_counts(sides), results, rule)
     return comparison
 
 
@@ -342,85 +341,14 @@ def _latency_finding(change: Change, rule: BaseRule) -> Finding:
     )
 
 
-# --- failures -------------------------------------------------------------------------------
-
-
-def failure_findings(sides: Sides, results: Results, rule: BaseRule) -> list[Finding]:
-    """The head's failure ratio against the base's, and error statuses only the head answered with."""
-    findings = []
-    tested = [
-        (endpoint, _side_total(by_side, "base"), _side_total(by_side, "head"))
+def side_counts(sides: Sides) -> dict[str, SideCounts]:
+    """Each endpoint's requests and failures on each side, its blocks summed."""
+    return {
+        endpoint: SideCounts(*_side_total(by_side, "base"), *_side_total(by_side, "head"))
         for endpoint, by_side in sides.items()
-    ]
-    for endpoint, (base_requests, base_failures), (head_requests, head_failures) in tested:
-        if rule.failure_ratio is None or not head_requests or not base_requests:
-            continue
-        p_value = _binomial_upper_p(
-            head_failures, head_failures + base_failures, head_requests / (head_requests + base_requests)
-        )
-        for level in ("fail", "warn"):
-            tolerance = getattr(rule.failure_ratio, level)
-            rate = rule.latency.levels.get(level, (0.0,))[0]
-            head_ratio, base_ratio = head_failures / head_requests, base_failures / base_requests
-            if (
-                tolerance
-                and tolerance.is_exceeded(math.inf, head_ratio - base_ratio)
-                and p_value <= rate / max(1, len(tested))
-            ):
-                findings.append(
-                    failures_against_base(
-                        level,
-                        endpoint,
-                        head_ratio=head_ratio,
-                        base_ratio=base_ratio,
-                        tolerance=tolerance,
-                        reason=rule.reason,
-                    )
-                )
-                break
-    if rule.new_error_level != "off":
-        findings += _new_errors(results, rule.new_error_level)
-    return findings
+    }
 
 
 def _side_total(by_side: Mapping[str, Mapping[int | None, EndpointStats]], side: str) -> tuple[int, int]:
     rows = by_side.get(side, {}).values()
     return sum(row.requests for row in rows), sum(row.failures for row in rows)
-
-
-def _binomial_upper_p(successes: int, trials: int, probability: float) -> float:
-    """P(X >= successes) for X ~ Binomial(trials, probability): the head's share of all failures
-    when both sides fail alike (their shares of requests)."""
-    if successes <= 0:
-        return 1.0
-    if probability >= 1:
-        return 1.0
-    log_p, log_q = math.log(probability), math.log1p(-probability)
-    terms = [
-        math.lgamma(trials + 1)
-        - math.lgamma(k + 1)
-        - math.lgamma(trials - k + 1)
-        + k * log_p
-        + (trials - k) * log_q
-        for k in range(successes, trials + 1)
-    ]
-    top = max(terms)
-    return min(1.0, math.exp(top) * math.fsum(math.exp(t - top) for t in terms))
-
-
-def _new_errors(results: Results, level: str) -> list[Finding]:
-    """5xx statuses in the head's failures of an endpoint that the base's failures never show."""
-    seen: dict[tuple[str, str], dict[str, int]] = {}
-    for failure in results.failures:
-        split = split_side_row(failure.name)
-        found = _STATUS.search(failure.error)
-        if split is None or found is None or not found[1].startswith("5"):
-            continue
-        endpoint, side, _ = split
-        counts = seen.setdefault((endpoint, found[1]), {})
-        counts[side] = counts.get(side, 0) + failure.occurrences
-    return [
-        new_error_on_head(level, endpoint, status=status, occurrences=counts["head"])  # type: ignore[arg-type]
-        for (endpoint, status), counts in sorted(seen.items())
-        if counts.get("head") and not counts.get("base")
-    ]

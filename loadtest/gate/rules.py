@@ -57,11 +57,18 @@ def check_stopped(results: Results) -> list[Finding]:
 
 
 def check_server(results: Results) -> list[Finding]:
-    """A run whose started API ended before the load did (run.json's ``server_exit``) fails."""
+    """A run whose started API, the head's or the base's, ended before the load did (run.json's
+    ``server_exit``, ``base_server_exit``) fails."""
     facts = results.facts
-    if facts is None or not facts.server_exit:
+    if facts is None:
         return []
-    return [server_ended(facts.server_exit, facts.server_exited_at_s, facts.run_time_s)]
+    findings = []
+    if facts.server_exit:
+        findings.append(server_ended(facts.server_exit, facts.server_exited_at_s, facts.run_time_s))
+    if facts.base_server_exit:
+        ending = (facts.base_server_exit, facts.base_server_exited_at_s, facts.run_time_s)
+        findings.append(server_ended(*ending, side="base"))
+    return findings
 
 
 def check_activity(results: Results) -> list[Finding]:

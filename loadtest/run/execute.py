@@ -45,7 +45,7 @@ def run_plan(plan: RunPlan, *, echo: bool = True) -> RunFacts:
                 raise RunError(
                     f"{interruption.signal} before the load started: nothing was run", ExitCode.INCOMPLETE
                 )
-            return run_into_bundle(plan, target, interruption, echo=echo)
+            return run_into_bundle(plan, target, interruption, echo=echo, base=base)
 
 
 def _target(
@@ -88,19 +88,26 @@ def _base_target(
 
 
 def run_into_bundle(
-    plan: RunPlan, target: Target, interruption: Interruption, *, echo: bool = True
+    plan: RunPlan,
+    target: Target,
+    interruption: Interruption,
+    *,
+    echo: bool = True,
+    base: Target | None = None,
 ) -> RunFacts:
-    """Run Locust against a ready target; run.json is written before it starts and after it ends."""
+    """Run Locust against a ready target (and a base's beside it); run.json is written before it
+    starts and after it ends."""
     assert plan.out is not None, "a run into a bundle needs the plan's out folder"
     plan.out.mkdir(parents=True, exist_ok=True)
     facts = facts_at_start(plan, target)
     bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
-    outcome = run_locust(plan, target, interruption, echo=echo)
+    outcome = run_locust(plan, target, interruption, echo=echo, base=base)
     for warning in outcome.lost_workers.warnings():
         print(warning, file=sys.stderr)
     facts = facts_at_end(facts, outcome, interruption)
-    if target.server is not None and target.server.exited:
-        facts = replace(facts, **server_ending(target, outcome))
+    for side, prefix in ((target, ""), (base, "base_")):
+        if side is not None and side.server is not None and side.server.exited:
+            facts = replace(facts, **server_ending(side, outcome, prefix))
     bundle.write_json(plan.out / bundle.RUN_FACTS, facts.to_json())
     return facts
 
@@ -121,13 +128,14 @@ def facts_at_end(facts: RunFacts, outcome: LocustOutcome, interruption: Interrup
     )
 
 
-def server_ending(target: Target, outcome: LocustOutcome) -> dict[str, object]:
-    """run.json's record of a started API that ended before the run did."""
+def server_ending(target: Target, outcome: LocustOutcome, prefix: str = "") -> dict[str, object]:
+    """run.json's record of a started API that ended before the run did (``prefix`` ``base_``: the
+    base's)."""
     server = target.server
     assert server is not None and server.exited_at is not None
     return {
-        "server_exit": server.describe_exit(),
-        "server_exited_at_s": round(max(server.exited_at - outcome.started_at, 0.0), 1),
+        f"{prefix}server_exit": server.describe_exit(),
+        f"{prefix}server_exited_at_s": round(max(server.exited_at - outcome.started_at, 0.0), 1),
     }
 
 
@@ -196,6 +204,11 @@ def check_measured(plan: RunPlan, facts: RunFacts) -> None:
         why = "Locust wrote no statistics" if succeeded is None else "no request succeeded"
         if facts.server_exit:
             why += f": the API server ended ({facts.server_exit}), see {plan.out / bundle.SERVER_LOG}; and"
+        if facts.base_server_exit:
+            why += (
+                f": the base's API server ended ({facts.base_server_exit}), "
+                f"see {plan.out / bundle.BASE_SERVER_LOG}; and"
+            )
         raise RunError(f"{why}: see {plan.out / bundle.LOCUST_LOG}", ExitCode.NOT_MEASURED)
 
 

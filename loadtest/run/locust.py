@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from loadtest import bundle
 from loadtest.exitcodes import ExitCode
@@ -26,11 +26,14 @@ from loadtest.run.interrupt import GRACE_S, Interruption, kill_group
 from loadtest.run.output import Console, LocustLine
 from loadtest.run.plan import LOCUSTFILE, ROOT, RunPlan
 from loadtest.run.ports import free_port
-from loadtest.run.target import Target
+from loadtest.run.target import HEAD, Target
 from loadtest.settings import Settings
 from loadtest.text import masking
 from loadtest.user import safety, status
 from loadtest.workers import LostWorkerWatch
+
+if TYPE_CHECKING:
+    from loadtest.run.server import StartedServer
 
 SHUTDOWN_GRACE_S = 60.0
 """How long past its run time a Locust process may take to stop before it is killed."""
@@ -189,13 +192,19 @@ class LocustOutcome:
 
 
 def run_locust(
-    plan: RunPlan, target: Target, interruption: Interruption, *, echo: bool = True
+    plan: RunPlan,
+    target: Target,
+    interruption: Interruption,
+    *,
+    echo: bool = True,
+    base: Target | None = None,
 ) -> LocustOutcome:
     """Run Locust headless into the plan's bundle; how it ended.
 
     Its output goes to locust.log (and what a person watches to the console with ``echo``), secrets
-    masked; it is stopped SHUTDOWN_GRACE_S after its run time (and the wait for remote workers), and
-    when ``interruption`` catches a signal."""
+    masked; it is stopped SHUTDOWN_GRACE_S after its run time (and the wait for remote workers), when
+    ``interruption`` catches a signal, and when the started API of either side (``base``: the
+    base's target of a run of a base against a head) ends."""
     assert plan.out is not None, "a run into a bundle needs the plan's out folder"
     deadline = plan.run_time_s + SHUTDOWN_GRACE_S
     if plan.expect_workers:
@@ -208,7 +217,7 @@ def run_locust(
     with open(plan.out / bundle.LOCUST_LOG, "w", encoding="utf-8") as log:
         proc = start_locust(plan, target, new_session=interruption.active, status_every_s=every)
         masking.RUN.add(*plan.settings.secrets(), target.api_key)
-        with interruption.forwarding_to(proc), _stopped_if_server_ends(target, proc):
+        with interruption.forwarding_to(proc), _stopped_if_server_ends((target, base), proc):
             outcome.exit_code = relay(
                 proc, log, masking.RUN, deadline, console=console, watch=_recorder(outcome, interruption)
             )
@@ -218,32 +227,44 @@ def run_locust(
 
 
 @contextmanager
-def _stopped_if_server_ends(target: Target, locust: subprocess.Popen) -> Iterator[None]:
-    """While Locust runs against a started API: if the API ends, the load ends too (it would only
-    count connection errors), gracefully, so that Locust writes its reports; killed past GRACE_S."""
-    server = target.server
-    if server is None:
-        yield
-        return
+def _stopped_if_server_ends(targets: Sequence[Target | None], locust: subprocess.Popen) -> Iterator[None]:
+    """While Locust runs against started APIs (the head's, and a base's beside it): if one ends, the
+    load ends too (it would only count connection errors), gracefully, so that Locust writes its
+    reports; killed past GRACE_S."""
+    servers = [t.server for t in targets if t is not None and t.server is not None]
     grace: list[threading.Timer] = []
+    lock = threading.Lock()
 
-    def stop_locust() -> None:
-        if locust.poll() is not None:
-            return
-        print(
-            f"run_tests: the API server ended ({server.describe_exit()}): stopping the load", file=sys.stderr
-        )
-        os.kill(locust.pid, signal.SIGINT)
-        grace.append(threading.Timer(GRACE_S, kill_group, args=(locust,)))
-        grace[0].start()
+    def stopper(server: StartedServer) -> Callable[[], None]:
+        def stop_locust() -> None:
+            with lock:  # both sides may end at once: one SIGINT, one timer
+                if locust.poll() is not None or grace:
+                    return
+                print(
+                    f"run_tests: the API server{_side_label(server)} ended ({server.describe_exit()}): "
+                    "stopping the load",
+                    file=sys.stderr,
+                )
+                os.kill(locust.pid, signal.SIGINT)
+                grace.append(threading.Timer(GRACE_S, kill_group, args=(locust,)))
+                grace[0].start()
 
-    server.on_exit(stop_locust)
+        return stop_locust
+
+    for server in servers:
+        server.on_exit(stopper(server))
     try:
         yield
     finally:
-        server.on_exit(None)
+        for server in servers:
+            server.on_exit(None)
         for timer in grace:
             timer.cancel()
+
+
+def _side_label(server: StartedServer) -> str:
+    """`` of the base`` for the base's API; nothing for the head's, the run's one API until a base."""
+    return f" of the {server.side}" if server.side != HEAD else ""
 
 
 def mask_bundle(out: Path) -> None:

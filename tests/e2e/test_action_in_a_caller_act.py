@@ -11,8 +11,13 @@ database, as on a fresh runner.
 
 The order is the life of the repository: two pushes to main, each loading the API started from its
 checkout and recording the baseline (the second one's history holds both); a pull request whose commit
-adds an N+1 query to the library's list view, whose comment names that endpoint as slower; a pull request
-that changes only a code comment, which does not fail.
+adds an N+1 query to the library's list view, whose comment names that endpoint as slower than the base;
+a pull request that changes only a code comment, which does not fail; a pull request whose base commit's
+bin/setup fails, which ends with one clear error (exit 3) and no comment that says it passed. The pull
+requests' events carry their base commit (``pull_request.base.sha``), so ``compare-base: auto`` checks
+it out beside the head and loads both in the same run: their verdict is the paired one, head against
+base (``regression.base``). After every run, no process the run started is left (each act run's
+processes carry a marker in their environment: the test looks for it in /proc).
 
 Why the verdicts cannot come out otherwise by chance: the library view lists a page of 50 items, and the
 N+1 reads each item's category in a query of its own, 50 more queries a request. Measured with the
@@ -25,7 +30,9 @@ dozens of requests would have to grow 2.5 times between two runs minutes apart o
 first version asked for 3 times and 50 ms, which the quiet machine's N+1 missed by the milliseconds).
 Only p50 is judged (the tails of a few dozen requests are a handful of samples); the
 thresholds leave out the history band (a band from two runs says little, and it fails a nominal 2% of
-unchanged runs by design) and throughput (with a fixed number of users every endpoint's rate falls when
+unchanged runs by design), judge the head against the base by the same 2.5 times and 10 ms (the
+paired test's interval, from about 30 requests a side, is far narrower than that), and leave out
+throughput (with a fixed number of users every endpoint's rate falls when
 one gets slower); min_requests is 10, which the N+1's library visits (about 30 in 20 s) always reach.
 """
 
@@ -35,11 +42,14 @@ import json
 import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
+import psutil
 import pytest
 
 from loadtest import bundle
+from loadtest.exitcodes import ExitCode
 from loadtest.gate import SUMMARY_MARKER
 from tests.conftest import ROOT, run_command
 from tests.e2e.test_workflows_act import ActRun, act_settings, stand_in_actions, zip_folder
@@ -53,10 +63,12 @@ LOAD_TEST, COMMENT = "load-test.yml", "load-test-comment.yml"
 ACTION_REPOSITORY = "amal-education/loadtest"
 CALLER_REPOSITORY = "amal-education/api"
 PRESET = "rehearsal"
-DATABASE = "amal_api_head"
-"""The example's database for the head side (settings.py): dropped before each run, a fresh runner's."""
+DATABASES = ("amal_api_head", "amal_api_base")
+"""The example's databases, one per side (settings.py): dropped before each run, a fresh runner's."""
 LIBRARY = "GET /api/ai-assistant/library/"
-N_PLUS_ONE_PR, COMMENT_ONLY_PR = 12, 13
+N_PLUS_ONE_PR, COMMENT_ONLY_PR, BROKEN_BASE_PR = 12, 13, 14
+RUN_MARKER = "REHEARSAL_RUN"
+"""An environment variable each act run's steps (and what they start) inherit, unique to that run."""
 REHEARSAL_PRESET = f"""\
 # {PRESET}: the API team's pull-request check in the rehearsal.
 # Question: did one endpoint of the API started from the checkout become several times slower?
@@ -93,6 +105,15 @@ REHEARSAL_THRESHOLDS = {
             "fail": {"absolute": 0.01},
             "reason": "Any failure is new.",
         },
+        "base": {
+            "warn": {"false_alarm_rate": 0.05, "relative": 1.0, "absolute_ms": 5},
+            "fail": {"false_alarm_rate": 0.02, "relative": 1.5, "absolute_ms": 10},
+            "common_mode": False,
+            "failure_ratio": {"fail": {"absolute": 0.01}},
+            "new_error_level": "fail",
+            "reason": "The head against its base on the same runner, in the same seconds: an N+1 query "
+            "makes a list view many times slower, two servers of the same code are not 2.5 times apart.",
+        },
     },
 }
 N_PLUS_ONE = (
@@ -104,6 +125,11 @@ COMMENT_ONLY = (
     "    # A shelf of the app's library shows 50 items at a time.",
     "    # A shelf of the library shows 50 items at a time, as the app's library screen does.",
 )
+SETUP_FAILS = (
+    "set -euo pipefail\n",
+    'set -euo pipefail\necho "bin/setup: the migrations of this commit are broken" >&2\nexit 1\n',
+)
+"""The broken base: its bin/setup exits 1 before it does anything."""
 
 
 def pinned_sha() -> str:
@@ -137,7 +163,8 @@ class Caller:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.commits: dict[str, str] = {}
-        """Each commit the test made, by name: first, second (main), n-plus-one, comment-only."""
+        """Each commit the test made, by name: first, second (main), n-plus-one, comment-only, and
+        broken-setup with broken-base-fixed on it."""
 
     def git(self, *args: str) -> str:
         done = run_command(
@@ -180,6 +207,12 @@ def caller(tmp_path_factory) -> Caller:
         repo.git("checkout", "-q", "-b", branch, repo.commits["second"])
         repo.change("api/views.py", change)
         repo.commits[branch] = repo.commit(f"Library: {branch}")
+    # A base whose setup fails, and a pull request on it that repairs it: its head sets up and starts.
+    repo.git("checkout", "-q", "-b", "broken-setup", repo.commits["second"])
+    repo.change("bin/setup", SETUP_FAILS)
+    repo.commits["broken-setup"] = repo.commit("Setup: broken")
+    repo.change("bin/setup", SETUP_FAILS[::-1])
+    repo.commits["broken-base-fixed"] = repo.commit("Setup: repaired")
     return repo
 
 
@@ -196,11 +229,13 @@ def act(github, caller, action_copy, postgres, tmp_path_factory):
     cache = tmp_path_factory.mktemp("act-cache")
     actions = ["--local-repository", f"{ACTION_REPOSITORY}@{pinned_sha()}={action_copy}"]
     actions += stand_in_actions(*(EXAMPLE / ".github" / "workflows").glob("*.yml"), ROOT / "action.yml")
-    server = {**postgres.environ(DATABASE), "PGDATABASE": ""}  # the name comes from LOADTEST_SIDE
+    server = {**postgres.environ(DATABASES[0]), "PGDATABASE": ""}  # the name comes from LOADTEST_SIDE
 
     def run(event: str, payload: dict, *, commit: str, workflow: str = LOAD_TEST) -> ActRun:
         caller.git("checkout", "-q", commit)  # act's checkout copies the working tree
-        postgres.drop_database(DATABASE)
+        for database in DATABASES:
+            postgres.drop_database(database)
+        marker = uuid.uuid4().hex
         work = tmp_path_factory.mktemp(event)
         (work / "event.json").write_text(json.dumps(payload), encoding="utf-8")
         artifacts = work / "artifacts"
@@ -210,14 +245,33 @@ def act(github, caller, action_copy, postgres, tmp_path_factory):
         # GitHub sets GITHUB_WORKFLOW_REF, act does not: the action finds its baselines among the runs of
         # the workflow it names.
         workflow_ref = f"{github.repository}/.github/workflows/{workflow}@refs/heads/main"
-        env = {"GITHUB_WORKFLOW_REF": workflow_ref, "LOADTEST_RUN_TIME": RUN_TIME, **server}
+        env = {
+            "GITHUB_WORKFLOW_REF": workflow_ref,
+            "LOADTEST_RUN_TIME": RUN_TIME,
+            RUN_MARKER: marker,
+            **server,
+        }
         cmd += act_settings(github, artifacts, env=env)
         proc = run_command(*cmd, cwd=caller.path, timeout=400)
         output = proc.stdout + proc.stderr
         assert TOKEN not in output, "a secret reached the log"
+        assert processes_marked(marker) == [], f"left running after the {event} run"
         return ActRun(proc.returncode, output, artifacts)
 
     return run
+
+
+def processes_marked(marker: str) -> list[str]:
+    """The live processes whose environment holds this run's marker: what the run started and left."""
+    left = []
+    for process in psutil.process_iter(["cmdline", "status"]):
+        try:
+            marked = process.environ().get(RUN_MARKER) == marker
+        except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue  # another user's, or ended meanwhile
+        if marked and process.info["status"] != psutil.STATUS_ZOMBIE:
+            left.append(" ".join(process.info["cmdline"] or []))
+    return left
 
 
 def repository() -> dict:
@@ -244,9 +298,10 @@ def pushes(act, github, caller) -> list[ActRun]:
     return [push(act, github, caller.commits[name]) for name in ("first", "second")]
 
 
-def pull_request(act, github, number: int, head: str, branch: str) -> ActRun:
+def pull_request(act, github, number: int, head: str, branch: str, base: str) -> ActRun:
+    """The pull request's load test; ``base``: the commit it branched from (``pull_request.base.sha``)."""
     github.add_pull(number, head_sha=head, head_branch=branch)
-    pull = {"number": number, "head": {"sha": head, "ref": branch}, "base": {"ref": "main"}}
+    pull = {"number": number, "head": {"sha": head, "ref": branch}, "base": {"ref": "main", "sha": base}}
     return act(
         "pull_request", {"number": number, "pull_request": pull, "repository": repository()}, commit=head
     )
@@ -256,7 +311,7 @@ def pull_request(act, github, number: int, head: str, branch: str) -> ActRun:
 def n_plus_one(act, github, caller, pushes) -> tuple[ActRun, ActRun, list[dict]]:
     """The N+1 pull request's load test, then the comment workflow on its completion, and the comments."""
     head = caller.commits["n-plus-one"]
-    load_test = pull_request(act, github, N_PLUS_ONE_PR, head, "n-plus-one")
+    load_test = pull_request(act, github, N_PLUS_ONE_PR, head, "n-plus-one", caller.commits["second"])
     run_id = github.add_run(
         workflow=LOAD_TEST, event="pull_request", branch="n-plus-one", head_sha=head, conclusion="failure"
     )
@@ -280,7 +335,14 @@ def n_plus_one(act, github, caller, pushes) -> tuple[ActRun, ActRun, list[dict]]
 
 @pytest.fixture(scope="module")
 def comment_only(act, github, caller, pushes) -> ActRun:
-    return pull_request(act, github, COMMENT_ONLY_PR, caller.commits["comment-only"], "comment-only")
+    head, base = caller.commits["comment-only"], caller.commits["second"]
+    return pull_request(act, github, COMMENT_ONLY_PR, head, "comment-only", base)
+
+
+@pytest.fixture(scope="module")
+def broken_base(act, github, caller, pushes) -> ActRun:
+    head, base = caller.commits["broken-base-fixed"], caller.commits["broken-setup"]
+    return pull_request(act, github, BROKEN_BASE_PR, head, "broken-base-fixed", base)
 
 
 def test_each_push_to_main_loads_the_api_started_from_its_checkout_and_records_a_baseline(pushes, caller):
@@ -301,15 +363,24 @@ def test_each_push_to_main_loads_the_api_started_from_its_checkout_and_records_a
         assert not run.has_artifact("loadtest-comment")
 
 
-def test_the_n_plus_one_pull_request_fails_and_its_comment_names_the_library_as_slower(n_plus_one, caller):
+def test_the_n_plus_one_pull_request_fails_against_its_base_and_its_comment_names_the_library(
+    n_plus_one, caller
+):
     load_test, comment, comments = n_plus_one
     assert load_test.returncode != 0, "the gate failed the job"
     results = load_test.artifact(f"loadtest-results-{PRESET}-")
-    assert read_json(results, bundle.RUN_FACTS)["server_commit"] == caller.commits["n-plus-one"]
+    facts = read_json(results, bundle.RUN_FACTS)
+    assert facts["server_commit"] == caller.commits["n-plus-one"]
+    assert (facts["design"], facts["base_git_commit"]) == ("paired", caller.commits["second"])
+    assert "Booting worker" in (results / bundle.BASE_SERVER_LOG).read_text(encoding="utf-8")
     verdict = read_json(results, bundle.VERDICT_JSON)
-    assert (verdict["verdict"], verdict["baseline_status"]) == ("fail", "compared")
+    assert (verdict["verdict"], verdict["comparison"]) == ("fail", "base")
+    assert verdict["base_git_commit"] == caller.commits["second"]
     failed = {f["scope"] for f in verdict["findings"] if f["level"] == "fail"}
     assert LIBRARY in failed, verdict["findings"]
+    assert all(
+        f["source"].startswith("regression.base") for f in verdict["findings"] if f["scope"] == LIBRARY
+    )
 
     assert comment.returncode == 0, comment.output[-4000:]
     assert len(comments) == 1
@@ -317,7 +388,10 @@ def test_the_n_plus_one_pull_request_fails_and_its_comment_names_the_library_as_
     headline = body.splitlines()[2]
     print(f"\nThe N+1 pull request's comment headline:\n{headline}")
     assert body.startswith(SUMMARY_MARKER)
-    assert headline.startswith("#### ❌ FAIL: ") and LIBRARY in headline and "p50" in headline
+    assert headline.startswith(f"#### ❌ FAIL: {LIBRARY} is ") and "slower than the base (" in headline
+    assert headline.endswith(", same runner")
+    assert "### Head against the base, same runner" in body
+    assert "| Endpoint | Base (ms) | Head (ms) | Change | 95% interval |" in body
     assert caller.commits["n-plus-one"][:7] in body
 
 
@@ -326,14 +400,33 @@ def test_the_pull_request_that_changes_only_a_comment_does_not_fail(comment_only
     results = comment_only.artifact(f"loadtest-results-{PRESET}-")
     verdict = read_json(results, bundle.VERDICT_JSON)
     print(f"\nThe comment-only pull request: {verdict['verdict']}: {verdict['headline']}")
-    assert verdict["baseline_status"] == "compared"
+    assert (verdict["baseline_status"], verdict["comparison"]) == ("compared", "base")
     assert verdict["verdict"] in ("pass", "warn"), verdict["findings"]
     assert read_json(results, bundle.RUN_FACTS)["server_commit"] == caller.commits["comment-only"]
+    assert verdict["base_git_commit"] == caller.commits["second"]
     assert comment_only.has_artifact("loadtest-comment")
 
 
-def test_no_secret_reaches_an_artifact(pushes, n_plus_one, comment_only):
-    for run in [*pushes, *n_plus_one[:2], comment_only]:
+def test_a_pull_request_whose_base_setup_fails_ends_with_one_clear_error_and_no_pass(broken_base, caller):
+    assert broken_base.returncode != 0, broken_base.output[-4000:]
+    output = broken_base.output
+    assert "bin/setup: the migrations of this commit are broken" in output
+    errors = re.findall(r"run_tests: error: the setup command failed with exit status 1 in \S+", output)
+    assert len(set(errors)) == 1, output[-6000:]
+    assert "base-checkout" in errors[0], "the error names the base's checkout"
+    # act logs a failed step's line, then its exit status.
+    ended = re.search(r"Failure - Main Run the load test \[[^\]]*\]\n[^\n]* exit status (\d+)\n", output)
+    assert ended and int(ended[1]) == ExitCode.NOT_MEASURED, output[-6000:]
+    # The comment says the change was not measured: never that it passed.
+    comment = broken_base.artifact("loadtest-comment")
+    texts = [path.read_text(encoding="utf-8") for path in comment.rglob("*.md")]
+    print("\nThe broken base's comment:\n" + "\n".join(texts))
+    assert any("### ❌ Load test: no result" in text and "not measured" in text for text in texts), texts
+    assert not any("PASS" in text or "✅" in text for text in texts), texts
+
+
+def test_no_secret_reaches_an_artifact(pushes, n_plus_one, comment_only, broken_base):
+    for run in [*pushes, *n_plus_one[:2], comment_only, broken_base]:
         for path in run.artifacts.rglob("*"):
             if path.is_file():
                 assert TOKEN.encode() not in path.read_bytes(), path

@@ -7,6 +7,7 @@ paired verdict must name it whatever the machine's speed, since a status does no
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import psutil
@@ -142,3 +143,39 @@ def test_a_failing_setup_of_the_base_ends_with_exit_3_and_stops_the_head(tmp_pat
     assert "no database for the base" in ran.stderr
     assert not (base / "group-base").exists(), "the base is not started after its failed setup"
     assert group_members(int((head / "group-head").read_text())) == []
+
+
+# The base's stand-in ends (exit status 7) once it has served 100 requests, so during the load (the
+# preflight sends a handful); the head's serves on. The run must end as when the head's API ends.
+_SERVED_100 = (
+    f"{sys.executable} -c 'import sys, time; from loadtest.sandbox import get_stats\n"
+    'while get_stats(sys.argv[1])["requests_served"] < 100: time.sleep(0.1)\' '
+    '"http://127.0.0.1:$PORT"'
+)
+BASE_ENDS = (
+    f"echo $$ > group-$LOADTEST_SIDE; sleep 1000 & {STAND_IN} & server=$!; "
+    f'if [ "$LOADTEST_SIDE" = base ]; then until {_SERVED_100}; do sleep 0.2; done; '
+    "kill $server; exit 7; fi; "
+    "wait $server"
+)
+
+
+def test_a_base_server_that_ends_during_the_run_ends_it_with_one_finding_naming_the_base(tmp_path):
+    head, base, _ = started_checkouts(tmp_path)
+    out = tmp_path / "bundle"
+
+    ran = run_tests(*("-t", "60s", "--out", out), *("--start", BASE_ENDS, "--dir", head, "--base-dir", base))
+
+    assert ran.returncode == ExitCode.FAILED, ran.stdout + ran.stderr
+    assert "the API server of the base ended (exit status 7): stopping the load" in ran.stderr
+    run = facts(out)
+    assert run["base_server_exit"] == "exit status 7" and run["server_exit"] is None
+    assert run["duration_s"] < run["run_time_s"]
+    verdict = json.loads((out / bundle.VERDICT_JSON).read_text(encoding="utf-8"))
+    assert verdict["verdict"] == "fail"
+    [ended] = [f for f in verdict["findings"] if "serves the whole run" in f["rule"]]
+    assert ended["rule"] == "the base's API started on the runner serves the whole run"
+    assert ended["observed"].startswith("lost the base's API server after ")
+    assert "FAIL: the run lost the base's API server after " in verdict["headline"]
+    for side_checkout in (head, base):
+        assert group_members(int((side_checkout / f"group-{side_checkout.name}").read_text())) == []

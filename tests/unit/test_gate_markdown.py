@@ -12,8 +12,10 @@ from types import SimpleNamespace
 
 import pytest
 
+from loadtest.bundle import side_row
 from loadtest.gate import MAX_SUMMARY_CHARS, SUMMARY_MARKER, render_console, render_markdown, run_gate
 from loadtest.gate.findings import limit_uncertain
+from loadtest.gate.paired import BaseComparison
 from loadtest.gate.render.context import describe_target
 from loadtest.gate.render.headline import COMPARISONS, Comparison, headline
 from loadtest.gate.stats import SampleInterval
@@ -210,6 +212,18 @@ def test_a_new_kind_of_comparison_plugs_its_own_words_into_the_headline(monkeypa
         == "WARN: GET /api/dashboard/v2/search/ p95 is 23% slower than the base (118 ms vs 100 ms)"
     )
     assert "| Base |" in render_markdown(paired).splitlines()[7]
+
+
+def test_a_pass_against_the_base_says_so_and_counts_each_endpoint_once():
+    report = gate("pass", "baseline")
+    rows = report.results.endpoints
+    sided = {side_row(name, side): row for name, row in rows.items() for side in ("base", "head")}
+    paired = replace(
+        report, results=replace(report.results, endpoints=sided), base=BaseComparison(design="paired")
+    )
+
+    within = f"all {len(rows)} endpoints and the aggregate within limits"
+    assert headline(paired) == f"PASS: {within}; none slower than the base, same runner"
 
 
 def test_a_limit_the_sample_cannot_settle_says_so_in_the_headline_and_the_table():

@@ -20,6 +20,7 @@ from loadtest.bundle import (
     split_side_row,
 )
 from loadtest.gate.paired import Method, judge_against_base
+from loadtest.gate.paired_failures import SideCounts, failure_ratio_findings
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.sides import SideChooser, block_side
 
@@ -228,3 +229,27 @@ def test_a_side_tagged_row_is_held_to_its_endpoints_own_limits():
     )
     findings, _ = check_run(run, rules)
     assert not [f for f in findings if f.scope == slow.name and f.metric == "p95" and f.value == 2000.0]
+
+
+def test_failure_ratios_are_judged_with_holm_so_a_second_rise_is_not_lost_behind_the_first(base_rule):
+    # Six endpoints fail clearly on the head (100 of 2,000 against none); a seventh's rise of 1.05%
+    # (41 against 20) is beyond the tolerance (1%) with a p-value of about 0.005: Bonferroni judges every
+    # endpoint at 2% / 8 = 0.25% and would only warn (5% / 8); Holm judges the seventh smallest p-value
+    # at 2% / 2.
+    counts = {name: SideCounts(2000, 0, 2000, 100) for name in ENDPOINTS[:6]}
+    counts[ENDPOINTS[6]] = SideCounts(2000, 20, 2000, 41)
+    counts[ENDPOINTS[7]] = SideCounts(2000, 3, 2000, 3)
+    fail_rate = base_rule.latency.levels["fail"][0]
+    assert fail_rate / len(counts) < counts[ENDPOINTS[6]].p_value() <= fail_rate / 2
+
+    findings = failure_ratio_findings(counts, base_rule)
+
+    assert [(f.scope, f.level) for f in findings] == [(name, "fail") for name in ENDPOINTS[:7]]
+
+
+def test_a_failure_ratio_beyond_chance_but_within_the_tolerance_is_no_finding(base_rule):
+    # 2,000 failures of 200,000 against 1,000: far beyond chance, but a rise of 0.5%, under the 1% to
+    # fail; above the 0.2% to warn.
+    counts = {ENDPOINTS[0]: SideCounts(200_000, 1000, 200_000, 2000)}
+    [finding] = failure_ratio_findings(counts, base_rule)
+    assert (finding.scope, finding.level) == (ENDPOINTS[0], "warn")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from loadtest.bundle import AGGREGATE, EndpointStats, Results, RunFacts
 from loadtest.gate.findings import rank, verdict_of
 from loadtest.gate.regression import compare_with_baseline, tolerance_decision
-from loadtest.gate.rules import check_limits, check_run
+from loadtest.gate.rules import check_limits, check_run, check_server
 from loadtest.gate.thresholds import Limit, RegressionRule, RegressionRules, Thresholds, Tolerance
 
 LATENCY = RegressionRule(
@@ -149,6 +149,29 @@ def test_a_run_without_requests_fails():
     )
 
     assert levels(findings) == [("fail", "requests", AGGREGATE)]
+
+
+@pytest.mark.parametrize(
+    ("ended", "rule", "observed"),
+    [
+        ({"server_exit": "killed by SIGKILL"}, "the API", "lost its API server after 12 s of 60 s: killed"),
+        (
+            {"base_server_exit": "exit status 7"},
+            "the base's API",
+            "lost the base's API server after 12 s of 60 s",
+        ),
+    ],
+    ids=["head", "base"],
+)
+def test_a_started_api_that_ended_during_the_run_fails_it_naming_its_side(ended, rule, observed):
+    at = {f"{key.removesuffix('exit')}exited_at_s": 12.0 for key in ended}
+    run = results(facts=RunFacts(run_time_s=60.0, **ended, **at))
+
+    findings = check_server(run)
+
+    [finding] = findings
+    assert (finding.level, finding.rule) == ("fail", f"{rule} started on the runner serves the whole run")
+    assert finding.observed.startswith(observed)
 
 
 def test_a_baseline_with_other_settings_is_skipped_with_a_warning():

@@ -46,6 +46,8 @@ A_RUN = RunFacts(
     block_s=10.0,
     base_host="http://127.0.0.1:8001",
     base_git_commit="b" * 40,
+    base_server_exit="exit status 1",
+    base_server_exited_at_s=4.0,
 )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from loadtest.bundle import AGGREGATE
+from loadtest.bundle import AGGREGATE, split_side_row
 from loadtest.gate.findings import RUN, Finding
 from loadtest.gate.report import GateReport
 from loadtest.gate.units import METRIC_LABELS, format_duration, format_value
@@ -80,7 +80,7 @@ def headline(report: GateReport, *, text: Shown = as_is) -> str:
     if report.interrupted:
         return f"{verdict}: {_interruption(report)}"
     if not report.findings:
-        endpoints = len(report.results.endpoints)
+        endpoints = _endpoint_count(report)
         within = f"all {endpoints} endpoints and the aggregate within limits"
         baseline = {
             "compared": _compared_with(report),
@@ -92,7 +92,15 @@ def headline(report: GateReport, *, text: Shown = as_is) -> str:
     return f"{verdict}: {say(report, first, text=text)}{more_findings(report, first)}"
 
 
+def _endpoint_count(report: GateReport) -> int:
+    """The run's endpoints, each once: a run with a base has a row per side (and block) of each."""
+    names = report.results.endpoints
+    return len({(split_side_row(name) or (name,))[0] for name in names})
+
+
 def _compared_with(report: GateReport) -> str:
+    if report.base is not None:
+        return "none slower than the base, same runner"
     runs = report.history_runs
     return f"none slower than usual ({runs} runs)" if runs else "no regression against the baseline run"
 
