@@ -3,6 +3,7 @@
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -19,10 +20,8 @@ ENDPOINT_NAMES = {e.name for e in contract.ENDPOINTS}
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, LocustRun]:
-    """The module's runs against the stand-in, two at a time (the tests below only read what each run
-    left). Not more: Locust times --run-time from its event loop's clock, read before it imports the
-    locustfile, so a run whose start is slowed by the others' is cut short by as much (measured: five
-    at once left a 6 s run none of its time)."""
+    """The module's runs against the stand-in, two at a time on two cores (the tests below only read
+    what each run left)."""
     # A port of its own for the two-process run: Locust's default 5557 is shared with any other run.
     port = str(free_port())
     master = ["--master-bind-host", "127.0.0.1", "--master-bind-port", port, "--master-port", port]
@@ -141,3 +140,48 @@ def test_the_production_guard_refuses_writes_and_says_how_to_proceed(run_locust)
     assert run.returncode == 2
     assert "--exclude-tags write" in run.output
     assert served == 0
+
+
+SLOW_START_LOCUSTFILE = """
+from gevent import monkey
+from locust import events
+
+
+@events.init.add_listener
+def slow_start(**_kwargs):
+    monkey.get_original("time", "sleep")(2.0)  # blocking: gevent's loop does not see the time pass
+
+
+from loadtest.user.locust_user import AmalEducationUser  # noqa: E402,F401  its init listener runs next
+"""
+
+
+def test_a_run_lasts_its_whole_run_time_however_long_its_start_took(tmp_path):
+    """Locust sets its --run-time timer by the clock gevent's loop last read: before this fix, what a
+    run did before its load (importing the locustfile, building the data pools; here 2 s of blocking
+    start) came off its run time. The run is timed in Locust's own log, from its ramp to its end."""
+    locustfile = tmp_path / "slow_start.py"
+    locustfile.write_text(SLOW_START_LOCUSTFILE, encoding="utf-8")
+    with running_sandbox(api_key=API_KEY) as url:
+        cmd = [sys.executable, "-m", "locust", "-f", str(locustfile), "--headless", "--host", url]
+        done = run_command(
+            *cmd,
+            "-u",
+            "1",
+            "-r",
+            "1",
+            "-t",
+            "4s",
+            "--only-summary",
+            env={"LOADTEST_API_KEY": API_KEY},
+            timeout=120,
+        )
+    logged = {
+        what: datetime.strptime(line[1:24], "%Y-%m-%d %H:%M:%S,%f")
+        for line in done.stderr.splitlines()
+        for what, marker in (("ramp", "Ramping to"), ("end", "--run-time limit reached"))
+        if marker in line
+    }
+    assert done.returncode == 0 and set(logged) == {"ramp", "end"}, done.stderr[-2000:]
+    # A busy machine only delays the end; without the fix it came 2 s early.
+    assert (logged["end"] - logged["ramp"]).total_seconds() >= 4.0 - 0.5
