@@ -18,18 +18,11 @@ latency is a cooperative sleep, so runs share the CPU as long as it is not satur
 report shows (CPU seconds per wall second, the machine's load average, Locust's CPU warnings).
 """
 
-from tools.calibration.judging import (
-    Outcome,
-    Tally,
-    describe_settings,
-    judge,
-    render_report,
-    render_table,
-    save,
-    wilson_interval,
-)
+from loadtest.gate.stats import wilson_interval
+from tools.calibration.judging import Outcome, Tally, judge
 from tools.calibration.methods import FIXED, THIS_GATE, naive_flags
 from tools.calibration.models import MODELS, LatencyModel, faults_for
+from tools.calibration.report import describe_settings, render_report, render_table, save
 from tools.calibration.running import Measured, RunSpec, Settings, log, measured_from, plan_runs, run_all
 
 __all__ = [

@@ -40,8 +40,9 @@ from loadtest.sandbox import running_sandbox, set_faults
 from loadtest.settings import Settings as RunSettings
 from loadtest.sides import DESIGNS
 from tools.calibration import running
-from tools.calibration.judging import Tally, judging_thresholds, tally_table
+from tools.calibration.judging import Tally, judging_thresholds
 from tools.calibration.models import LatencyModel, faults_for
+from tools.calibration.report import tally_table
 
 AB_MODELS = ("drift", "offset")
 TRIAL_FACTS = "ab-trial.json"
