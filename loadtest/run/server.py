@@ -21,11 +21,12 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+import psutil
 import requests
 
 from loadtest.exitcodes import ExitCode
@@ -288,31 +289,18 @@ def _signal_group(pgid: int, sig: signal.Signals) -> None:
 
 
 def group_alive(pgid: int) -> bool:
-    """Whether a live (not zombie) process is in group ``pgid``: /proc where there is one, since an
-    orphan's zombie lingers where PID 1 does not reap (a container's)."""
-    proc = Path("/proc")
-    if not proc.is_dir():
-        try:
-            os.killpg(pgid, 0)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
+    """Whether a live (not zombie) process is in group ``pgid``: an orphan's zombie lingers where
+    PID 1 does not reap (a container's), so a signal to the group alone would say yes."""
     return bool(group_members(pgid))
 
 
 def group_members(pgid: int) -> list[int]:
-    """The live processes of group ``pgid``, read from /proc (Linux)."""
-    return [pid for pid, fields in proc_stats() if fields[0] != "Z" and int(fields[2]) == pgid]
-
-
-def proc_stats() -> Iterator[tuple[int, list[str]]]:
-    """Every process's PID and the fields of its /proc/PID/stat after the command name: state, ppid,
-    pgrp, ... (the name is in parentheses and may hold spaces and parentheses: split after the last)."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    """The live processes of group ``pgid`` (psutil, a dependency of Locust's)."""
+    members = []
+    for process in psutil.process_iter():
         try:
-            stat = (entry / "stat").read_text()
-        except OSError:
+            if os.getpgid(process.pid) == pgid and process.status() != psutil.STATUS_ZOMBIE:
+                members.append(process.pid)
+        except (OSError, psutil.Error):
             continue  # it ended meanwhile
-        yield int(entry.name), stat.rsplit(")", 1)[1].split()
+    return members

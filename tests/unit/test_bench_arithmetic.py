@@ -1,21 +1,41 @@
-"""The benchmarks' arithmetic on synthetic numbers: /proc parsing, windows, medians, ratios, bottlenecks."""
+"""The benchmarks' arithmetic on synthetic numbers (windows, medians, ratios, bottlenecks), and the CPU
+times they are computed from, read by psutil."""
 
+import os
+
+import psutil
 import pytest
 
 from tools.bench.capacity import bottleneck
 from tools.bench.generator import SCENARIOS, Result, ratio, verdict
 from tools.bench.measure import Sample, Window, window
-from tools.bench.procstat import CLOCK_TICKS, parse_machine_busy, parse_stat_cpu
+from tools.bench.procstat import machine_busy_seconds, process_tree, tree_cpu
+
+NEVER_A_PID = 2**22 + 1
+"""Above Linux's largest pid_max (2^22): no process has it."""
 
 
-def test_process_cpu_is_utime_plus_stime_even_with_spaces_in_the_name():
-    fields = ["S", "1", "1", "1", "0", "-1", "0", "0", "0", "0", "0", "250", "50"] + ["0"] * 30
-    stat = "1234 (python -m locust) " + " ".join(fields)
-    assert parse_stat_cpu(stat) == pytest.approx(300 / CLOCK_TICKS)
+def _burn(cpu_s: float) -> None:
+    """Spend ``cpu_s`` of this process's CPU time (bounded by the CPU time itself, not the clock)."""
+    start = psutil.Process().cpu_times()
+    while sum(psutil.Process().cpu_times()[:2]) - sum(start[:2]) < cpu_s:
+        sum(range(10_000))
 
 
-def test_machine_busy_leaves_out_idle_and_iowait():
-    assert parse_machine_busy("cpu  100 10 50 9000 40 5 5 0 0 0") == pytest.approx(170 / CLOCK_TICKS)
+def test_the_cpu_of_a_process_grows_as_it_works_and_a_gone_one_is_left_out():
+    me = os.getpid()
+    before = tree_cpu([me, NEVER_A_PID])
+    busy = machine_busy_seconds()
+    _burn(0.1)
+    after = tree_cpu([me, NEVER_A_PID])
+    assert set(before) == set(after) == {me}
+    assert after[me] - before[me] >= 0.1
+    assert machine_busy_seconds() - busy >= 0.09  # this process's work is the machine's too
+
+
+def test_a_process_tree_starts_with_the_process():
+    assert process_tree(os.getpid())[0] == os.getpid()
+    assert process_tree(NEVER_A_PID) == [NEVER_A_PID]
 
 
 def test_a_window_is_the_difference_of_two_samples():
