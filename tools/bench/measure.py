@@ -2,7 +2,7 @@
 
 The request count comes from the stand-in itself (``requests_served``, admin endpoints on), so
 start-up, sign-up and shutdown stay outside the window and nothing Locust reports is trusted
-for its own cost. CPU comes from /proc for the Locust process tree and the stand-in process.
+for its own cost. CPU comes from psutil for the Locust process tree and the stand-in process.
 """
 
 from __future__ import annotations
