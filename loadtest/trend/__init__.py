@@ -21,12 +21,13 @@ from loadtest.gate.history import History
 from loadtest.gate.render.headline import headline
 from loadtest.gate.report import GateReport
 from loadtest.gate.series import Trend
-from loadtest.trend.long import LongView, long_view
+from loadtest.trend.long import LongView, long_view, long_view_of_run
 from loadtest.trend.page import TrendPage, render_page
 
 __all__ = [
     "TrendPage",
     "long_view",
+    "long_view_of_run",
     "page_for_baseline",
     "page_for_report",
     "render_page",
@@ -41,8 +42,9 @@ _NO_HISTORY = {
 }
 
 
-def page_for_report(report: GateReport) -> TrendPage:
-    """This run against the history the gate compared it with (or alone, without one)."""
+def page_for_report(report: GateReport, *, long: LongView | None = None) -> TrendPage:
+    """This run against the history the gate compared it with (or alone, without one); with ``long``,
+    the baseline's long history with this run added above (loadtest.trend.long.long_view_of_run)."""
     trend = report.trend or Trend.of_run(History(), report.results)
     if report.trend:
         runs = report.trend.history_runs
@@ -55,6 +57,7 @@ def page_for_report(report: GateReport) -> TrendPage:
         if levels:
             marks[row] = max(levels, key=rank)
     return TrendPage(
+        long=long,
         trend=trend,
         heading="Load test trend",
         facts=headline(report),

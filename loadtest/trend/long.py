@@ -1,7 +1,8 @@
 """The long history on trend.html: each row's typical time over up to 400 runs, its change points marked.
 
-A baseline carries the long history (loadtest.gate.long_history); its trend.html draws the newest
-run's preset and target, each row over the last 30, the last 90 or all its runs (a selector on the
+A baseline carries the long history (loadtest.gate.long_history); its trend.html, and the trend.html
+of a run judged against it (with the run added: a nightly that fails records no baseline), draw the
+newest run's preset and target, each row over the last 30, the last 90 or all its runs (a selector on the
 page; each range is its own chart, so the page stays without any network or library), with every
 change point of the row's typical time (loadtest.changes) as a vertical line whose hover gives the
 change (before → after, %), the day and the commits between. Without apache-otava the runs are
@@ -12,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from loadtest.changes.detect import ChangePoint, DetectorMissing, find_changes
 from loadtest.changes.render import commit, console_line, day
-from loadtest.changes.rules import ChangeRules
-from loadtest.gate.long_history import LongHistory, LongRun
+from loadtest.changes.rules import ChangeRules, change_rules
+from loadtest.gate.errors import GateInputError
+from loadtest.gate.long_history import LongHistory, LongRun, long_run_from_results, previous_long_history
+from loadtest.gate.report import GateReport
 from loadtest.gate.stats import TYPICAL
+from loadtest.gate.thresholds import load_thresholds
 from loadtest.text.untrusted import console_text, html_text
 from loadtest.trend.svg import Marker, Point, line_chart
 
@@ -54,6 +59,19 @@ def long_view(history: LongHistory, rules: ChangeRules) -> LongView | None:
         return LongView(series, (), f"Long history: {what}. Change points could not be searched: {reason}.")
     found = f"{len(points)} change point{'s' * (len(points) != 1)}"
     return LongView(series, points, f"Long history: {what}, {found} of the typical time (dashed lines).")
+
+
+def long_view_of_run(report: GateReport, baseline: Path | None) -> LongView | None:
+    """The baseline's long history with this run added, searched; None without one. A long history
+    that cannot be read leaves the page without it: the page is a view, and the run has its verdict."""
+    try:
+        earlier = previous_long_history(baseline)
+        rules = change_rules(load_thresholds(report.thresholds))
+    except (ValueError, GateInputError):  # BundleError and HistoryError are ValueErrors
+        return None
+    if not earlier.runs:
+        return None
+    return long_view(earlier.rolled(long_run_from_results(report.results)), rules)
 
 
 def range_selector() -> str:

@@ -14,7 +14,7 @@ from loadtest.bundle import AGGREGATE, TREND_PAGE, read_results
 from loadtest.changes import detect
 from loadtest.changes.detect import DetectorMissing
 from loadtest.changes.rules import change_rules
-from loadtest.cli import record_baseline
+from loadtest.cli import compare, record_baseline
 from loadtest.gate.history import History, read_history, run_from_results
 from loadtest.gate.long_history import LONG_HISTORY, LongHistory, LongRun, dumps
 from loadtest.gate.thresholds import load_thresholds
@@ -136,3 +136,36 @@ def test_record_baseline_draws_the_long_history_in_the_baselines_page(tmp_path):
     text = (out / TREND_PAGE).read_text(encoding="utf-8")
     assert '<select id="range">' in text and "121 runs of smoke on sandbox" in text
     assert re.search(rf"<title>{STEP_ENDPOINT}: typical time [\d.]+ ms → ", text)
+
+
+@pytest.fixture
+def stepped_baseline(tmp_path):
+    """A baseline whose long history holds a +30% step of the smoke preset on the stand-in."""
+    baseline = tmp_path / "baseline"
+    shutil.copytree(GATE_FIXTURES / "baseline", baseline)
+    history = nightly_history(1, runs=120, effect=Effect(size=0.3, start=80), preset="smoke")
+    (baseline / LONG_HISTORY).write_text(dumps(history), encoding="utf-8")
+    return baseline
+
+
+def test_a_run_judged_against_the_baseline_draws_its_long_history_with_this_run_added(
+    stepped_baseline, tmp_path
+):
+    # A nightly that fails records no baseline: its own trend.html is where tonight's run is seen.
+    page = tmp_path / "trend.html"
+    argv = [str(GATE_FIXTURES / "pass"), "--baseline", str(stepped_baseline), "--trend", str(page)]
+    assert compare.main(argv) in (0, 1)
+    text = page.read_text(encoding="utf-8")
+    assert '<select id="range">' in text and "121 runs of smoke on sandbox" in text
+    assert re.search(rf"<title>{STEP_ENDPOINT}: typical time [\d.]+ ms → ", text)
+
+
+def test_a_long_history_that_cannot_be_read_leaves_the_verdict_and_the_page_as_without_one(
+    stepped_baseline, tmp_path
+):
+    argv = [str(GATE_FIXTURES / "pass"), "--baseline", str(stepped_baseline), "--trend"]
+    assert compare.main([*argv, str(tmp_path / "good.html")]) == (expected := compare.main(argv[:3]))
+    (stepped_baseline / LONG_HISTORY).write_text('{"schema": 1, "runs": [NaN]}', encoding="utf-8")
+    assert compare.main([*argv, str(tmp_path / "bad.html")]) == expected
+    text = (tmp_path / "bad.html").read_text(encoding="utf-8")
+    assert '<select id="range">' not in text and "Load test trend" in text
