@@ -56,7 +56,7 @@ class Credentials:
         that resets the headers set so far, then ours."""
         if not self.token:
             return dict(environ)
-        count = int(environ.get("GIT_CONFIG_COUNT") or "0")
+        count = _config_count(environ)
         key = f"http.{self.server_url.rstrip('/')}/.extraheader"
         return {
             **environ,
@@ -66,6 +66,15 @@ class Credentials:
             f"GIT_CONFIG_VALUE_{count + 1}": self.header(),
             "GIT_CONFIG_COUNT": str(count + 2),
         }
+
+
+def _config_count(environ: Mapping[str, str]) -> int:
+    """GIT_CONFIG_COUNT as git reads it (entries another step set); CheckoutError when it is no count,
+    which git itself would refuse."""
+    text = environ.get("GIT_CONFIG_COUNT") or "0"
+    if not text.isdigit():
+        raise CheckoutError(f"GIT_CONFIG_COUNT in the environment is not a count of entries: {text!r}")
+    return int(text)
 
 
 def check_out_base(
@@ -94,14 +103,18 @@ def check_out_base(
 
 
 def has_commit(clone: Path, commit: str) -> bool:
-    """Whether the clone holds ``commit`` (``git cat-file -e SHA^{commit}``)."""
-    done = subprocess.run(
-        ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
-        cwd=clone,
-        capture_output=True,
-        timeout=GIT_TIMEOUT_S,
-        check=False,
-    )
+    """Whether the clone holds ``commit`` (``git cat-file -e SHA^{commit}``); CheckoutError when git
+    cannot run there."""
+    try:
+        done = subprocess.run(
+            ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+            cwd=clone,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise CheckoutError(f"git cat-file in {clone} did not run to its end: {exc}") from None
     return done.returncode == 0
 
 

@@ -214,3 +214,24 @@ def test_the_header_is_added_after_the_git_config_entries_already_in_the_environ
         f"AUTHORIZATION: basic {BASIC}",
     )
     assert TOKEN not in repr(credentials)
+
+
+def test_a_repo_that_is_not_a_folder_is_one_usage_error_not_a_traceback(tmp_path):
+    done = checkout_base(tmp_path / "missing", "a" * 40, tmp_path / "base", {"GITHUB_TOKEN": TOKEN})
+    assert done.returncode == ExitCode.USAGE, done.stdout + done.stderr
+    [error] = done.stderr.strip().splitlines()
+    assert error.startswith("loadtest checkout-base: error: --repo") and "missing" in error
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_a_bogus_git_config_count_is_one_clear_error_not_a_traceback(origin, tmp_path):
+    server, base, _ = origin
+    clone = shallow_clone(tmp_path, server)
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url, "GIT_CONFIG_COUNT": "x"}
+
+    done = checkout_base(clone, base, tmp_path / "base", env)
+
+    assert done.returncode == ExitCode.NOT_MEASURED, done.stdout + done.stderr
+    [error] = done.stderr.strip().splitlines()
+    assert error.startswith("loadtest checkout-base: error: GIT_CONFIG_COUNT") and "'x'" in error
+    assert server.authorizations == [] and not (tmp_path / "base").exists()
