@@ -121,6 +121,15 @@ def test_untrusted_names_and_commits_stay_inert():
     assert "\n::error::" not in console_line(hostile) and "@\u200badmin" in title(hostile)
 
 
+def test_a_preset_name_from_an_imported_history_stays_inert_in_the_issue_title():
+    """The title's preset is the series' (a long history may be imported), not --preset's checked name."""
+    history = nightly_history(1, effect=Effect(size=0.08, start=200, endpoint="GET /api/dashboard/"))
+    point = next(p for p in find_changes(history, RULES) if p.endpoint == "GET /api/dashboard/")
+    hostile = type(point)(**{**point.__dict__, "preset": "medium\n::error::x @org/team"})
+    heading = title(hostile)
+    assert "\n" not in heading and "@org" not in heading and "@\u200borg/team" in heading
+
+
 def test_the_command_prints_the_change_points_and_writes_the_summary_section(tmp_path, capsys):
     baseline = tmp_path / "baseline"
     baseline.mkdir()
