@@ -17,8 +17,8 @@ from loadtest.github.environment import GitHubEnv
 CHECKOUT_BASE_HELP = """\
 The token (GITHUB_TOKEN) reaches git only in the fetch's environment, as an
 http.<GITHUB_SERVER_URL>/.extraheader entry (GIT_CONFIG_COUNT/KEY/VALUE), masked
-in the log first; never on a command line or in .git/config. A commit already in
-the clone is not fetched.
+in the workflow's log first (inside GitHub Actions; never printed elsewhere); never
+on a command line or in .git/config. A commit already in the clone is not fetched.
 
 Exit codes:
   0  the base is checked out at --dir

@@ -7,9 +7,10 @@ private repository's careful workflow uses), so a plain ``git fetch origin SHA``
 * otherwise the fetch gets the workflow's token for that one git command only, in the environment
   (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``, as actions/checkout sets
   ``http.<server>/.extraheader``): never on a command line (another process may read it), never in
-  .git/config (the pull request's own code runs next, in this very clone). The token is masked in
-  the workflow's log (``::add-mask::``) before git runs; an empty value first resets any header the
-  checkout persisted, so git sends one Authorization header, not two;
+  .git/config (the pull request's own code runs next, in this very clone). Inside GitHub Actions
+  the token is masked in the workflow's log (``::add-mask::``) before git runs (elsewhere that line
+  would print it); an empty value first resets any header the checkout persisted, so git sends one
+  Authorization header, not two;
 * then ``git worktree add --detach DIR SHA``.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtest.github.environment import GitHubEnv
 from loadtest.text import masking
 
 COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -88,9 +90,11 @@ def check_out_base(
 ) -> bool:
     """Check ``commit`` out as a detached worktree at ``folder`` of ``clone``, fetching it first from
     ``origin`` when the clone lacks it; whether it was fetched. CheckoutError when git fails."""
-    for secret in credentials.secrets():
-        say(f"::add-mask::{secret}")
     environ = dict(os.environ if environ is None else environ)
+    # Only a workflow's log hides what ::add-mask:: names: anywhere else the line prints the token.
+    if GitHubEnv.from_environ(environ).in_actions:
+        for secret in credentials.secrets():
+            say(f"::add-mask::{secret}")
     fetched = not has_commit(clone, commit)
     if fetched:
         say(f"checkout-base: fetching the base commit {commit} from origin")

@@ -148,9 +148,9 @@ def test_a_base_missing_from_a_shallow_clone_is_fetched_with_the_token_in_git_s_
     git(clone, "config", f"http.{server.url}/.extraheader", "AUTHORIZATION: basic c3RhbGU=")
     assert subprocess.run(["git", "-C", str(clone), "cat-file", "-e", f"{base}^{{commit}}"]).returncode != 0
 
-    done = checkout_base(
-        clone, base, tmp_path / "base", {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
-    )
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
+
+    done = checkout_base(clone, base, tmp_path / "base", env)
 
     assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     assert git(tmp_path / "base", "rev-parse", "HEAD") == base
@@ -235,3 +235,19 @@ def test_a_bogus_git_config_count_is_one_clear_error_not_a_traceback(origin, tmp
     [error] = done.stderr.strip().splitlines()
     assert error.startswith("loadtest checkout-base: error: GIT_CONFIG_COUNT") and "'x'" in error
     assert server.authorizations == [] and not (tmp_path / "base").exists()
+
+
+def test_outside_github_actions_the_token_is_never_printed_not_even_to_mask_it(origin, tmp_path):
+    """``::add-mask::TOKEN`` hides the token in a workflow's log; anywhere else (a terminal, another
+    CI's log) it is the token in plain text."""
+    server, base, _ = origin
+    clone = shallow_clone(tmp_path, server)
+
+    done = checkout_base(
+        clone, base, tmp_path / "base", {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
+    )
+
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
+    assert server.authorizations and all(sent == [f"basic {BASIC}"] for sent in server.authorizations)
+    assert TOKEN not in done.stdout + done.stderr and BASIC not in done.stdout + done.stderr
+    assert "::add-mask::" not in done.stdout
