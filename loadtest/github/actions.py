@@ -125,5 +125,6 @@ def print_untrusted(
 
 def default_branch(event: Mapping[str, Any], fallback: str = "main") -> str:
     """The repository's default branch named in the event payload, else ``fallback``."""
-    branch = (event.get("repository") or {}).get("default_branch")
+    repository = event.get("repository")
+    branch = repository.get("default_branch") if isinstance(repository, Mapping) else None
     return branch if isinstance(branch, str) and branch else fallback

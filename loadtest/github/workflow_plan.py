@@ -222,7 +222,8 @@ def _default_preset(event_name: str) -> str:
 
 def _comment_plan(context: Context, request: Request) -> CiPlan:
     """On workflow_run: post the comment of a pull request's load test, or say why not."""
-    run = context.event.get("workflow_run") or {}
+    run = context.event.get("workflow_run")
+    run = run if isinstance(run, Mapping) else {}
     reason = ""
     if request.comment == "off":
         reason = "comment is off"

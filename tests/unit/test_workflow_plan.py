@@ -337,3 +337,11 @@ def test_a_pull_request_event_of_another_shape_has_no_base_and_no_traceback(pull
             context("pull_request", event={"pull_request": pull_request}),
             Request(compare_base="true", start=True),
         )
+
+
+@pytest.mark.parametrize("value", [5, "x", []])
+def test_a_repository_or_workflow_run_of_another_shape_is_no_traceback(value):
+    push = plan_for_event(context("push", event={"repository": value}))
+    assert push.outputs()["record-baseline"] == "true"  # refs/heads/main, the fallback default branch
+    comment = plan_for_event(context("workflow_run", event={"workflow_run": value}))
+    assert comment.mode == "skip" and "unknown event" in comment.reason
