@@ -152,7 +152,8 @@ def slow_start(**_kwargs):
     monkey.get_original("time", "sleep")(3.0)  # blocking: gevent's loop does not see the time pass
 
 
-from loadtest.user.locust_user import AmalEducationUser  # noqa: E402,F401  its init listener runs next
+# Imported after the listener above, so that the user module's init listener (the fix) runs after it.
+from loadtest.user.locust_user import AmalEducationUser
 """
 
 
