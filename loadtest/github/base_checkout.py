@@ -102,7 +102,8 @@ def check_out_base(
         _git(clone, ["fetch", "--no-tags", "--depth=1", "origin", commit], fetch_environ, credentials)
     else:
         say(f"checkout-base: the base commit {commit} is already in the clone: not fetched")
-    _git(clone, ["worktree", "add", "--detach", str(folder), commit], environ, credentials)
+    # git runs in the clone: a relative folder is this process's, not the clone's.
+    _git(clone, ["worktree", "add", "--detach", str(Path(folder).absolute()), commit], environ, credentials)
     return fetched
 
 

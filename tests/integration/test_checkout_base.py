@@ -251,3 +251,15 @@ def test_outside_github_actions_the_token_is_never_printed_not_even_to_mask_it(o
     assert server.authorizations and all(sent == [f"basic {BASIC}"] for sent in server.authorizations)
     assert TOKEN not in done.stdout + done.stderr and BASIC not in done.stdout + done.stderr
     assert "::add-mask::" not in done.stdout
+
+
+def test_a_relative_dir_is_the_current_folder_s_not_the_repo_s(origin, tmp_path):
+    server, base, _ = origin
+    clone = tmp_path / "full"
+    subprocess.run(["git", "clone", "-q", f"file://{server.root / 'api.git'}", str(clone)], check=True)
+    command = ["checkout-base", "--commit", base, "--dir", "base", "--repo", clone]
+
+    done = run_command(sys.executable, "-m", "loadtest", *command, env={"GITHUB_TOKEN": None}, cwd=tmp_path)
+
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
+    assert git(tmp_path / "base", "rev-parse", "HEAD") == base and not (clone / "base").exists()
