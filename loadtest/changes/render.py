@@ -48,9 +48,13 @@ def console_line(point: ChangePoint) -> str:
 
 
 def title(point: ChangePoint) -> str:
-    """An issue's title: the endpoint and the change (the endpoint as plain, cut text)."""
-    name = console_text(point.endpoint, limit=80).replace("@", "@\u200b")
-    return f"Load test ({point.preset or '?'}): {name} {METRIC_LABELS[point.metric]} {values(point)}"
+    """An issue's title: the endpoint and the change (the endpoint and the series' preset, which an
+    imported history may name, as plain, cut text)."""
+    name, preset = (
+        console_text(text, limit=limit).replace("@", "@\u200b")
+        for text, limit in ((point.endpoint, 80), (point.preset or "?", 40))
+    )
+    return f"Load test ({preset}): {name} {METRIC_LABELS[point.metric]} {values(point)}"
 
 
 def markdown(points: Sequence[ChangePoint], *, days: int, runs: int, scope: str = "") -> str:

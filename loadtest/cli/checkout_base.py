@@ -17,12 +17,12 @@ from loadtest.github.environment import GitHubEnv
 CHECKOUT_BASE_HELP = """\
 The token (GITHUB_TOKEN) reaches git only in the fetch's environment, as an
 http.<GITHUB_SERVER_URL>/.extraheader entry (GIT_CONFIG_COUNT/KEY/VALUE), masked
-in the log first; never on a command line or in .git/config. A commit already in
-the clone is not fetched.
+in the workflow's log first (inside GitHub Actions; never printed elsewhere); never
+on a command line or in .git/config. A commit already in the clone is not fetched.
 
 Exit codes:
   0  the base is checked out at --dir
-  2  bad input: --commit is not a full commit id
+  2  bad input: --commit is not a full commit id, or --repo is not a folder
   3  git could not fetch the base or check it out: the base cannot be measured
 """
 
@@ -45,6 +45,10 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         return fail(
             f"loadtest checkout-base: error: --commit must be a full commit id, got {args.commit!r}",
             ExitCode.USAGE,
+        )
+    if not args.repo.is_dir():
+        return fail(
+            f"loadtest checkout-base: error: --repo {str(args.repo)!r} is not a folder", ExitCode.USAGE
         )
     github = GitHubEnv.from_environ(env)
     credentials = Credentials(github.server_url or "https://github.com", github.token)

@@ -48,11 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return refused
     try:
         keep = args.keep or default_keep(args.results, args.thresholds or DEFAULT_THRESHOLDS)
-        earlier = previous_long_history(args.previous)  # read before anything is written
+        # Everything is read before anything is written: a refusal leaves no half baseline.
+        earlier = previous_long_history(args.previous)
+        rules = change_rules(load_thresholds(args.thresholds or DEFAULT_THRESHOLDS))
         recorded = record_baseline(args.results, previous=args.previous, out=args.out, keep=keep)
         long = earlier.rolled(long_run_from_results(read_results(args.results)))
         write_long_history(args.out / LONG_HISTORY, long)
-        rules = change_rules(load_thresholds(args.thresholds or DEFAULT_THRESHOLDS))
         page = page_for_baseline(recorded.history, long=long_view(long, rules))
         write_trend_page(args.out / TREND_PAGE, page)
     except (BundleError, HistoryError, GateInputError) as exc:

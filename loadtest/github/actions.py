@@ -66,10 +66,15 @@ def check_outputs(outputs: Mapping[str, str]) -> None:
 
 
 def append_step_summary(markdown: str, *, environ: Mapping[str, str] | None = None) -> None:
-    """Append to $GITHUB_STEP_SUMMARY when the runner provides it."""
+    """Append to $GITHUB_STEP_SUMMARY when the runner provides it. The job summary is a view of what
+    the step wrote elsewhere: when it cannot be written, one warning on stderr, and the step goes on
+    (its outputs and its exit code are what the workflow acts on)."""
     if path := GitHubEnv.from_environ(environ).step_summary:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(markdown)
+        try:
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(markdown)
+        except OSError as exc:
+            print(f"warning: cannot append to the step summary {path!r}: {exc.strerror}", file=sys.stderr)
 
 
 def run_url(environ: Mapping[str, str] | None = None) -> str | None:
@@ -120,5 +125,6 @@ def print_untrusted(
 
 def default_branch(event: Mapping[str, Any], fallback: str = "main") -> str:
     """The repository's default branch named in the event payload, else ``fallback``."""
-    branch = (event.get("repository") or {}).get("default_branch")
+    repository = event.get("repository")
+    branch = repository.get("default_branch") if isinstance(repository, Mapping) else None
     return branch if isinstance(branch, str) and branch else fallback

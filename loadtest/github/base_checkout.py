@@ -7,9 +7,10 @@ private repository's careful workflow uses), so a plain ``git fetch origin SHA``
 * otherwise the fetch gets the workflow's token for that one git command only, in the environment
   (``GIT_CONFIG_COUNT``/``GIT_CONFIG_KEY_n``/``GIT_CONFIG_VALUE_n``, as actions/checkout sets
   ``http.<server>/.extraheader``): never on a command line (another process may read it), never in
-  .git/config (the pull request's own code runs next, in this very clone). The token is masked in
-  the workflow's log (``::add-mask::``) before git runs; an empty value first resets any header the
-  checkout persisted, so git sends one Authorization header, not two;
+  .git/config (the pull request's own code runs next, in this very clone). Inside GitHub Actions
+  the token is masked in the workflow's log (``::add-mask::``) before git runs (elsewhere that line
+  would print it); an empty value first resets any header the checkout persisted, so git sends one
+  Authorization header, not two;
 * then ``git worktree add --detach DIR SHA``.
 """
 
@@ -23,6 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loadtest.github.environment import GitHubEnv
 from loadtest.text import masking
 
 COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
@@ -56,7 +58,7 @@ class Credentials:
         that resets the headers set so far, then ours."""
         if not self.token:
             return dict(environ)
-        count = int(environ.get("GIT_CONFIG_COUNT") or "0")
+        count = _config_count(environ)
         key = f"http.{self.server_url.rstrip('/')}/.extraheader"
         return {
             **environ,
@@ -66,6 +68,15 @@ class Credentials:
             f"GIT_CONFIG_VALUE_{count + 1}": self.header(),
             "GIT_CONFIG_COUNT": str(count + 2),
         }
+
+
+def _config_count(environ: Mapping[str, str]) -> int:
+    """GIT_CONFIG_COUNT as git reads it (entries another step set); CheckoutError when it is no count,
+    which git itself would refuse."""
+    text = environ.get("GIT_CONFIG_COUNT") or "0"
+    if not text.isdigit():
+        raise CheckoutError(f"GIT_CONFIG_COUNT in the environment is not a count of entries: {text!r}")
+    return int(text)
 
 
 def check_out_base(
@@ -79,9 +90,11 @@ def check_out_base(
 ) -> bool:
     """Check ``commit`` out as a detached worktree at ``folder`` of ``clone``, fetching it first from
     ``origin`` when the clone lacks it; whether it was fetched. CheckoutError when git fails."""
-    for secret in credentials.secrets():
-        say(f"::add-mask::{secret}")
     environ = dict(os.environ if environ is None else environ)
+    # Only a workflow's log hides what ::add-mask:: names: anywhere else the line prints the token.
+    if GitHubEnv.from_environ(environ).in_actions:
+        for secret in credentials.secrets():
+            say(f"::add-mask::{secret}")
     fetched = not has_commit(clone, commit)
     if fetched:
         say(f"checkout-base: fetching the base commit {commit} from origin")
@@ -89,19 +102,24 @@ def check_out_base(
         _git(clone, ["fetch", "--no-tags", "--depth=1", "origin", commit], fetch_environ, credentials)
     else:
         say(f"checkout-base: the base commit {commit} is already in the clone: not fetched")
-    _git(clone, ["worktree", "add", "--detach", str(folder), commit], environ, credentials)
+    # git runs in the clone: a relative folder is this process's, not the clone's.
+    _git(clone, ["worktree", "add", "--detach", str(Path(folder).absolute()), commit], environ, credentials)
     return fetched
 
 
 def has_commit(clone: Path, commit: str) -> bool:
-    """Whether the clone holds ``commit`` (``git cat-file -e SHA^{commit}``)."""
-    done = subprocess.run(
-        ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
-        cwd=clone,
-        capture_output=True,
-        timeout=GIT_TIMEOUT_S,
-        check=False,
-    )
+    """Whether the clone holds ``commit`` (``git cat-file -e SHA^{commit}``); CheckoutError when git
+    cannot run there."""
+    try:
+        done = subprocess.run(
+            ["git", "cat-file", "-e", f"{commit}^{{commit}}"],
+            cwd=clone,
+            capture_output=True,
+            timeout=GIT_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise CheckoutError(f"git cat-file in {clone} did not run to its end: {exc}") from None
     return done.returncode == 0
 
 

@@ -203,10 +203,10 @@ def _base_sha(context: Context, request: Request) -> str:
     """The pull request's base commit when its base is to be measured beside the head; else empty."""
     if request.compare_base == "false" or (request.compare_base == "auto" and not request.start):
         return ""
-    base = (
-        context.event.get("pull_request", {}).get("base", {}) if context.event_name == "pull_request" else {}
-    )
-    sha = str(base.get("sha", "")) if isinstance(base, Mapping) else ""
+    pull_request = context.event.get("pull_request") if context.event_name == "pull_request" else None
+    base = pull_request.get("base") if isinstance(pull_request, Mapping) else None
+    sha = base.get("sha") if isinstance(base, Mapping) else None
+    sha = sha if isinstance(sha, str) else ""
     if request.compare_base == "true":
         if not request.start:
             raise PlanError("compare-base: true starts the base as `start` starts the head: set `start`")
@@ -222,7 +222,8 @@ def _default_preset(event_name: str) -> str:
 
 def _comment_plan(context: Context, request: Request) -> CiPlan:
     """On workflow_run: post the comment of a pull request's load test, or say why not."""
-    run = context.event.get("workflow_run") or {}
+    run = context.event.get("workflow_run")
+    run = run if isinstance(run, Mapping) else {}
     reason = ""
     if request.comment == "off":
         reason = "comment is off"

@@ -148,9 +148,9 @@ def test_a_base_missing_from_a_shallow_clone_is_fetched_with_the_token_in_git_s_
     git(clone, "config", f"http.{server.url}/.extraheader", "AUTHORIZATION: basic c3RhbGU=")
     assert subprocess.run(["git", "-C", str(clone), "cat-file", "-e", f"{base}^{{commit}}"]).returncode != 0
 
-    done = checkout_base(
-        clone, base, tmp_path / "base", {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
-    )
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
+
+    done = checkout_base(clone, base, tmp_path / "base", env)
 
     assert done.returncode == ExitCode.OK, done.stdout + done.stderr
     assert git(tmp_path / "base", "rev-parse", "HEAD") == base
@@ -214,3 +214,52 @@ def test_the_header_is_added_after_the_git_config_entries_already_in_the_environ
         f"AUTHORIZATION: basic {BASIC}",
     )
     assert TOKEN not in repr(credentials)
+
+
+def test_a_repo_that_is_not_a_folder_is_one_usage_error_not_a_traceback(tmp_path):
+    done = checkout_base(tmp_path / "missing", "a" * 40, tmp_path / "base", {"GITHUB_TOKEN": TOKEN})
+    assert done.returncode == ExitCode.USAGE, done.stdout + done.stderr
+    [error] = done.stderr.strip().splitlines()
+    assert error.startswith("loadtest checkout-base: error: --repo") and "missing" in error
+    assert TOKEN not in done.stdout + done.stderr
+
+
+def test_a_bogus_git_config_count_is_one_clear_error_not_a_traceback(origin, tmp_path):
+    server, base, _ = origin
+    clone = shallow_clone(tmp_path, server)
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url, "GIT_CONFIG_COUNT": "x"}
+
+    done = checkout_base(clone, base, tmp_path / "base", env)
+
+    assert done.returncode == ExitCode.NOT_MEASURED, done.stdout + done.stderr
+    [error] = done.stderr.strip().splitlines()
+    assert error.startswith("loadtest checkout-base: error: GIT_CONFIG_COUNT") and "'x'" in error
+    assert server.authorizations == [] and not (tmp_path / "base").exists()
+
+
+def test_outside_github_actions_the_token_is_never_printed_not_even_to_mask_it(origin, tmp_path):
+    """``::add-mask::TOKEN`` hides the token in a workflow's log; anywhere else (a terminal, another
+    CI's log) it is the token in plain text."""
+    server, base, _ = origin
+    clone = shallow_clone(tmp_path, server)
+
+    done = checkout_base(
+        clone, base, tmp_path / "base", {"GITHUB_TOKEN": TOKEN, "GITHUB_SERVER_URL": server.url}
+    )
+
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
+    assert server.authorizations and all(sent == [f"basic {BASIC}"] for sent in server.authorizations)
+    assert TOKEN not in done.stdout + done.stderr and BASIC not in done.stdout + done.stderr
+    assert "::add-mask::" not in done.stdout
+
+
+def test_a_relative_dir_is_the_current_folder_s_not_the_repo_s(origin, tmp_path):
+    server, base, _ = origin
+    clone = tmp_path / "full"
+    subprocess.run(["git", "clone", "-q", f"file://{server.root / 'api.git'}", str(clone)], check=True)
+    command = ["checkout-base", "--commit", base, "--dir", "base", "--repo", clone]
+
+    done = run_command(sys.executable, "-m", "loadtest", *command, env={"GITHUB_TOKEN": None}, cwd=tmp_path)
+
+    assert done.returncode == ExitCode.OK, done.stdout + done.stderr
+    assert git(tmp_path / "base", "rev-parse", "HEAD") == base and not (clone / "base").exists()

@@ -26,9 +26,8 @@ def everywhere(latency_ms: int) -> list[dict]:
 def test_threefold_slowdown_fails_and_a_repeat_passes(run_locust, tmp_path):
     # The three runs at once (they mostly wait on the stand-ins' sleeps): the baseline and the repeat
     # on one stand-in, the slowed run on a second; every run meets the same machine. 30 users, not 20 as
-    # when they ran one after another: Locust cuts a run short by the time its start took (its clock is
-    # read before the locustfile's import), longer with three starting at once, and the slowed endpoint
-    # needs regression.min_requests (20) in each run to be judged: 30 users give it about 45.
+    # when they ran one after another: the slowed endpoint needs regression.min_requests (20) in each
+    # run to be judged, and 30 users give it about 45, a margin for a machine that three runs slow.
     slowed_faults = [{"match": SLOWED, "latency_ms": 3 * BASE_MS}, *everywhere(BASE_MS)]
     with (
         running_sandbox(api_key=API_KEY, admin=True, faults=everywhere(BASE_MS)) as url,

@@ -186,3 +186,16 @@ def test_bad_input_is_exit_2_with_one_line(tmp_path, run_bundle, setup, message)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) <= 2
+
+
+def test_a_bad_thresholds_file_is_refused_before_anything_is_written(tmp_path, run_bundle):
+    """With --keep the thresholds are read only for the trend page's change points: still before the
+    baseline is written, so a refused run leaves no half baseline (history.json without its page)."""
+    thresholds, out = tmp_path / "thresholds.json", tmp_path / "out"
+    thresholds.write_text('{"changes": {"max_pvalue": {"value": 0.01}}}', encoding="utf-8")
+
+    done = record(str(run_bundle("1")), "--out", str(out), "--keep", "5", "--thresholds", str(thresholds))
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "changes.max_pvalue" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() or not any(out.iterdir()), sorted(p.name for p in out.iterdir())

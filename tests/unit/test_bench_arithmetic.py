@@ -30,7 +30,9 @@ def test_the_cpu_of_a_process_grows_as_it_works_and_a_gone_one_is_left_out():
     after = tree_cpu([me, NEVER_A_PID])
     assert set(before) == set(after) == {me}
     assert after[me] - before[me] >= 0.1
-    assert machine_busy_seconds() - busy >= 0.09  # this process's work is the machine's too
+    # This process's work is the machine's too; /proc/stat may count it by sampling at each tick
+    # (10 ms), not exactly as the process's own time: half is plenty to tell it from nothing.
+    assert machine_busy_seconds() - busy >= 0.05
 
 
 def test_a_process_tree_starts_with_the_process():

@@ -14,6 +14,7 @@ from loadtest.cli import changes as changes_cli
 from loadtest.gate import GateInputError
 from loadtest.gate.long_history import LONG_HISTORY, dumps
 from loadtest.gate.thresholds import load_thresholds
+from loadtest.text.untrusted import code_span
 from tests.synthetic_history import STEP_ENDPOINT, Effect, commit_of, nightly_history
 
 RULES = change_rules(load_thresholds())
@@ -116,9 +117,18 @@ def test_untrusted_names_and_commits_stay_inert():
         }
     )
     text = markdown([hostile], days=30, runs=300)
-    assert "<b>" not in text.replace("`", "") or "`" in text  # inside a code span
+    assert code_span(hostile.endpoint) in text and "<b>" not in text and "@admin" not in text
     assert "| ? (?) .." in text and "<script>" not in text
     assert "\n::error::" not in console_line(hostile) and "@\u200badmin" in title(hostile)
+
+
+def test_a_preset_name_from_an_imported_history_stays_inert_in_the_issue_title():
+    """The title's preset is the series' (a long history may be imported), not --preset's checked name."""
+    history = nightly_history(1, effect=Effect(size=0.08, start=200, endpoint="GET /api/dashboard/"))
+    point = next(p for p in find_changes(history, RULES) if p.endpoint == "GET /api/dashboard/")
+    hostile = type(point)(**{**point.__dict__, "preset": "medium\n::error::x @org/team"})
+    heading = title(hostile)
+    assert "\n" not in heading and "@org" not in heading and "@\u200borg/team" in heading
 
 
 def test_the_command_prints_the_change_points_and_writes_the_summary_section(tmp_path, capsys):

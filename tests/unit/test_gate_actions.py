@@ -71,3 +71,19 @@ def test_outside_actions_nothing_is_written(tmp_path, warning_report, value):
 )
 def test_workflow_command_escaping(text, data, prop):
     assert (escape_data(text), escape_property(text)) == (data, prop)
+
+
+def test_a_step_summary_that_cannot_be_written_is_one_warning_and_the_rest_is_published(
+    warning_report, tmp_path, capsys
+):
+    """The job summary is a view: a missing or unwritable $GITHUB_STEP_SUMMARY costs it, not the
+    verdict output or the annotations (it was a traceback that failed the step)."""
+    env = {**actions_env(tmp_path), "GITHUB_STEP_SUMMARY": str(tmp_path / "missing" / "summary.md")}
+    stream = io.StringIO()
+
+    publish_to_github_actions(warning_report, render_markdown(warning_report), environ=env, stream=stream)
+
+    assert stream.getvalue().startswith("::warning")
+    assert (tmp_path / "output").read_text() == "other=1\nverdict=warn\n"
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("warning: cannot append to the step summary ") and "missing" in line

@@ -87,3 +87,33 @@ def test_the_example_pins_the_newest_release_and_the_package_is_that_version():
             r"uses: amal-education/loadtest@[0-9a-f]{40} # (v\S+)", (EXAMPLE_WORKFLOWS / name).read_text()
         )
         assert pins == [f"v{newest}"], name
+
+
+def _unreleased(changelog: str) -> str:
+    """The CHANGELOG's [Unreleased] section: what it names is in the repository as it is now."""
+    return changelog.split("## [Unreleased]", 1)[1].split("\n## [", 1)[0]
+
+
+def _named_as_gone(text: str, found: re.Match) -> bool:
+    """Named as removed: ``(PATH, last in COMMIT`` or ``git show COMMIT:PATH`` in the same text."""
+    shown = re.search(rf"git show [0-9a-f]{{7,40}}:{re.escape(found.group(1))}", text)
+    return bool(shown) or text[found.end() : found.end() + 10].startswith(", last in")
+
+
+def test_the_docs_and_the_unreleased_changes_name_only_files_that_exist():
+    """A reader runs what they name: a script or module that moved (scripts/calibrate.py is
+    ``python -m tools calibrate``) must not be named at its old path. Paths in a caller's repository
+    (its thresholds file) and a removed file named with the commit it was last in are not ours."""
+    texts = {name: (ROOT / name).read_text(encoding="utf-8") for name in ("README.md", "tests/README.md")}
+    texts |= {f"docs/{page.name}": page.read_text(encoding="utf-8") for page in (ROOT / "docs").glob("*.md")}
+    texts["CHANGELOG.md [Unreleased]"] = _unreleased((ROOT / "CHANGELOG.md").read_text(encoding="utf-8"))
+    path = re.compile(r"`((?:loadtest|tools|scripts|tests|examples)/[\w./-]+\.(?:py|yml|md|txt|toml))`")
+    missing = {
+        (name, found.group(1))
+        for name, text in texts.items()
+        for found in path.finditer(text)
+        if not (ROOT / found.group(1)).exists()
+        and found.group(1) != "loadtest/thresholds.json"
+        and not _named_as_gone(text, found)
+    }
+    assert not missing, sorted(missing)

@@ -323,3 +323,25 @@ def test_compare_base_true_without_a_base_to_start_is_refused(event_name, start,
     event = {"pull_request": {"base": {"sha": BASE_SHA}}} if event_name == "pull_request" else {}
     with pytest.raises(PlanError, match=message):
         plan_for_event(context(event_name, event=event), Request(compare_base="true", start=start))
+
+
+@pytest.mark.parametrize("pull_request", [5, "x", None, [], {"base": 5}, {"base": {"sha": ["a"]}}])
+def test_a_pull_request_event_of_another_shape_has_no_base_and_no_traceback(pull_request):
+    plan = plan_for_event(
+        context("pull_request", event={"pull_request": pull_request}),
+        Request(compare_base="auto", start=True),
+    )
+    assert plan.outputs()["base-sha"] == "" and plan.outputs()["compare-base"] == "false"
+    with pytest.raises(PlanError, match="needs a pull_request event with its base commit"):
+        plan_for_event(
+            context("pull_request", event={"pull_request": pull_request}),
+            Request(compare_base="true", start=True),
+        )
+
+
+@pytest.mark.parametrize("value", [5, "x", []])
+def test_a_repository_or_workflow_run_of_another_shape_is_no_traceback(value):
+    push = plan_for_event(context("push", event={"repository": value}))
+    assert push.outputs()["record-baseline"] == "true"  # refs/heads/main, the fallback default branch
+    comment = plan_for_event(context("workflow_run", event={"workflow_run": value}))
+    assert comment.mode == "skip" and "unknown event" in comment.reason
