@@ -8,6 +8,7 @@ tests/unit/test_workflow_rules.py.
 
 import re
 import shutil
+import textwrap
 
 import pytest
 
@@ -34,7 +35,7 @@ def test_actionlint_with_shellcheck_reports_nothing(files):
 
 
 def action_scripts() -> list[str]:
-    """The bash of every run: step of action.yml, which is single-quoted or folded (>-)."""
+    """The bash of every run: step of action.yml, which is single-quoted, folded (>-) or literal (|)."""
     lines = (ROOT / "action.yml").read_text(encoding="utf-8").splitlines()
     scripts = []
     for i, line in enumerate(lines):
@@ -42,13 +43,16 @@ def action_scripts() -> list[str]:
         if not found:
             continue
         indent, value = len(found.group(1)), found.group(2)
-        if value == ">-":
-            folded = []
+        if value in (">-", "|"):
+            block = []
             for following in lines[i + 1 :]:
                 if following.strip() and len(following) - len(following.lstrip()) <= indent:
                     break
-                folded.append(following.strip())
-            scripts.append(" ".join(part for part in folded if part))
+                block.append(following)
+            if value == "|":
+                scripts.append(textwrap.dedent("\n".join(block)))
+            else:
+                scripts.append(" ".join(part.strip() for part in block if part.strip()))
         else:
             assert value.startswith("'") and value.endswith("'"), f"action.yml: {line}"
             scripts.append(value[1:-1].replace("''", "'"))
