@@ -33,6 +33,7 @@ COMMANDS = {
     "post-comment": "post or update the sticky load-test comment on a pull request",
     "write-comment-artifact": "write the comment artifact a pull-request run uploads",
     "checkout-base": "check the pull request's base commit out beside the head, for a run against its base",
+    "venv": "make the action's own virtual environment, with the pinned uv (before anything is installed)",
 }
 
 
