@@ -11,7 +11,8 @@ from pathlib import Path
 
 from loadtest.cli.console import command_parser, fail
 from loadtest.exitcodes import ExitCode
-from loadtest.github.base_checkout import COMMIT, CheckoutError, Credentials, check_out_base
+from loadtest.github.base_checkout import CheckoutError, Credentials, check_out_base
+from loadtest.github.commits import is_full_commit
 from loadtest.github.environment import GitHubEnv
 
 CHECKOUT_BASE_HELP = """\
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
     )
     args = parser.parse_args(argv)
     env = os.environ if environ is None else environ
-    if not COMMIT.fullmatch(args.commit):
+    if not is_full_commit(args.commit):
         return fail(
             f"loadtest checkout-base: error: --commit must be a full commit id, got {args.commit!r}",
             ExitCode.USAGE,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,8 +26,6 @@ from pathlib import Path
 from loadtest.github.environment import GitHubEnv
 from loadtest.text import masking
 
-COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
-"""A full commit id (SHA-1 or SHA-256): what the pull request event gives, never a name to resolve."""
 GIT_TIMEOUT_S = 300.0
 """How long one git command may take (a fetch of a large repository's history) before it is stopped."""
 

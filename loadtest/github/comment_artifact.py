@@ -27,6 +27,7 @@ from typing import Any
 
 from loadtest.bundle import SUMMARY_MD
 from loadtest.github.client import GitHubClient, GitHubError, json_of
+from loadtest.github.commits import is_full_commit
 from loadtest.github.environment import GitHubEnv
 from loadtest.text.summary_limits import SUMMARY_MARKER, fit_comment
 from loadtest.text.untrusted import code_span
@@ -42,7 +43,6 @@ MAX_SUMMARY_BYTES = 1024 * 1024
 """Like $GITHUB_STEP_SUMMARY's cap; the comment itself is trimmed to fit GitHub's limit later."""
 _MAX_SMALL_FILE_BYTES = 64
 _PR_NUMBER = re.compile(r"[1-9][0-9]{0,9}\n?")
-_HEAD_SHA = re.compile(r"[0-9a-f]{40}\n?")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _RUN_URL = re.compile(r"https://[A-Za-z0-9.:-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/actions/runs/[0-9]+")
 
@@ -117,10 +117,11 @@ def parse_pr_number(text: str) -> int:
 
 
 def parse_head_sha(text: str, *, what: str = HEAD_SHA_FILE) -> str:
-    """A full 40-hex commit SHA, lower case (one trailing newline allowed)."""
-    if not _HEAD_SHA.fullmatch(text):
-        raise InvalidArtifactError(f"{what}: {text[:50]!r} is not a 40-character lower-case hex commit SHA")
-    return text.rstrip("\n")
+    """A full commit id, lower-case hex (loadtest.github.commits; one trailing newline allowed)."""
+    sha = text.removesuffix("\n")
+    if not is_full_commit(sha):
+        raise InvalidArtifactError(f"{what}: {text[:70]!r} is not a full lower-case hex commit id")
+    return sha
 
 
 def read_untrusted_text(path: Path, *, max_bytes: int) -> str:

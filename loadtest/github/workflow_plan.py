@@ -31,6 +31,7 @@ from loadtest.bundle.files import BundleError, read_json
 from loadtest.bundle.layout import SUMMARY_MD, TREND_PAGE, VERDICT_JSON
 from loadtest.config import DEFAULT_WORKFLOW
 from loadtest.github.actions import default_branch, load_event
+from loadtest.github.commits import is_full_commit
 from loadtest.github.environment import GitHubEnv
 from loadtest.presets import available, load_preset
 
@@ -210,9 +211,9 @@ def _base_sha(context: Context, request: Request) -> str:
     if request.compare_base == "true":
         if not request.start:
             raise PlanError("compare-base: true starts the base as `start` starts the head: set `start`")
-        if not re.fullmatch(r"[0-9a-f]{40}", sha):
+        if not is_full_commit(sha):
             raise PlanError("compare-base: true needs a pull_request event with its base commit")
-    return sha if re.fullmatch(r"[0-9a-f]{40}", sha) else ""
+    return sha if is_full_commit(sha) else ""
 
 
 def _default_preset(event_name: str) -> str:

@@ -345,3 +345,11 @@ def test_a_repository_or_workflow_run_of_another_shape_is_no_traceback(value):
     assert push.outputs()["record-baseline"] == "true"  # refs/heads/main, the fallback default branch
     comment = plan_for_event(context("workflow_run", event={"workflow_run": value}))
     assert comment.mode == "skip" and "unknown event" in comment.reason
+
+
+def test_one_definition_of_a_full_commit_id():
+    # loadtest.github.commits: a SHA-1 or a SHA-256 id in lower-case hex, nothing git would resolve.
+    from loadtest.github.commits import is_full_commit
+
+    assert is_full_commit("a" * 40) and is_full_commit("0" * 64)
+    assert not any(is_full_commit(text) for text in ("a" * 39, "A" * 40, "a" * 41, "main", "a" * 40 + "\n"))
