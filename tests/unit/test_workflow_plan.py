@@ -7,6 +7,7 @@ import pytest
 
 from loadtest.cli import plan as plan_command
 from loadtest.exitcodes import ExitCode
+from loadtest.github.commits import is_full_commit
 from loadtest.github.workflow_plan import (
     Context,
     PlanError,
@@ -349,7 +350,5 @@ def test_a_repository_or_workflow_run_of_another_shape_is_no_traceback(value):
 
 def test_one_definition_of_a_full_commit_id():
     # loadtest.github.commits: a SHA-1 or a SHA-256 id in lower-case hex, nothing git would resolve.
-    from loadtest.github.commits import is_full_commit
-
     assert is_full_commit("a" * 40) and is_full_commit("0" * 64)
     assert not any(is_full_commit(text) for text in ("a" * 39, "A" * 40, "a" * 41, "main", "a" * 40 + "\n"))
