@@ -207,6 +207,34 @@ def test_the_summary_leads_with_the_head_against_the_base(base_rule):
     assert (verdict["comparison"], verdict["base_git_commit"], verdict["design"]) == ("base", "abc", "paired")
 
 
+def test_a_lost_server_leads_the_headline_over_the_comparison_with_the_base(base_rule):
+    # Once a side's API ended mid-run, its endpoints' figures against the other side are its
+    # consequence, not the news: the run's own failure leads.
+    from datetime import UTC, datetime
+
+    from loadtest.gate.findings import server_ended
+    from loadtest.gate.render.headline import headline
+    from loadtest.gate.report import GateReport
+
+    run = paired_run({ENDPOINTS[2]: 2.2})
+    base = judge_against_base(run, base_rule)
+    lost = server_ended("exit status 7", 12.0, 60.0, side="base")
+    report = GateReport(
+        results=run,
+        baseline=None,
+        preset="smoke",
+        target="external",
+        thresholds=Path("thresholds.json"),
+        findings=(*base.findings, lost),
+        notes=(),
+        baseline_status="compared",
+        now=datetime(2026, 12, 7, tzinfo=UTC),
+        base=base,
+    )
+    assert any(f.source.startswith("regression.base") and f.level == "fail" for f in base.findings)
+    assert headline(report).startswith("FAIL: the run lost the base's API server after 12 s")
+
+
 def test_a_side_tagged_row_is_held_to_its_endpoints_own_limits():
     from loadtest.gate.rules import check_run
 

@@ -132,6 +132,9 @@ def headline_finding(report: GateReport) -> Finding:
     """The worst finding, preferring a stopped run (nothing else matters as much), then one that names
     an endpoint: that is where a reader looks first."""
     worst = report.findings[0].level
+    for finding in report.findings:
+        if finding.level == worst and finding.scope == RUN and finding.kind == "run":
+            return finding
     if report.base is not None:
         # Against a base measured in the same run, the endpoint's comparison with it is the news.
         for finding in report.findings:
@@ -141,9 +144,6 @@ def headline_finding(report: GateReport) -> Finding:
                 and finding.scope != AGGREGATE
             ):
                 return finding
-    for finding in report.findings:
-        if finding.level == worst and finding.scope == RUN and finding.kind == "run":
-            return finding
     for finding in report.findings:
         if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
             return finding
