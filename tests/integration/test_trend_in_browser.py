@@ -187,7 +187,12 @@ def test_the_trend_page_draws_every_chart_offline_with_the_step_marked(tmp_path,
     assert facts["sections"] == len(seeded.ENDPOINTS) + 1 and facts["visible"] == 1
     assert facts["heading"] == f"{DASHBOARD} (fail)"  # it opens on the failing endpoint
     assert facts["chartsRight"] > 0.75 * facts["pageWidth"]  # three charts a row: the width is used
-    charts = facts["charts"]
+    long_history = [chart for chart in facts["charts"] if chart["title"].startswith("Typical time, ")]
+    charts = [chart for chart in facts["charts"] if chart not in long_history]
+    # Above them, the baseline's long history (seeded from its history.json) with this run added: a
+    # chart per range of the selector, all but one hidden.
+    ranges = ("last 30 runs", "last 90 runs", "all runs")
+    assert [chart["title"] for chart in long_history] == [f"Typical time, {r} (ms)" for r in ranges]
     assert [chart["title"] for chart in charts] == [
         "typical response time (ms)",
         "p50 (ms)",
