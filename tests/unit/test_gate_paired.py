@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,13 @@ from loadtest.bundle import (
     side_row,
     split_side_row,
 )
+from loadtest.gate import render_markdown
+from loadtest.gate.findings import Finding, server_ended
 from loadtest.gate.paired import Method, judge_against_base
 from loadtest.gate.paired_failures import SideCounts, failure_ratio_findings
+from loadtest.gate.render import verdict_json
+from loadtest.gate.render.headline import headline
+from loadtest.gate.report import GateReport
 from loadtest.gate.thresholds import load_thresholds
 from loadtest.sides import SideChooser, block_side
 
@@ -175,27 +181,25 @@ def test_blocks_are_paired_and_judged_from_their_spread(base_rule):
     assert [f.scope for f in verdict.findings if f.scope != AGGREGATE] == [ENDPOINTS[5]]
 
 
-def test_the_summary_leads_with_the_head_against_the_base(base_rule):
-    from datetime import UTC, datetime
-
-    from loadtest.gate import render_markdown
-    from loadtest.gate.render import verdict_json
-    from loadtest.gate.report import GateReport
-
-    run = paired_run({ENDPOINTS[2]: 1.3})
-    base = judge_against_base(run, base_rule)
-    report = GateReport(
+def report_against_base(run, base, *more: Finding) -> GateReport:
+    """The gate's report of a paired run: the base's findings (and ``more``) as the run's."""
+    return GateReport(
         results=run,
         baseline=None,
         preset="smoke",
         target="external",
         thresholds=Path("thresholds.json"),
-        findings=tuple(base.findings),
+        findings=(*base.findings, *more),
         notes=(),
         baseline_status="compared",
         now=datetime(2026, 12, 7, tzinfo=UTC),
         base=base,
     )
+
+
+def test_the_summary_leads_with_the_head_against_the_base(base_rule):
+    run = paired_run({ENDPOINTS[2]: 1.3})
+    report = report_against_base(run, judge_against_base(run, base_rule))
     markdown = render_markdown(report)
     title = next(line for line in markdown.splitlines() if line.startswith("#### "))
     assert title.startswith(f"#### ❌ FAIL: {ENDPOINTS[2]} is 30% slower than the base (65 ms vs 50 ms, ")
@@ -210,27 +214,9 @@ def test_the_summary_leads_with_the_head_against_the_base(base_rule):
 def test_a_lost_server_leads_the_headline_over_the_comparison_with_the_base(base_rule):
     # Once a side's API ended mid-run, its endpoints' figures against the other side are its
     # consequence, not the news: the run's own failure leads.
-    from datetime import UTC, datetime
-
-    from loadtest.gate.findings import server_ended
-    from loadtest.gate.render.headline import headline
-    from loadtest.gate.report import GateReport
-
     run = paired_run({ENDPOINTS[2]: 2.2})
     base = judge_against_base(run, base_rule)
-    lost = server_ended("exit status 7", 12.0, 60.0, side="base")
-    report = GateReport(
-        results=run,
-        baseline=None,
-        preset="smoke",
-        target="external",
-        thresholds=Path("thresholds.json"),
-        findings=(*base.findings, lost),
-        notes=(),
-        baseline_status="compared",
-        now=datetime(2026, 12, 7, tzinfo=UTC),
-        base=base,
-    )
+    report = report_against_base(run, base, server_ended("exit status 7", 12.0, 60.0, side="base"))
     assert any(f.source.startswith("regression.base") and f.level == "fail" for f in base.findings)
     assert headline(report).startswith("FAIL: the run lost the base's API server after 12 s")
 
