@@ -21,7 +21,7 @@ from loadtest.exitcodes import ExitCode
 from loadtest.gate import DEFAULT_THRESHOLDS, GateInputError, publish_to_github_actions, run_gate
 from loadtest.gate.outputs import write_gate_files
 from loadtest.github.actions import artifact_pointer
-from loadtest.trend import long_view_of_run, page_for_report, write_trend_page
+from loadtest.trend import page_for_report, write_trend_page
 
 EXIT_CODES_HELP = """\
 Exit codes:
@@ -49,8 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         markdown = write_gate_files(report, summary=args.summary, verdict=args.json)
         if args.trend:
-            page = page_for_report(report, long=long_view_of_run(report, args.baseline))
-            write_trend_page(args.trend, page)
+            write_trend_page(args.trend, page_for_report(report, baseline=args.baseline))
     except GateInputError as exc:
         return fail(f"compare: error: {exc}", ExitCode.USAGE)
     except OSError as exc:

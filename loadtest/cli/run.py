@@ -57,7 +57,7 @@ def gate(out: Path, args: argparse.Namespace) -> int:
     trend page."""
     from loadtest import gate as gate_module
     from loadtest.gate.outputs import write_gate_files
-    from loadtest.trend import long_view_of_run, page_for_report, write_trend_page
+    from loadtest.trend import page_for_report, write_trend_page
 
     options = {"baseline": args.baseline}
     if args.thresholds:
@@ -67,8 +67,7 @@ def gate(out: Path, args: argparse.Namespace) -> int:
     except gate_module.GateInputError as exc:
         raise RunError(f"gate: {exc}", ExitCode.USAGE) from exc
     write_gate_files(report, summary=out / bundle.SUMMARY_MD, verdict=out / bundle.VERDICT_JSON)
-    page = page_for_report(report, long=long_view_of_run(report, args.baseline))
-    write_trend_page(out / bundle.TREND_PAGE, page)
+    write_trend_page(out / bundle.TREND_PAGE, page_for_report(report, baseline=args.baseline))
     print(gate_module.render_console(report))
     return report.exit_code
 

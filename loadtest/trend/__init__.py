@@ -27,7 +27,6 @@ from loadtest.trend.page import TrendPage, render_page
 __all__ = [
     "TrendPage",
     "long_view",
-    "long_view_of_run",
     "page_for_baseline",
     "page_for_report",
     "render_page",
@@ -42,9 +41,10 @@ _NO_HISTORY = {
 }
 
 
-def page_for_report(report: GateReport, *, long: LongView | None = None) -> TrendPage:
-    """This run against the history the gate compared it with (or alone, without one); with ``long``,
-    the baseline's long history with this run added above (loadtest.trend.long.long_view_of_run)."""
+def page_for_report(report: GateReport, *, baseline: Path | None = None) -> TrendPage:
+    """This run against the history the gate compared it with (or alone, without one); with the
+    ``baseline`` folder it was judged against, that baseline's long history with this run added above
+    (loadtest.trend.long.long_view_of_run)."""
     trend = report.trend or Trend.of_run(History(), report.results)
     if report.trend:
         runs = report.trend.history_runs
@@ -57,7 +57,7 @@ def page_for_report(report: GateReport, *, long: LongView | None = None) -> Tren
         if levels:
             marks[row] = max(levels, key=rank)
     return TrendPage(
-        long=long,
+        long=long_view_of_run(report, baseline) if baseline is not None else None,
         trend=trend,
         heading="Load test trend",
         facts=headline(report),
