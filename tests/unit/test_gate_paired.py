@@ -211,6 +211,15 @@ def test_the_summary_leads_with_the_head_against_the_base(base_rule):
     assert (verdict["comparison"], verdict["base_git_commit"], verdict["design"]) == ("base", "abc", "paired")
 
 
+def test_of_several_endpoints_slower_than_the_base_the_largest_change_leads(base_rule):
+    # An N+1 query in one view makes the head's server busier, so other endpoints fail a little too:
+    # the view's own change is the news, whatever order the endpoints come in.
+    run = paired_run({ENDPOINTS[1]: 1.4, ENDPOINTS[6]: 3.5, ENDPOINTS[3]: 1.5})
+    report = report_against_base(run, judge_against_base(run, base_rule))
+    assert sum(f.level == "fail" and f.scope in ENDPOINTS for f in report.findings) == 3
+    assert headline(report).startswith(f"FAIL: {ENDPOINTS[6]} is 244% slower than the base")
+
+
 def test_a_lost_server_leads_the_headline_over_the_comparison_with_the_base(base_rule):
     # Once a side's API ended mid-run, its endpoints' figures against the other side are its
     # consequence, not the news: the run's own failure leads.

@@ -136,18 +136,30 @@ def headline_finding(report: GateReport) -> Finding:
         if finding.level == worst and finding.scope == RUN and finding.kind == "run":
             return finding
     if report.base is not None:
-        # Against a base measured in the same run, the endpoint's comparison with it is the news.
-        for finding in report.findings:
-            if (
-                finding.level == worst
-                and finding.source.startswith("regression.base")
-                and finding.scope != AGGREGATE
-            ):
-                return finding
+        # Against a base measured in the same run, the endpoint's comparison with it is the news; of
+        # several, the one that changed most: a view with an N+1 query makes the whole head server
+        # busier, and its own +289% must lead, not the +52% it causes elsewhere.
+        against_base = [
+            finding
+            for finding in report.findings
+            if finding.level == worst and finding.source.startswith("regression.base") and finding.scope != AGGREGATE
+        ]
+        if against_base:
+            return max(against_base, key=_severity)
     for finding in report.findings:
         if finding.level == worst and finding.scope not in (RUN, AGGREGATE):
             return finding
     return report.findings[0]
+
+
+def _severity(finding: Finding) -> tuple[bool, float]:
+    """Errors before slowness, then the larger change (head over base; a ratio's points for failures)."""
+    errors = finding.metric not in ("typical", "rps")
+    if finding.value is None or finding.baseline is None:
+        return errors, 0.0
+    if errors:
+        return errors, finding.value - finding.baseline
+    return errors, finding.value / finding.baseline if finding.baseline > 0 else 0.0
 
 
 def say(report: GateReport, finding: Finding, *, text: Shown = as_is) -> str:
