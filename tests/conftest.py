@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import parallel
-from tests.postgres import PostgresCluster
+from tools.postgres import PostgresCluster
 
 ROOT = Path(__file__).resolve().parent.parent
 """The repository root: the workflows, the README, tools/."""
@@ -77,7 +77,7 @@ def run_tools(command: str, *args: str | Path, **options) -> subprocess.Complete
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     """A PostgreSQL server of this test process (under xdist: one per worker), for the example API's
-    databases; stopped when the session ends, however it ends (tests/postgres.py)."""
+    databases; stopped when the session ends, however it ends (tools/postgres.py)."""
     with PostgresCluster.started() as cluster:
         yield cluster
 

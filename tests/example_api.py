@@ -1,7 +1,7 @@
 """The example API (examples/api-repository) served by gunicorn for tests, on a database of its own.
 
 ``with running_example_api(postgres, KEY) as base_url: ...`` gives a server on a fresh copy of the
-seeded database in the tests' PostgreSQL cluster (tests/postgres.py); the server's processes and the
+seeded database in the tests' PostgreSQL cluster (tools/postgres.py); the server's processes and the
 database go when the block ends. The first server of a cluster migrates and seeds a template database
 once; each server then starts from a copy of it (CREATE DATABASE ... TEMPLATE takes a tenth of a second,
 migrate and seed two and a half).
@@ -22,7 +22,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tests.conftest import ROOT, child_environ
-from tests.postgres import PostgresCluster
+from tools.postgres import PostgresCluster
 
 EXAMPLE = ROOT / "examples" / "api-repository"
 """The example API's repository: manage.py, gunicorn.conf.py, requirements.txt, its workflows."""

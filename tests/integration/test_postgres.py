@@ -1,4 +1,4 @@
-"""The tests' PostgreSQL server (tests/postgres.py): it serves, and nothing of it outlives its owner."""
+"""The tests' PostgreSQL server (tools/postgres.py): it serves, and nothing of it outlives its owner."""
 
 import os
 import shutil
@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import ROOT, child_environ
 from tests.example_api import TEMPLATE, running_example_api
-from tests.postgres import PostgresCluster
+from tools.postgres import PostgresCluster
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,7 @@ def test_a_block_that_fails_stops_the_server_and_removes_its_folder() -> None:
 
 OWNER = """
 import sys, time
-from tests.postgres import PostgresCluster
+from tools.postgres import PostgresCluster
 with PostgresCluster.started() as cluster:
     print(cluster.process.pid, cluster.root, flush=True)
     time.sleep(600)

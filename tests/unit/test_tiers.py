@@ -24,7 +24,7 @@ PROCESS_MODULES = {
     "loadtest.sandbox.process",
     "loadtest.sandbox.server",
     "tests.example_api",
-    "tests.postgres",
+    "tools.postgres",
 }
 """Modules that start processes or serve sockets (a submodule counts as its parent)."""
 STARTERS = {
