@@ -55,6 +55,7 @@ from tests.conftest import ROOT, run_command
 from tests.e2e.test_workflows_act import ActRun, act_settings, stand_in_actions, zip_folder
 from tests.fakes.github_client import TOKEN
 from tests.fakes.github_server import FakeGitHub
+from tools.calibration.example_trials import N_PLUS_ONE
 
 pytestmark = pytest.mark.slow
 
@@ -116,11 +117,6 @@ REHEARSAL_THRESHOLDS = {
         },
     },
 }
-N_PLUS_ONE = (
-    "        items = library_items()\n        category",
-    "        items = LibraryItem.objects.all()\n        category",
-)
-"""The N+1 commit: the library's list view drops library_items()' select_related("category")."""
 COMMENT_ONLY = (
     "    # A shelf of the app's library shows 50 items at a time.",
     "    # A shelf of the library shows 50 items at a time, as the app's library screen does.",

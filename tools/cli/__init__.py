@@ -11,6 +11,7 @@ COMMANDS = {
     "calibrate": "measure the gate's false alarms and detection on the stand-in API",
     "bench-sandbox": "benchmark the stand-in API against a bare gevent hello-world",
     "bench-generator": "benchmark the load generator's CPU per 1,000 requests",
+    "example-trials": "A/A and N+1 trials of a pull request's check on the example API (PostgreSQL)",
     "capacity": "the highest request rate this machine reaches with 1 and 2 Locust workers",
 }
 
