@@ -1,6 +1,7 @@
 """``python -m tools example-trials``: a pull request's check on the example API, many times over.
 
-    python -m tools example-trials [-T 20] [--preset smoke] [--seed 1] [--out DIR] [--judge-only]
+    python -m tools example-trials [-T 20] [--preset smoke] [--seed 1] [--out DIR] [--thresholds FILE]
+                                   [--judge-only]
 
 Starts its own PostgreSQL server (Debian's postgresql, in a temporary folder) and, per trial, the
 example API's base and head with gunicorn on loopback, as the action's compare-base does; stops all of
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from loadtest.cli.console import command_parser, positive_int
 from loadtest.exitcodes import ExitCode
+from loadtest.gate.thresholds import DEFAULT_THRESHOLDS
 from tools.calibration import example_trials
 from tools.postgres import PostgresError
 
@@ -40,6 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, default=Path("results") / "example-trials", help="folder for the runs"
     )
+    parser.add_argument(
+        "--thresholds",
+        type=Path,
+        default=DEFAULT_THRESHOLDS,
+        help="thresholds file (default: thresholds.json)",
+    )
     parser.add_argument("--judge-only", action="store_true", help="judge the trials already in --out again")
     return parser
 
@@ -47,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = example_trials.TrialSettings(trials=args.T, preset=args.preset, seed=args.seed, out=args.out)
+    settings = example_trials.TrialSettings(
+        trials=args.T, preset=args.preset, seed=args.seed, out=args.out, thresholds=args.thresholds.absolute()
+    )
     try:
         if args.judge_only:
             results = example_trials.judge_again(settings)
