@@ -39,6 +39,12 @@ Sides = dict[str, dict[str, dict[int | None, EndpointStats]]]
 """Endpoint -> side -> block (None in the paired design) -> its row."""
 MIN_BLOCK_REQUESTS = 5
 """A block pair is used for an endpoint only when both of its blocks have this many requests."""
+SPREAD_MIN_ENDPOINTS = 5
+"""The servers' spread is estimated from at least this many endpoints, else not at all."""
+SPREAD_PRIOR_DF = 10.0
+"""How much the sampling formula is trusted against the run's own spread, in squared z-scores: the
+estimate from 13 endpoints (10 kept) is shrunk halfway to 1, so one run's chance spread neither
+widens nor narrows the intervals much; a spread several times the formula's still shows."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +86,8 @@ class Method:
 
     common_mode: bool | None = None
     """None: thresholds.json's ``regression.base.common_mode``."""
+    server_spread: bool | None = None
+    """None: thresholds.json's ``regression.base.server_spread``."""
 
 
 @dataclass(kw_only=True)
@@ -114,6 +122,8 @@ def judge_against_base(
     comparison = BaseComparison(design=design)
     estimates = _estimates(sides, design, min_requests, comparison.notes)
     changes = _judged(estimates, common=common)
+    if rule.server_spread if method.server_spread is None else method.server_spread:
+        changes = _widened(changes, comparison.notes)
     comparison.changes = _decide(changes, rule)
     comparison.tests = len(changes)
     for change in comparison.changes:
@@ -288,6 +298,31 @@ def _run_wide_shift(estimates: Mapping[str, _Estimate], pair: int, *, leave_out:
     }
     centre = [{name: RowSummary(0, {TYPICAL: 0.0}, {TYPICAL: 0.0}) for name in now}]
     return CommonMode(now, centre).shift(now, leave_out=leave_out)
+
+
+def _widened(changes: list[Change], notes: list[str]) -> list[Change]:
+    """Every interval widened by how much more the endpoints' ratios spread than their sampling noise
+    says (stats.trimmed_dispersion, shrunk toward 1 by SPREAD_PRIOR_DF), never narrowed.
+
+    The histograms' variance counts only which requests were drawn. Two servers of the same code on
+    two databases can differ by more, per endpoint (a query plan, a cache, a queue that builds on one
+    side when the machine is saturated): on the example API on PostgreSQL an A/A run's endpoints
+    spread about 4 times their sampling variance. Across one run's endpoints that shows; the
+    largest quarter are left out, so an endpoint that really changed does not widen the others."""
+    endpoints = [c for c in changes if c.row != AGGREGATE and c.variance > 0]
+    if len(endpoints) < SPREAD_MIN_ENDPOINTS:
+        return changes
+    measured, kept = stats.trimmed_dispersion([c.score() for c in endpoints])
+    factor = (SPREAD_PRIOR_DF + kept * measured) / (SPREAD_PRIOR_DF + kept)
+    if factor <= 1:
+        return changes
+    notes.append(
+        f"The endpoints' ratios to the base spread {measured:.1f} times as far as their requests' sampling "
+        f"noise says (the two servers differ by more than the requests show), so every interval is "
+        f"{math.sqrt(factor):.2f} times as wide."
+    )
+    df = SPREAD_PRIOR_DF + kept
+    return [Change(**{**vars(c), "variance": c.variance * factor, "df": min(c.df, df)}) for c in changes]
 
 
 def _decide(changes: list[Change], rule: BaseRule) -> list[Change]:

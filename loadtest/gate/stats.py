@@ -262,6 +262,25 @@ def t_quantile(q: float, df: float) -> float:
     return (low + high) / 2
 
 
+def trimmed_dispersion(scores: Sequence[float], keep: float = 0.75) -> tuple[float, int]:
+    """How many times their variance independent z-scores spread, from the smallest ``keep`` of their
+    squares (so that a few that really moved do not count), and the squares it rests on.
+
+    For z ~ N(0, 1), z squared is chi-square with 1 degree of freedom, and the mean of its part below
+    the quantile q is P(chi2_3 <= q) / P(chi2_1 <= q) (x times chi2_1's density is chi2_3's), so the
+    kept squares' mean over that is an unbiased estimate of the factor for a large sample."""
+    squares = sorted(score * score for score in scores if math.isfinite(score))
+    kept = max(1, math.ceil(keep * len(squares))) if squares else 0
+    if kept == 0:
+        return 1.0, 0
+    share = kept / len(squares)
+    if share >= 1:
+        return math.fsum(squares) / kept, kept
+    q = NormalDist().inv_cdf(0.5 + share / 2) ** 2
+    chi2_3 = math.erf(math.sqrt(q / 2)) - math.sqrt(2 * q / math.pi) * math.exp(-q / 2)
+    return math.fsum(squares[:kept]) / kept / (chi2_3 / share), kept
+
+
 def chi2_quantile(q: float, df: float) -> float:
     """The ``q`` quantile of the chi-square distribution with ``df`` degrees of freedom, by Wilson and
     Hilferty's cube-root normal approximation (within 1% from about 5 degrees of freedom)."""

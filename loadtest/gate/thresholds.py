@@ -115,6 +115,8 @@ class BaseRule:
     latency: HistoryRule
     """Its ``levels`` and ``run_wide`` (the history's shape; the history's other fields are unused)."""
     common_mode: bool = True
+    server_spread: bool = False
+    """Widen every interval by how much more the run's endpoints spread than their sampling noise."""
     failure_ratio: RegressionRule | None = None
     new_error_level: str = "fail"
     """``warn``, ``fail`` or ``off``: an error status only the head answered with."""
@@ -284,6 +286,7 @@ def _base_rule(spec: Mapping[str, Any] | None) -> BaseRule | None:
     return BaseRule(
         latency=latency,
         common_mode=spec.get("common_mode", True),
+        server_spread=spec.get("server_spread", False),
         failure_ratio=_regression_rule("failure_ratio", spec.get("failure_ratio"), "absolute"),
         new_error_level=spec.get("new_error_level", "fail"),
         reason=spec.get("reason", ""),

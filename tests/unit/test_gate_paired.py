@@ -20,7 +20,7 @@ from loadtest.bundle import (
     side_row,
     split_side_row,
 )
-from loadtest.gate import render_markdown
+from loadtest.gate import render_markdown, stats
 from loadtest.gate.findings import Finding, server_ended
 from loadtest.gate.paired import Method, judge_against_base
 from loadtest.gate.paired_failures import SideCounts, failure_ratio_findings
@@ -218,6 +218,46 @@ def test_of_several_endpoints_slower_than_the_base_the_largest_change_leads(base
     report = report_against_base(run, judge_against_base(run, base_rule))
     assert sum(f.level == "fail" and f.scope in ENDPOINTS for f in report.findings) == 3
     assert headline(report).startswith(f"FAIL: {ENDPOINTS[6]} is 244% slower than the base")
+
+
+SERVERS_APART = {
+    ENDPOINTS[0]: 1.06, ENDPOINTS[1]: 0.94, ENDPOINTS[2]: 1.05, ENDPOINTS[3]: 0.95,
+    ENDPOINTS[4]: 1.07, ENDPOINTS[5]: 0.93,
+}  # fmt: skip
+"""Two servers of the same code whose endpoints differ by 5-7% either way (two databases, two query
+plans): far beyond the sampling noise of 2,000 requests a side."""
+
+
+def test_servers_that_differ_per_endpoint_widen_every_interval_and_a_real_slowdown_still_fails(base_rule):
+    run = paired_run({**SERVERS_APART, ENDPOINTS[6]: 3.5})
+    narrow = judge_against_base(run, base_rule, method=Method(server_spread=False))
+    assert {ENDPOINTS[0], ENDPOINTS[4]} <= {f.scope for f in narrow.findings if f.level == "fail"}
+    wide = judge_against_base(run, base_rule, method=Method(server_spread=True))
+    assert [f.scope for f in wide.findings if f.level == "fail" and f.scope != AGGREGATE] == [ENDPOINTS[6]]
+    assert any("spread" in note and "times as wide" in note for note in wide.notes)
+
+
+def test_servers_that_differ_only_by_their_requests_noise_keep_their_intervals(base_rule):
+    run = paired_run({ENDPOINTS[6]: 1.2})
+    plain = judge_against_base(run, base_rule, method=Method(server_spread=False))
+    spread = judge_against_base(run, base_rule, method=Method(server_spread=True))
+    before = {c.row: c.variance for c in plain.changes}
+    after = {c.row: c.variance for c in spread.changes}
+    # Never narrowed; widened by at most the shrunk chance spread of 8 endpoints' noise.
+    assert all(before[row] <= after[row] <= 1.5 * before[row] for row in before)
+
+
+def test_the_trimmed_dispersion_of_standard_normal_scores_is_about_one_and_of_wider_ones_their_variance():
+    rng = random.Random(7)
+    for variance in (1.0, 4.0):
+        estimates = [
+            stats.trimmed_dispersion([rng.gauss(0, math.sqrt(variance)) for _ in range(200)])[0]
+            for _ in range(200)
+        ]
+        assert 0.9 * variance < sum(estimates) / len(estimates) < 1.1 * variance
+    # The largest quarter is left out: three endpoints that really moved do not count.
+    calm = [0.1, -0.2, 0.3, 0.0, -0.1, 0.2, 0.1, -0.3, 0.0]
+    assert stats.trimmed_dispersion([*calm, 40, -35, 50]) == stats.trimmed_dispersion([*calm, 0.5, -0.4, 0.6])
 
 
 def test_a_lost_server_leads_the_headline_over_the_comparison_with_the_base(base_rule):

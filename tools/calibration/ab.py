@@ -198,6 +198,8 @@ VARIANTS: dict[str, Method] = {
     "paired verdict": Method(),
     "variant: common mode on": Method(common_mode=True),
     "variant: common mode off": Method(common_mode=False),
+    "variant: server spread on": Method(server_spread=True),
+    "variant: server spread off": Method(server_spread=False),
 }
 """The decision as thresholds.json sets it, and with the run-wide shift taken out or left in."""
 
