@@ -199,6 +199,7 @@ def run_trial(
         "exit_code": done.returncode,
         "wall_s": time.monotonic() - started,
         "left_running": len(processes_in(settings.out / "checkouts")),
+        "load_average_1m": os.getloadavg()[0],
     }
     out.mkdir(parents=True, exist_ok=True)
     (out / "trial-output.txt").write_text(done.stdout + done.stderr, encoding="utf-8")

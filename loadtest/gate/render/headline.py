@@ -142,7 +142,9 @@ def headline_finding(report: GateReport) -> Finding:
         against_base = [
             finding
             for finding in report.findings
-            if finding.level == worst and finding.source.startswith("regression.base") and finding.scope != AGGREGATE
+            if finding.level == worst
+            and finding.source.startswith("regression.base")
+            and finding.scope != AGGREGATE
         ]
         if against_base:
             return max(against_base, key=_severity)
