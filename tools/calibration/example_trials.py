@@ -79,6 +79,8 @@ class TrialResult:
     """The scopes (endpoint, Aggregated, run) of the check's failing findings."""
     headline: str
     left_running: int
+    load_average: float | None = None
+    """The machine's 1-minute load average when the check ended."""
     dispersion: float | None = None
     """The mean squared z-score of the endpoints' head-over-base ratios, the N+1's view left out: about
     1 when the two servers differ only by the requests' sampling noise, more when they differ per
@@ -220,6 +222,7 @@ def result_of(out: Path) -> TrialResult:
         failing=tuple(f["scope"] for f in verdict.get("findings", []) if f.get("level") == "fail"),
         headline=verdict.get("headline", ""),
         left_running=facts["left_running"],
+        load_average=facts.get("load_average_1m"),
         dispersion=dispersion(out),
     )
 
@@ -296,6 +299,7 @@ def render(settings: TrialSettings, results: Sequence[TrialResult]) -> str:
         f"- wall time of one check (setup, start, load, gate): median {_median(walls):.1f} s, "
         f"min {min(walls, default=0):.1f} s, max {max(walls, default=0):.1f} s",
         f"- processes left running after a trial: {sum(r.left_running for r in results)}",
+        f"- the machine's load average as a check ended: {_range([r.load_average for r in results])}",
         f"- dispersion (mean squared z of the endpoints' ratios; 1 = sampling noise only): A/A median "
         f"{_median([r.dispersion for r in aa if r.dispersion is not None]):.2f}, N+1 median "
         f"{_median([r.dispersion for r in slow if r.dispersion is not None]):.2f}",
@@ -304,6 +308,13 @@ def render(settings: TrialSettings, results: Sequence[TrialResult]) -> str:
         *(f"  {_line(r)}" for r in results),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _range(values: Sequence[float | None]) -> str:
+    known = [value for value in values if value is not None]
+    if not known:
+        return "not recorded"
+    return f"{min(known):.1f}-{max(known):.1f} (median {_median(known):.1f})"
 
 
 def _median(values: Sequence[float]) -> float:
