@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from loadtest.exitcodes import ExitCode
+from loadtest.github.actions import StepOutputError
 
 COMMANDS = {
     "run": "run the load test: a preset or a custom run, headless, or Locust's web UI",
@@ -60,7 +61,12 @@ def dispatch(prog: str, package: str, commands: Mapping[str, str], argv: Sequenc
         )
         return ExitCode.USAGE
     command = importlib.import_module(f"{package}.{name.replace('-', '_')}")
-    return command.main(rest)
+    try:
+        return command.main(rest)
+    except StepOutputError as exc:
+        # Every command that sets step outputs writes them last: what it wrote before stays.
+        print(f"{prog} {name}: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
 
 
 def main(argv: Sequence[str] | None = None) -> int:

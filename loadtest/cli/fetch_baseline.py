@@ -66,9 +66,9 @@ def main(
         validate_workflow(args.workflow)
         check_out_dir(args.out)
         settings = GitHubSettings.from_environ(env)
+        branch = args.branch or default_branch(load_event(settings.event_path))
     except (ValueError, ConfigError) as exc:
         return fail(f"error: {exc}", ExitCode.USAGE)
-    branch = args.branch or default_branch(load_event(settings.event_path))
     not_found = {"found": "false", "run-id": "", "head-sha": ""}
     if not settings.configured:
         annotate("notice", "no GITHUB_TOKEN or GITHUB_REPOSITORY: running without a baseline", environ=env)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from loadtest.config import ConfigError
 from loadtest.github.environment import GitHubEnv
 
 
@@ -47,14 +48,23 @@ def annotate(
         print(f"{level}: {message}", file=out, flush=True)
 
 
+class StepOutputError(Exception):
+    """$GITHUB_OUTPUT cannot be appended to: the command's one line says so (loadtest.cli.dispatch)."""
+
+
 def write_outputs(outputs: Mapping[str, str], *, environ: Mapping[str, str] | None = None) -> None:
     """Append ``key=value`` lines to $GITHUB_OUTPUT when the runner provides it."""
     path = GitHubEnv.from_environ(environ).output
     if not path:
         return
     check_outputs(outputs)
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.writelines(f"{key}={value}\n" for key, value in outputs.items())
+    try:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.writelines(f"{key}={value}\n" for key, value in outputs.items())
+    except OSError as exc:
+        raise StepOutputError(
+            f"cannot append the step outputs to $GITHUB_OUTPUT ({path!r}): {exc.strerror}"
+        ) from None
 
 
 def check_outputs(outputs: Mapping[str, str]) -> None:
@@ -98,15 +108,27 @@ def artifact_pointer(
     return f"**{label}:** `{file_name}`{where}{link}."
 
 
+class EventError(ConfigError):
+    """GITHUB_EVENT_PATH names a file that is not a readable JSON object."""
+
+
 def load_event(event_path: str) -> dict[str, Any]:
-    """The event payload at GITHUB_EVENT_PATH, or {} when there is none (local use)."""
+    """The event payload at GITHUB_EVENT_PATH, or {} when there is none (local use); EventError when
+    the file named cannot be read as a JSON object: a plan from an empty event would be a wrong one
+    (a pull request taken for a dispatch), and the runner always writes a readable one."""
     if not event_path:
         return {}
     try:
         data = json.loads(Path(event_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    except OSError as exc:
+        raise EventError(f"GITHUB_EVENT_PATH ({event_path!r}) cannot be read: {exc.strerror}") from None
+    except ValueError as exc:
+        raise EventError(f"GITHUB_EVENT_PATH ({event_path!r}) is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise EventError(
+            f"GITHUB_EVENT_PATH ({event_path!r}) holds a {type(data).__name__}, not a JSON object"
+        )
+    return data
 
 
 def print_untrusted(
