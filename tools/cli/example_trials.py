@@ -12,6 +12,7 @@ See tools/calibration/example_trials.py for what a trial is and how it is counte
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # A SIGTERM unwinds like an exception, so the PostgreSQL server and its folder go as on any ending.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(ExitCode.INCOMPLETE))
     settings = example_trials.TrialSettings(
         trials=args.T, preset=args.preset, seed=args.seed, out=args.out, thresholds=args.thresholds.absolute()
     )
