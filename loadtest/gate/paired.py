@@ -23,6 +23,7 @@ A run of a base against a head (loadtest.sides) holds side-tagged rows. Per endp
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -312,7 +313,12 @@ def _widened(changes: list[Change], notes: list[str]) -> list[Change]:
     endpoints = [c for c in changes if c.row != AGGREGATE and c.variance > 0]
     if len(endpoints) < SPREAD_MIN_ENDPOINTS:
         return changes
-    measured, kept = stats.trimmed_dispersion([c.score() for c in endpoints])
+    # Around the endpoints' median shift, not around 0: a head slower on every endpoint alike (a
+    # middleware, a slower server) is a change to find (the aggregate's test), not a spread to allow.
+    centre = statistics.median(c.log_ratio for c in endpoints)
+    measured, kept = stats.trimmed_dispersion(
+        [(c.log_ratio - centre) / math.sqrt(c.variance) for c in endpoints]
+    )
     factor = (SPREAD_PRIOR_DF + kept * measured) / (SPREAD_PRIOR_DF + kept)
     if factor <= 1:
         return changes
