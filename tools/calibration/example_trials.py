@@ -276,9 +276,10 @@ def processes_in(folder: Path) -> list[psutil.Process]:
 
 def _line(result: TrialResult) -> str:
     spread = f"dispersion {result.dispersion:.2f}, " if result.dispersion is not None else ""
+    # The headline is the verdict's (judged again with --judge-only); the exit code, the check's.
     return (
-        f"{result.name}: exit {result.exit_code}, {result.wall_s:.0f} s, {spread}"
-        f"{result.headline or 'no verdict'}"
+        f"{result.name}: {result.wall_s:.0f} s, {spread}"
+        f"{result.headline or f'no verdict (exit {result.exit_code})'}"
     )
 
 
