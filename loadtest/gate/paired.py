@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from loadtest.bundle import AGGREGATE, EndpointStats, Results, split_side_row, sum_histograms
 from loadtest.gate import stats
@@ -328,7 +328,7 @@ def _widened(changes: list[Change], notes: list[str]) -> list[Change]:
         f"{math.sqrt(factor):.2f} times as wide."
     )
     df = SPREAD_PRIOR_DF + kept
-    return [Change(**{**vars(c), "variance": c.variance * factor, "df": min(c.df, df)}) for c in changes]
+    return [replace(c, variance=c.variance * factor, df=min(c.df, df)) for c in changes]
 
 
 def _decide(changes: list[Change], rule: BaseRule) -> list[Change]:

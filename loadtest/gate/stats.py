@@ -270,9 +270,9 @@ def trimmed_dispersion(scores: Sequence[float], keep: float = 0.75) -> tuple[flo
     the quantile q is P(chi2_3 <= q) / P(chi2_1 <= q) (x times chi2_1's density is chi2_3's), so the
     kept squares' mean over that is an unbiased estimate of the factor for a large sample."""
     squares = sorted(score * score for score in scores if math.isfinite(score))
-    kept = max(1, math.ceil(keep * len(squares))) if squares else 0
-    if kept == 0:
+    if not squares:
         return 1.0, 0
+    kept = max(1, math.ceil(keep * len(squares)))
     share = kept / len(squares)
     if share >= 1:
         return math.fsum(squares) / kept, kept

@@ -34,7 +34,7 @@ import psutil
 
 from loadtest import bundle
 from loadtest.bundle import AGGREGATE
-from loadtest.gate.paired import judge_against_base
+from loadtest.gate.paired import Method, judge_against_base
 from loadtest.gate.thresholds import DEFAULT_THRESHOLDS, load_thresholds
 from loadtest.run.plan import ROOT
 from tools.calibration.report import count_cell
@@ -235,7 +235,9 @@ def dispersion(out: Path) -> float | None:
     rule = load_thresholds().rules_for(preset="smoke", target="started").regression.base
     if rule is None:
         return None
-    changes = judge_against_base(results, rule).changes
+    # The requests' sampling noise alone, whatever thresholds.json decides: the diagnostic of the spread.
+    plain = Method(common_mode=False, server_spread=False)
+    changes = judge_against_base(results, rule, method=plain).changes
     scores = [
         c.score() ** 2 for c in changes if c.row not in (AGGREGATE, N_PLUS_ONE_ENDPOINT) and c.variance > 0
     ]
@@ -259,9 +261,10 @@ def judge_again(settings: TrialSettings, progress: Callable[[str], None] = print
 
 def _read_verdict(out: Path) -> dict[str, Any]:
     try:
-        return json.loads((out / bundle.VERDICT_JSON).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+        verdict = bundle.read_json(out / bundle.VERDICT_JSON)
+    except bundle.BundleError:
+        return {}  # the check ended before its verdict (exit 3)
+    return verdict if isinstance(verdict, dict) else {}
 
 
 def processes_in(folder: Path) -> list[psutil.Process]:
