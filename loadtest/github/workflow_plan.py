@@ -184,11 +184,12 @@ def plan_for_event(context: Context, request: Request = Request()) -> CiPlan:
         check_thresholds_file(thresholds, presets_dir)
     on_default_branch = context.ref == f"refs/heads/{default_branch(context.event)}"
     wants_baseline = request.baseline == "auto"
+    base_sha = _base_sha(context, request)
     return CiPlan(
         mode="load-test",
         work_dir=context.work_dir,
         preset=preset,
-        timeout_minutes=math.ceil(spec.run_time_s / 60) + SETUP_MARGIN_MIN,
+        timeout_minutes=math.ceil(spec.run_time_for(with_base=bool(base_sha)) / 60) + SETUP_MARGIN_MIN,
         record_baseline=wants_baseline and context.event_name in ("push", "schedule") and on_default_branch,
         fetch_baseline=wants_baseline,
         comment_artifact=context.event_name == "pull_request" and request.comment == "auto",
@@ -196,7 +197,7 @@ def plan_for_event(context: Context, request: Request = Request()) -> CiPlan:
         results_artifact=f"loadtest-results-{preset}-{context.run_id}-{context.run_attempt}",
         thresholds=thresholds,
         presets_dir=presets_dir,
-        base_sha=_base_sha(context, request),
+        base_sha=base_sha,
     )
 
 

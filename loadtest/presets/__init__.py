@@ -54,6 +54,16 @@ class Preset:
     def run_time_s(self) -> float:
         return parse_duration(self.settings.get("run-time", "0"))
 
+    def run_time_for(self, *, with_base: bool) -> float:
+        """The run time of a run that loads one target, or a base and a head together.
+
+        With a base, each side gets about half the requests of a one-target run of the same length, so
+        a preset may give such a run more time (``base-run-time``); without that key it runs as long.
+        """
+        if with_base and "base-run-time" in self.settings:
+            return parse_duration(self.settings["base-run-time"])
+        return self.run_time_s
+
     @property
     def wait_s(self) -> tuple[float, float]:
         """Shortest and longest wait between a user's tasks."""
@@ -81,11 +91,13 @@ def _check_numbers(path: Path, settings: Mapping[str, str]) -> None:
         if value is None or not math.isfinite(value) or value < 0:
             wanted = "a whole number" if kind is int else "a number"
             raise PresetError(f"{path}: {key} must be {wanted} >= 0, got {settings[key]!r}")
-    if "run-time" in settings:
+    for key in DURATIONS:
+        if key not in settings:
+            continue
         try:
-            parse_duration(settings["run-time"])
+            parse_duration(settings[key])
         except PresetError as exc:
-            raise PresetError(f"{path}: run-time: {exc}") from None
+            raise PresetError(f"{path}: {key}: {exc}") from None
 
 
 def parse_duration(text: str) -> float:
@@ -150,7 +162,10 @@ NUMBERS = {
     "processes": int,
     "spike-users": int,
 }
-"""The keys the runner reads as numbers (``run-time`` is a duration), checked when the file is read."""
+"""The keys the runner reads as numbers, checked when the file is read."""
+
+DURATIONS = ("run-time", "base-run-time")
+"""The keys the runner reads as durations (30s, 5m), checked when the file is read."""
 
 
 @functools.cache

@@ -177,7 +177,8 @@ def plan_run(preset_name: str | None, overrides: Overrides = Overrides(), **opti
         config=preset,
         users=overrides.users or (preset.users if preset else 1),
         spawn_rate=overrides.spawn_rate or (preset.spawn_rate if preset else float(overrides.users or 1)),
-        run_time_s=overrides.run_time_s or (preset.run_time_s if preset else 0),
+        run_time_s=overrides.run_time_s
+        or (preset.run_time_for(with_base=options.get("base") is not None) if preset else 0),
         wait_s=(
             low if overrides.wait_min_s is None else overrides.wait_min_s,
             high if overrides.wait_max_s is None else overrides.wait_max_s,

@@ -227,6 +227,11 @@ def add_options(parser, **_kwargs) -> None:  # noqa: ANN001
         default="paired",
         help="How base and head share the run (loadtest.sides)",
     )
+    # Read by the runner (loadtest.presets), not here: registered so that Locust accepts the key in a
+    # preset file given as --config.
+    parser.add_argument(
+        "--base-run-time", default="", help="A preset's run time when a base is loaded too (the runner's)"
+    )
     parser.add_argument(
         "--ab-block-s", type=float, default=DEFAULT_BLOCK_S, help="Block length of the blocks design (s)"
     )

@@ -6,7 +6,8 @@ from loadtest import locustfiles
 from loadtest.cli.run_options import build_parser, plan_from_args
 from loadtest.run import Overrides, plan_run
 from loadtest.run.locust import locust_command
-from loadtest.run.plan import LOCUSTFILE, RunPlan
+from loadtest.run.plan import LOCUSTFILE, BaseSide, RunPlan
+from loadtest.settings import Settings
 
 HOST = "http://127.0.0.1:8000"
 
@@ -130,3 +131,19 @@ def test_the_presets_folder_may_come_from_the_setting(tmp_path):
     plan = plan_from_args(args, environ={"LOADTEST_PRESETS_DIR": str(tmp_path)})
 
     assert plan.preset == "tiny" and plan.users == 2
+
+
+def test_a_run_with_a_base_takes_the_presets_base_run_time_and_a_given_run_time_wins(tmp_path):
+    (tmp_path / "tiny.conf").write_text("# tiny?\nusers = 2\nrun-time = 20s\nbase-run-time = 40s\n", "utf-8")
+    settings = Settings(presets_dir=tmp_path)
+    base = BaseSide(host="http://127.0.0.1:8001")
+
+    alone = command("tiny", settings=settings)
+    with_base = command("tiny", settings=settings, base=base)
+    told = command("tiny", Overrides(run_time_s=30), settings=settings, base=base)
+
+    assert (flag(alone, "--run-time"), flag(with_base, "--run-time"), flag(told, "--run-time")) == (None, "40s", "30s")
+
+
+def test_a_preset_without_a_base_run_time_runs_as_long_with_a_base():
+    assert flag(command("quick", base=BaseSide(host="http://127.0.0.1:8001")), "--run-time") is None

@@ -100,3 +100,33 @@ def test_a_callers_folder_may_not_shadow_a_built_in_preset_or_misname_one(tmp_pa
 def test_a_missing_callers_folder_is_named(tmp_path):
     with pytest.raises(PresetError, match=f"presets folder {tmp_path / 'nope'}: no such folder"):
         load_preset("smoke", tmp_path / "nope")
+
+
+@pytest.mark.parametrize("key", ["run-time", "base-run-time"])
+def test_a_duration_it_cannot_read_names_the_file_and_the_key(tmp_path, key):
+    (tmp_path / "tiny.conf").write_text(f"{CALLERS}{key} = two weeks\n", encoding="utf-8")
+
+    with pytest.raises(PresetError, match=f"tiny.conf: {key}: cannot read the time 'two weeks'"):
+        load_preset("tiny", tmp_path)
+
+
+def test_the_base_run_time_applies_only_with_a_base(tmp_path):
+    (tmp_path / "tiny.conf").write_text(CALLERS + "base-run-time = 1m30s\n", encoding="utf-8")
+
+    tiny = load_preset("tiny", tmp_path)
+
+    assert (tiny.run_time_for(with_base=False), tiny.run_time_for(with_base=True)) == (20, 90)
+
+
+@pytest.mark.parametrize("name", available())
+def test_every_key_of_a_built_in_preset_is_an_option_locust_accepts(name):
+    # Locust refuses a config file with a key it does not know ("unrecognized arguments"), so a key
+    # only the runner reads (base-run-time) must be registered by the locustfile too.
+    from locust import argument_parser
+
+    import loadtest.presets.spike_shape  # noqa: F401 - registers the spike's options
+    import loadtest.user.locust_user  # noqa: F401 - registers the load test's options
+
+    options = {flag for action in argument_parser.get_parser()._actions for flag in action.option_strings}
+
+    assert {f"--{key}" for key in load_preset(name).settings} - {"--locustfile"} <= options

@@ -298,6 +298,17 @@ def test_a_preset_of_the_callers_may_not_replace_a_built_in_one(tmp_path):
 BASE_SHA = "b" * 40
 
 
+def test_a_pull_request_that_measures_its_base_gets_the_base_run_time_in_its_time_limit(caller):
+    (caller / "presets" / "tiny.conf").write_text(TINY + "base-run-time = 4m\n", encoding="utf-8")
+    event = {"pull_request": {"base": {"sha": BASE_SHA}}}
+    request = Request(preset="tiny", presets_dir=Path("presets"), start=True)
+
+    with_base = plan_for_event(context("pull_request", event=event, workspace=caller), request)
+    alone = plan_for_event(context("push", workspace=caller), request)
+
+    assert (with_base.timeout_minutes, alone.timeout_minutes) == (4 + 10, 2 + 10)
+
+
 @pytest.mark.parametrize(
     ("event_name", "compare_base", "start", "expected"),
     [
