@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from loadtest import contract
+from loadtest.presets import available, load_preset
 from loadtest.run.ports import free_port
 from loadtest.sandbox import get_stats, running_sandbox
 from tests.conftest import run_command
@@ -54,6 +55,26 @@ def test_every_endpoint_of_the_contract_has_exactly_one_task():
     assert done.returncode == 0, done.stderr
 
     assert sorted(json.loads(done.stdout.strip().splitlines()[-1])) == sorted(e.name for e in contract.API)
+
+
+LOCUST_OPTIONS = """
+import json
+from locust import argument_parser
+import loadtest.presets.spike_shape, loadtest.user.locust_user  # register their options
+print(json.dumps([flag for action in argument_parser.get_parser()._actions for flag in action.option_strings]))
+"""
+
+
+def test_every_key_of_a_built_in_preset_is_an_option_locust_accepts():
+    # Locust refuses a config file with a key it does not know ("unrecognized arguments"), so a key
+    # only the runner reads (base-run-time) must be registered by the locustfile too. In a process of
+    # its own: Locust's gevent patching must come before anything else is imported.
+    done = run_command(sys.executable, "-c", LOCUST_OPTIONS)
+    options = set(json.loads(done.stdout.splitlines()[-1]))
+
+    for name in available():
+        keys = {f"--{key}" for key in load_preset(name).settings} - {"--locustfile"}
+        assert keys <= options, f"{name}.conf: Locust would refuse {sorted(keys - options)}"
 
 
 def test_every_endpoint_is_exercised_without_failures(runs):

@@ -117,16 +117,3 @@ def test_the_base_run_time_applies_only_with_a_base(tmp_path):
 
     assert (tiny.run_time_for(with_base=False), tiny.run_time_for(with_base=True)) == (20, 90)
 
-
-@pytest.mark.parametrize("name", available())
-def test_every_key_of_a_built_in_preset_is_an_option_locust_accepts(name):
-    # Locust refuses a config file with a key it does not know ("unrecognized arguments"), so a key
-    # only the runner reads (base-run-time) must be registered by the locustfile too.
-    from locust import argument_parser
-
-    import loadtest.presets.spike_shape  # noqa: F401 - registers the spike's options
-    import loadtest.user.locust_user  # noqa: F401 - registers the load test's options
-
-    options = {flag for action in argument_parser.get_parser()._actions for flag in action.option_strings}
-
-    assert {f"--{key}" for key in load_preset(name).settings} - {"--locustfile"} <= options
