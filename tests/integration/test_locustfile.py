@@ -61,7 +61,8 @@ LOCUST_OPTIONS = """
 import json
 from locust import argument_parser
 import loadtest.presets.spike_shape, loadtest.user.locust_user  # register their options
-print(json.dumps([flag for action in argument_parser.get_parser()._actions for flag in action.option_strings]))
+actions = argument_parser.get_parser()._actions
+print(json.dumps([flag for action in actions for flag in action.option_strings]))
 """
 
 

@@ -142,7 +142,7 @@ def test_a_run_with_a_base_takes_the_presets_base_run_time_and_a_given_run_time_
     with_base = command("tiny", settings=settings, base=base)
     told = command("tiny", Overrides(run_time_s=30), settings=settings, base=base)
 
-    assert (flag(alone, "--run-time"), flag(with_base, "--run-time"), flag(told, "--run-time")) == (None, "40s", "30s")
+    assert [flag(cmd, "--run-time") for cmd in (alone, with_base, told)] == [None, "40s", "30s"]
 
 
 def test_a_preset_without_a_base_run_time_runs_as_long_with_a_base():

@@ -116,4 +116,3 @@ def test_the_base_run_time_applies_only_with_a_base(tmp_path):
     tiny = load_preset("tiny", tmp_path)
 
     assert (tiny.run_time_for(with_base=False), tiny.run_time_for(with_base=True)) == (20, 90)
-
